@@ -1,0 +1,57 @@
+package io.maskstream.schemas;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The names of maskstream's topics; every role reads the same names so they can be changed in one
+ * place ({@code --kafka-config} keys {@code maskstream.topic.frames} and so on).
+ *
+ * @param frames camera frames, keyed by camera id
+ * @param detections detections per frame, keyed by camera id
+ * @param masks instance masks per frame, keyed by camera id
+ * @param models model announcements, keyed by model name, compacted
+ * @param deadLetters records that could not be processed, with the reason
+ */
+public record TopicNames(
+    String frames, String detections, String masks, String models, String deadLetters) {
+
+  /** The product's default names. */
+  public static final TopicNames DEFAULTS =
+      new TopicNames(
+          "maskstream.frames",
+          "maskstream.detections",
+          "maskstream.masks",
+          "maskstream.models",
+          "maskstream.dlq");
+
+  /** Property prefix for overriding a name, e.g. {@code maskstream.topic.frames=site1.frames}. */
+  public static final String PROPERTY_PREFIX = "maskstream.topic.";
+
+  /** Validates that every name is a legal Kafka topic name. */
+  public TopicNames {
+    for (String name : List.of(frames, detections, masks, models, deadLetters)) {
+      Objects.requireNonNull(name, "topic name");
+      if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
+        throw new IllegalArgumentException(
+            "invalid topic name '" + name + "': use 1-249 characters from a-z A-Z 0-9 . _ -");
+      }
+    }
+  }
+
+  /** The defaults, overridden by any {@code maskstream.topic.*} entries of {@code props}. */
+  public static TopicNames from(Map<?, ?> props) {
+    return new TopicNames(
+        get(props, "frames", DEFAULTS.frames),
+        get(props, "detections", DEFAULTS.detections),
+        get(props, "masks", DEFAULTS.masks),
+        get(props, "models", DEFAULTS.models),
+        get(props, "dlq", DEFAULTS.deadLetters));
+  }
+
+  private static String get(Map<?, ?> props, String key, String fallback) {
+    Object value = props.get(PROPERTY_PREFIX + key);
+    return value == null ? fallback : value.toString().trim();
+  }
+}

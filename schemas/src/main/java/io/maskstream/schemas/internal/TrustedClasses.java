@@ -1,0 +1,58 @@
+package io.maskstream.schemas.internal;
+
+import io.maskstream.schemas.avro.Box;
+import io.maskstream.schemas.avro.DeadLetter;
+import io.maskstream.schemas.avro.Detection;
+import io.maskstream.schemas.avro.Detections;
+import io.maskstream.schemas.avro.Frame;
+import io.maskstream.schemas.avro.FrameRef;
+import io.maskstream.schemas.avro.ImageEncoding;
+import io.maskstream.schemas.avro.InstanceMask;
+import io.maskstream.schemas.avro.Masks;
+import io.maskstream.schemas.avro.ModelAnnouncement;
+import io.maskstream.schemas.avro.ModelContract;
+import io.maskstream.schemas.avro.ModelRef;
+import io.maskstream.schemas.avro.Rle;
+import io.maskstream.schemas.avro.Timings;
+import org.apache.avro.util.ClassSecurityValidator;
+
+/**
+ * Adds the generated event classes to Avro's trusted classes.
+ *
+ * <p>Avro 1.12.2 refuses to instantiate any class that is not trusted while decoding into generated
+ * classes (AVRO-4189), unless {@code org.apache.avro.SERIALIZABLE_PACKAGES} is set on the command
+ * line. Trusting exactly our own classes here keeps every entry point (tests, Kafka Streams, the
+ * CLI) working without a JVM flag and without widening trust to anything else.
+ */
+public final class TrustedClasses {
+  private static boolean installed;
+
+  private TrustedClasses() {}
+
+  /** Idempotently composes our classes with whatever predicate is already global. */
+  public static synchronized void install() {
+    if (installed) {
+      return;
+    }
+    ClassSecurityValidator.setGlobal(
+        ClassSecurityValidator.composite(
+            ClassSecurityValidator.getGlobal(),
+            ClassSecurityValidator.builder()
+                .add(Frame.class)
+                .add(ImageEncoding.class)
+                .add(FrameRef.class)
+                .add(ModelRef.class)
+                .add(Detections.class)
+                .add(Timings.class)
+                .add(Detection.class)
+                .add(Box.class)
+                .add(Masks.class)
+                .add(InstanceMask.class)
+                .add(Rle.class)
+                .add(ModelAnnouncement.class)
+                .add(ModelContract.class)
+                .add(DeadLetter.class)
+                .build()));
+    installed = true;
+  }
+}
