@@ -1,0 +1,638 @@
+package io.maskstream.broker;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka (KRaft broker and controller in one server) running inside this JVM,
+ * listening on {@code 127.0.0.1} only.
+ *
+ * <p>Ownership and lifetime: the caller that builds an instance owns it and must {@link #close()}
+ * it. {@link #start()} formats the data dir on first use (only when it holds no {@code
+ * meta.properties}) and returns once the broker answers clients; {@link #stop()} shuts it down in a
+ * controlled way and keeps the data dir and ports, so {@link #start()} can bring the same broker
+ * back with its data. {@link #close()} stops the broker and deletes the data dir if it was a
+ * temporary one (no {@link Builder#dataDir(Path)} given); a given data dir is always kept, and a
+ * new instance on it sees the old topics and records. Instances are thread-safe; several may run at
+ * once on different ports and data dirs.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafka kafka = EmbeddedKafka.builder().port(9092).build().start()) {
+ *   String bootstrap = kafka.bootstrapServers(); // "127.0.0.1:9092"
+ * }
+ * }</pre>
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+  /** The only address the broker listens on and advertises. */
+  public static final String HOST = "127.0.0.1";
+
+  /** Largest record batch the broker accepts by default: an 8 MiB frame plus headroom. */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+  static final int NODE_ID = 1;
+  static final String LOG_DIR_NAME = "kafka-logs";
+  static final String META_PROPERTIES = "meta.properties";
+  static final String SERVER_PROPERTIES = "server.properties";
+  static final String LOCK_FILE = ".maskstream-broker.lock";
+  static final String CONTROLLER_LISTENER = "CONTROLLER";
+  static final String BROKER_LISTENER = "PLAINTEXT";
+  private static final int PORT_ATTEMPTS = 5;
+
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+
+  private final int requestedPort;
+  private final int requestedControllerPort;
+  private final Path requestedDataDir;
+  private final Map<String, String> brokerConfig;
+  private final Duration startTimeout;
+
+  private Path dataDir;
+  private boolean temporaryDataDir;
+  private int port;
+  private int controllerPort;
+  private KafkaRaftServer server;
+  private FileChannel lockChannel;
+  private FileLock lock;
+  private boolean closed;
+
+  private EmbeddedKafka(Builder builder) {
+    this.requestedPort = builder.port;
+    this.requestedControllerPort = builder.controllerPort;
+    this.requestedDataDir = builder.dataDir;
+    this.brokerConfig = Map.copyOf(builder.brokerConfig);
+    this.startTimeout = builder.startTimeout;
+    this.port = builder.port;
+    this.controllerPort = builder.controllerPort;
+    this.dataDir = builder.dataDir;
+  }
+
+  /** Returns a builder; every setting is optional. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts the broker and waits until it answers a {@code describeCluster} request. Does nothing if
+   * it is already running.
+   *
+   * @return this instance, for chaining
+   * @throws BrokerException when the port is taken, the data dir is not writable or in use, the
+   *     configuration is invalid, or the broker does not answer within the start timeout
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public synchronized EmbeddedKafka start() {
+    if (closed) {
+      throw new IllegalStateException("EmbeddedKafka is closed; build a new instance");
+    }
+    if (server != null) {
+      return this;
+    }
+    long t0 = System.nanoTime();
+    prepareDataDir();
+    acquireLock();
+    try {
+      startServer();
+      awaitReady(t0);
+    } catch (RuntimeException | Error e) {
+      shutdownServer();
+      releaseLock();
+      throw e;
+    }
+    LOG.info(
+        "Kafka broker ready at {} (data dir {}) in {} ms",
+        bootstrapServers(),
+        dataDir,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    return this;
+  }
+
+  /**
+   * Shuts the broker down in a controlled way and waits until it has stopped, keeping the data dir
+   * and ports for a later {@link #start()}. Does nothing if it is not running.
+   */
+  public synchronized void stop() {
+    if (server == null) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    shutdownServer();
+    releaseLock();
+    LOG.info(
+        "Kafka broker at {} stopped in {} ms",
+        bootstrapServers(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+  }
+
+  /** Stops and starts the broker on the same ports and data dir; records survive. */
+  public synchronized void restart() {
+    stop();
+    start();
+  }
+
+  /** Whether the broker is running (started and not stopped). */
+  public synchronized boolean isRunning() {
+    return server != null;
+  }
+
+  /**
+   * Returns the client bootstrap address, {@code "127.0.0.1:PORT"}.
+   *
+   * @throws IllegalStateException if port 0 was asked for and the broker was never started
+   */
+  public synchronized String bootstrapServers() {
+    return HOST + ":" + port();
+  }
+
+  /**
+   * Returns the client (PLAINTEXT) port; a free one is chosen on the first start if 0 was asked.
+   *
+   * @throws IllegalStateException if port 0 was asked for and the broker was never started
+   */
+  public synchronized int port() {
+    if (port == 0) {
+      throw new IllegalStateException("the port is chosen on start(); start the broker first");
+    }
+    return port;
+  }
+
+  /** Returns the KRaft controller port, or 0 if it is to be chosen and was not yet. */
+  public synchronized int controllerPort() {
+    return controllerPort;
+  }
+
+  /**
+   * Returns the data dir (the log dir is its {@code kafka-logs} subdirectory), or {@code null} for
+   * a temporary data dir before the first start.
+   */
+  public synchronized Path dataDir() {
+    return dataDir;
+  }
+
+  /**
+   * Stops the broker (controlled shutdown, then waits for it) and deletes a temporary data dir.
+   * Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      stop();
+    } finally {
+      if (temporaryDataDir && dataDir != null) {
+        try {
+          Utils.delete(dataDir.toFile());
+        } catch (IOException e) {
+          LOG.warn("Could not delete the temporary Kafka data dir {}: {}", dataDir, e.toString());
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- start
+
+  private void prepareDataDir() {
+    try {
+      if (dataDir == null) {
+        dataDir = Files.createTempDirectory("maskstream-kafka-");
+        temporaryDataDir = true;
+      }
+      Files.createDirectories(dataDir.resolve(LOG_DIR_NAME));
+    } catch (IOException | SecurityException e) {
+      throw new BrokerException(
+          "Kafka data dir "
+              + (dataDir == null ? "(temporary)" : dataDir)
+              + " is not writable: "
+              + e,
+          e);
+    }
+    if (!Files.isWritable(dataDir) || !Files.isWritable(dataDir.resolve(LOG_DIR_NAME))) {
+      throw new BrokerException("Kafka data dir " + dataDir + " is not writable");
+    }
+  }
+
+  private void acquireLock() {
+    Path lockFile = dataDir.resolve(LOCK_FILE);
+    try {
+      lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new BrokerException("Kafka data dir " + dataDir + " is not writable: " + e, e);
+    }
+    try {
+      lock = lockChannel.tryLock();
+    } catch (OverlappingFileLockException | IOException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      closeLockChannel();
+      throw new BrokerException(
+          "Kafka data dir " + dataDir + " is in use by another running broker");
+    }
+  }
+
+  private void releaseLock() {
+    try {
+      if (lock != null) {
+        lock.release();
+      }
+    } catch (IOException e) {
+      LOG.debug("Releasing {} failed", LOCK_FILE, e);
+    } finally {
+      lock = null;
+      closeLockChannel();
+    }
+  }
+
+  private void closeLockChannel() {
+    if (lockChannel != null) {
+      try {
+        lockChannel.close();
+      } catch (IOException e) {
+        LOG.debug("Closing {} failed", LOCK_FILE, e);
+      }
+      lockChannel = null;
+    }
+  }
+
+  private void startServer() {
+    int wantPort = port;
+    int wantControllerPort = controllerPort;
+    boolean choosing = wantPort == 0 || wantControllerPort == 0;
+    for (int attempt = 1; ; attempt++) {
+      port = wantPort != 0 ? wantPort : freePort(wantControllerPort);
+      controllerPort = wantControllerPort != 0 ? wantControllerPort : freePort(port);
+      try {
+        requirePortFree(port, "client", wantPort == 0);
+        requirePortFree(controllerPort, "controller", wantControllerPort == 0);
+        startServerOnce();
+        return;
+      } catch (RuntimeException e) {
+        port = wantPort;
+        controllerPort = wantControllerPort;
+        if (!(e instanceof PortInUseException)) {
+          throw e;
+        }
+        if (!choosing || attempt >= PORT_ATTEMPTS) {
+          throw new BrokerException(e.getMessage(), e.getCause());
+        }
+        LOG.debug("{}; retrying with other free ports", e.getMessage());
+      }
+    }
+  }
+
+  private void startServerOnce() {
+    Path logDir = dataDir.resolve(LOG_DIR_NAME);
+    Properties props = serverProperties(logDir, port, controllerPort, brokerConfig);
+    writeServerProperties(props);
+    KafkaConfig config;
+    try {
+      config = new KafkaConfig(props);
+    } catch (ConfigException e) {
+      throw new BrokerException("Invalid Kafka broker config: " + e.getMessage(), e);
+    }
+    if (!isFormatted(logDir)) {
+      format(logDir);
+    }
+    KafkaRaftServer raftServer = new KafkaRaftServer(config, Time.SYSTEM);
+    server = raftServer;
+    try {
+      raftServer.startup();
+    } catch (RuntimeException | Error e) {
+      shutdownServer();
+      if (isBindFailure(e)) {
+        throw new PortInUseException(
+            "Kafka could not bind "
+                + HOST
+                + ":"
+                + port
+                + " or "
+                + HOST
+                + ":"
+                + controllerPort
+                + ": "
+                + rootMessage(e),
+            e);
+      }
+      throw new BrokerException(
+          "Kafka broker failed to start on "
+              + HOST
+              + ":"
+              + port
+              + " (data dir "
+              + dataDir
+              + "): "
+              + rootMessage(e),
+          e);
+    }
+  }
+
+  private void awaitReady(long t0) {
+    long deadline = t0 + startTimeout.toNanos();
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    props.put(AdminClientConfig.CLIENT_ID_CONFIG, "maskstream-embedded-kafka-readiness");
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+    Exception last = null;
+    try (Admin admin = Admin.create(props)) {
+      while (true) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+          break;
+        }
+        try {
+          Collection<Node> nodes =
+              admin.describeCluster().nodes().get(remaining, TimeUnit.NANOSECONDS);
+          if (!nodes.isEmpty()) {
+            return;
+          }
+        } catch (ExecutionException | TimeoutException e) {
+          last = e;
+        }
+        Thread.sleep(50);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerException("Interrupted while waiting for Kafka at " + bootstrapServers(), e);
+    }
+    throw new BrokerException(
+        "Kafka broker at "
+            + bootstrapServers()
+            + " did not answer within "
+            + startTimeout.toSeconds()
+            + " s"
+            + (last == null ? "" : ": " + rootMessage(last)),
+        last);
+  }
+
+  private void shutdownServer() {
+    KafkaRaftServer s = server;
+    server = null;
+    if (s == null) {
+      return;
+    }
+    try {
+      s.shutdown();
+      s.awaitShutdown();
+    } catch (RuntimeException e) {
+      LOG.warn("Kafka broker at {}:{} did not shut down cleanly: {}", HOST, port, e.toString());
+    }
+  }
+
+  private void writeServerProperties(Properties props) {
+    try (OutputStream out = Files.newOutputStream(dataDir.resolve(SERVER_PROPERTIES))) {
+      props.store(
+          out, "Written by maskstream EmbeddedKafka on each start; edits here have no effect");
+    } catch (IOException e) {
+      throw new BrokerException("Kafka data dir " + dataDir + " is not writable: " + e, e);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers (package-private for
+  // tests)
+
+  /**
+   * Builds the single-node KRaft server configuration; {@code overrides} are applied last and win.
+   */
+  static Properties serverProperties(
+      Path logDir, int port, int controllerPort, Map<String, String> overrides) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", String.valueOf(NODE_ID));
+    p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+    p.put(
+        "listeners",
+        BROKER_LISTENER
+            + "://"
+            + HOST
+            + ":"
+            + port
+            + ","
+            + CONTROLLER_LISTENER
+            + "://"
+            + HOST
+            + ":"
+            + controllerPort);
+    p.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + port);
+    p.put(
+        "listener.security.protocol.map",
+        BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    p.put("controller.listener.names", CONTROLLER_LISTENER);
+    p.put("inter.broker.listener.name", BROKER_LISTENER);
+    p.put("log.dirs", logDir.toAbsolutePath().toString());
+    p.put("num.partitions", "1");
+    p.put("default.replication.factor", "1");
+    p.put("min.insync.replicas", "1");
+    p.put("auto.create.topics.enable", "true");
+    // internal topics: one replica, and few partitions so that they are created fast
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "1");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "1");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("share.coordinator.state.topic.num.partitions", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    // large records (8 MiB video frames plus batch overhead)
+    p.put("message.max.bytes", String.valueOf(DEFAULT_MAX_MESSAGE_BYTES));
+    p.put("replica.fetch.max.bytes", String.valueOf(DEFAULT_MAX_MESSAGE_BYTES));
+    // a single node: heartbeat often so that start and controlled shutdown are quick
+    p.put("broker.heartbeat.interval.ms", "500");
+    p.put("broker.session.timeout.ms", "9000");
+    p.putAll(overrides);
+    Properties props = new Properties();
+    props.putAll(p);
+    return props;
+  }
+
+  /** Whether the log dir was already formatted (holds {@code meta.properties}). */
+  static boolean isFormatted(Path logDir) {
+    return Files.isRegularFile(logDir.resolve(META_PROPERTIES));
+  }
+
+  /** Formats a fresh log dir (which also holds the metadata log) with a new random cluster id. */
+  static void format(Path logDir) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+      new Formatter()
+          .setPrintStream(print)
+          .setNodeId(NODE_ID)
+          .setClusterId(Uuid.randomUuid().toString())
+          .setControllerListenerName(CONTROLLER_LISTENER)
+          .setMetadataLogDirectory(logDir.toString())
+          .addDirectory(logDir.toString())
+          .run();
+    } catch (Exception e) {
+      throw new BrokerException(
+          "Could not format Kafka log dir " + logDir + ": " + rootMessage(e), e);
+    }
+    LOG.debug("{}", out.toString(StandardCharsets.UTF_8).trim());
+  }
+
+  /** Returns a port that was free on 127.0.0.1 a moment ago, other than {@code except}. */
+  static int freePort(int except) {
+    for (int i = 0; i < 10; i++) {
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(HOST, 0));
+        int p = socket.getLocalPort();
+        if (p != except) {
+          return p;
+        }
+      } catch (IOException e) {
+        throw new BrokerException("Could not find a free port on " + HOST + ": " + e, e);
+      }
+    }
+    throw new BrokerException("Could not find a free port on " + HOST);
+  }
+
+  /** Binds the port briefly to tell "in use" apart early; auto-chosen ports are retried. */
+  private static void requirePortFree(int port, String what, boolean autoChosen) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(HOST, port));
+    } catch (IOException e) {
+      String message = "Kafka " + what + " port " + HOST + ":" + port + " is already in use";
+      if (autoChosen) {
+        throw new PortInUseException(message, e);
+      }
+      throw new BrokerException(message, e);
+    }
+  }
+
+  private static boolean isBindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException
+          || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root + ")";
+  }
+
+  /** A port could not be bound; retried with other ports when they were chosen automatically. */
+  private static final class PortInUseException extends BrokerException {
+    private static final long serialVersionUID = 1L;
+
+    PortInUseException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Collects the settings of an {@link EmbeddedKafka}; not thread-safe, each {@link #build()}
+   * creates a new, not yet started instance.
+   */
+  public static final class Builder {
+    private int port;
+    private int controllerPort;
+    private Path dataDir;
+    private final Map<String, String> brokerConfig = new LinkedHashMap<>();
+    private Duration startTimeout = Duration.ofSeconds(60);
+
+    private Builder() {}
+
+    /** The client (PLAINTEXT) port on 127.0.0.1; 0 (the default) picks a free one on start. */
+    public Builder port(int port) {
+      this.port = checkPort(port);
+      return this;
+    }
+
+    /** The KRaft controller port on 127.0.0.1; 0 (the default) picks a free one on start. */
+    public Builder controllerPort(int controllerPort) {
+      this.controllerPort = checkPort(controllerPort);
+      return this;
+    }
+
+    /**
+     * The data dir to use and keep (created if missing); by default a temporary one is created on
+     * start and deleted on close.
+     */
+    public Builder dataDir(Path dataDir) {
+      this.dataDir = Objects.requireNonNull(dataDir, "dataDir").toAbsolutePath();
+      return this;
+    }
+
+    /** Sets or overrides one broker setting (server.properties key), applied last. */
+    public Builder brokerConfig(String key, String value) {
+      brokerConfig.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, key));
+      return this;
+    }
+
+    /** Sets or overrides several broker settings (server.properties keys), applied last. */
+    public Builder brokerConfig(Map<String, String> config) {
+      config.forEach(this::brokerConfig);
+      return this;
+    }
+
+    /** How long {@link EmbeddedKafka#start()} waits for the broker to answer; 60 s by default. */
+    public Builder startTimeout(Duration startTimeout) {
+      if (startTimeout.isNegative() || startTimeout.isZero()) {
+        throw new IllegalArgumentException("startTimeout must be positive: " + startTimeout);
+      }
+      this.startTimeout = startTimeout;
+      return this;
+    }
+
+    /** Creates the (not yet started) broker. */
+    public EmbeddedKafka build() {
+      if (port != 0 && port == controllerPort) {
+        throw new IllegalArgumentException(
+            "port and controllerPort must differ (both are " + port + ")");
+      }
+      return new EmbeddedKafka(this);
+    }
+
+    private static int checkPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port out of range 0-65535: " + port);
+      }
+      return port;
+    }
+  }
+}

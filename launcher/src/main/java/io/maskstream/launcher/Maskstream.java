@@ -1,0 +1,120 @@
+package io.maskstream.launcher;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code maskstream} command: one entry point for every role (broker, ingest, detector, sinks,
+ * trainer, tools). Exit codes: 0 success, 1 failure while running, 2 bad input or a command this
+ * build does not include.
+ */
+@Command(
+    name = "maskstream",
+    mixinStandardHelpOptions = true,
+    versionProvider = Maskstream.Version.class,
+    description = "Mask R-CNN instance segmentation on live video, built on Kafka.",
+    synopsisSubcommandLabel = "COMMAND",
+    subcommands = {
+      DemoCommand.class,
+      BrokerCommand.class,
+      IngestCommand.class,
+      DetectCommand.class,
+      SinkCommand.class,
+      InferCommand.class,
+      EvalCommand.class,
+      TrainCommand.class,
+      PublishCommand.class,
+      ShapesCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    footer = {"", "Run 'maskstream COMMAND --help' for the options of a command."})
+public final class Maskstream implements Runnable {
+  /** Exit code of a command that ran and failed. */
+  public static final int EXIT_FAILURE = 1;
+
+  /** Exit code of bad input: wrong options, unreadable files, unavailable commands. */
+  public static final int EXIT_USAGE = 2;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  /** Runs the command line and exits the JVM with its exit code. */
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns the exit code, without exiting. */
+  public static int execute(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The configured command line, with one-line error reporting. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Maskstream());
+    cli.setParameterExceptionHandler(new OneLineParameterErrors());
+    cli.setExecutionExceptionHandler(new OneLineExecutionErrors());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    return cli;
+  }
+
+  /** Bad options: one line naming the command and the problem, then exit 2. */
+  static final class OneLineParameterErrors implements IParameterExceptionHandler {
+    @Override
+    public int handleParseException(ParameterException e, String[] args) {
+      CommandLine cmd = e.getCommandLine();
+      PrintWriter err = cmd.getErr();
+      String name = cmd.getCommandSpec().qualifiedName();
+      err.println(name + ": " + e.getMessage() + " (see '" + name + " --help')");
+      err.flush();
+      return EXIT_USAGE;
+    }
+  }
+
+  /** Failures while running: one line; user errors exit 2, anything else 1. */
+  static final class OneLineExecutionErrors implements IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
+      PrintWriter err = cmd.getErr();
+      String name = cmd.getCommandSpec().qualifiedName();
+      if (e instanceof UserException) {
+        err.println(name + ": " + e.getMessage());
+        err.flush();
+        return EXIT_USAGE;
+      }
+      err.println(name + ": " + oneLine(e));
+      err.flush();
+      if (Boolean.getBoolean("maskstream.debug")) {
+        e.printStackTrace(err);
+      }
+      return EXIT_FAILURE;
+    }
+
+    private static String oneLine(Throwable e) {
+      String message = e.getMessage();
+      if (message == null || message.isBlank()) {
+        message = e.getClass().getSimpleName();
+      }
+      return message.replaceAll("\\s*\\R\\s*", " ");
+    }
+  }
+
+  /** The version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Maskstream.class.getPackage().getImplementationVersion();
+      return new String[] {"maskstream " + (version == null ? "(development build)" : version)};
+    }
+  }
+}

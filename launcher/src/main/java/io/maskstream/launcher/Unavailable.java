@@ -1,0 +1,16 @@
+package io.maskstream.launcher;
+
+/** Reports a command whose module this build does not include yet. */
+final class Unavailable {
+  private Unavailable() {}
+
+  /** Always throws: the command exists in the product but not in this build. */
+  static Integer command(String command, String module) {
+    throw new UserException(
+        "'"
+            + command
+            + "' is not available in this build yet: the "
+            + module
+            + " module has no implementation (see README, 'Status')");
+  }
+}

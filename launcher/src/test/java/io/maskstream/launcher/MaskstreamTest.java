@@ -1,0 +1,143 @@
+package io.maskstream.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line's surface: commands, help, and one-line errors with exit code 2. */
+class MaskstreamTest {
+  /** Every command of the product contract. */
+  static final List<String> PRODUCT_COMMANDS =
+      List.of(
+          "demo", "broker", "ingest", "detect", "sink", "infer", "eval", "train", "publish",
+          "shapes");
+
+  record Run(int exitCode, String out, String err) {}
+
+  static Run run(String... args) {
+    CommandLine cli = Maskstream.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void helpListsEveryProductCommand() {
+    Run run = run("--help");
+    assertThat(run.exitCode()).isZero();
+    for (String command : PRODUCT_COMMANDS) {
+      assertThat(run.out()).containsPattern("(?m)^\\s+" + command + "\\s");
+    }
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String command : PRODUCT_COMMANDS) {
+      Run run = run(command, "--help");
+      assertThat(run.exitCode()).as(command).isZero();
+      assertThat(run.out()).as(command).contains("Usage: maskstream " + command);
+    }
+    for (String sink : List.of("web", "postgres", "jsonl")) {
+      assertThat(run("sink", sink, "--help").out()).contains("Usage: maskstream sink " + sink);
+    }
+  }
+
+  @Test
+  void kafkaCommandsTakeBootstrapAndKafkaConfig() {
+    for (String command : List.of("ingest", "detect", "publish")) {
+      assertThat(run(command, "--help").out()).contains("--bootstrap").contains("--kafka-config");
+    }
+    assertThat(run("sink", "web", "--help").out()).contains("--bootstrap");
+  }
+
+  @Test
+  void unknownOptionIsOneLineAndExitTwo() {
+    Run run = run("broker", "--bogus");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err().strip())
+        .doesNotContain("\n")
+        .contains("maskstream broker: Unknown option");
+  }
+
+  @Test
+  void missingCommandAndBadValuesAreOneLine() {
+    Run none = run();
+    assertThat(none.exitCode()).isEqualTo(2);
+    assertThat(none.err().strip())
+        .isEqualTo("maskstream: a command is required (see 'maskstream --help')");
+
+    Run badPort = run("broker", "--port", "eighty");
+    assertThat(badPort.exitCode()).isEqualTo(2);
+    assertThat(badPort.err().strip()).doesNotContain("\n").contains("eighty");
+
+    Run badPreset = run("train", "--data", "d", "--out", "m.onnx", "--preset", "huge");
+    assertThat(badPreset.exitCode()).isEqualTo(2);
+    assertThat(badPreset.err()).contains("unknown preset 'huge': use tiny, r18-fpn or r50-fpn");
+
+    Run twoInputs = run("infer", "--model", "m", "--images", "a", "--video", "v", "--out", "o");
+    assertThat(twoInputs.exitCode()).isEqualTo(2);
+    assertThat(twoInputs.err().strip()).doesNotContain("\n");
+  }
+
+  @Test
+  void brokerRefusesBadNumbersBeforeStarting() {
+    Run run = run("broker", "--port", "70000");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err().strip())
+        .isEqualTo("maskstream broker: --port must be 0..65535, got 70000");
+  }
+
+  @Test
+  void commandsWithoutTheirModuleSaySoAndExitTwo() {
+    Run run = run("ingest", "--camera", "gate=udp://127.0.0.1:5000");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err().strip())
+        .isEqualTo(
+            "maskstream ingest: 'ingest' is not available in this build yet: the ingest module"
+                + " has no implementation (see README, 'Status')");
+  }
+
+  @Test
+  void kafkaConfigFileIsReadAndBootstrapOverridesIt(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("client.properties");
+    Files.writeString(file, "bootstrap.servers=kafka:9093\nsecurity.protocol=SASL_SSL\n");
+
+    KafkaOptions fromFile = new KafkaOptions();
+    CommandLine.populateCommand(fromFile, "--kafka-config", file.toString());
+    assertThat(fromFile.clientProperties())
+        .containsEntry("bootstrap.servers", "kafka:9093")
+        .containsEntry("security.protocol", "SASL_SSL");
+
+    KafkaOptions overridden = new KafkaOptions();
+    CommandLine.populateCommand(
+        overridden, "--kafka-config", file.toString(), "--bootstrap", "other:9092");
+    assertThat(overridden.clientProperties()).containsEntry("bootstrap.servers", "other:9092");
+
+    KafkaOptions none = new KafkaOptions();
+    CommandLine.populateCommand(none);
+    assertThat(none.clientProperties()).containsEntry("bootstrap.servers", "127.0.0.1:9092");
+  }
+
+  @Test
+  void missingKafkaConfigIsAUserError(@TempDir Path dir) {
+    Run run = run("publish", "--model", "m.onnx", "--kafka-config", dir.resolve("nope").toString());
+    // publish is not implemented yet, so the file is checked by KafkaOptions directly
+    KafkaOptions options = new KafkaOptions();
+    CommandLine.populateCommand(options, "--kafka-config", dir.resolve("nope").toString());
+    org.assertj.core.api.Assertions.assertThatThrownBy(options::clientProperties)
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("does not exist");
+    assertThat(run.exitCode()).isEqualTo(2);
+  }
+}
