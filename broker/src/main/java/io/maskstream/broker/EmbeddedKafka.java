@@ -74,9 +74,6 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
-  private final int requestedPort;
-  private final int requestedControllerPort;
-  private final Path requestedDataDir;
   private final Map<String, String> brokerConfig;
   private final Duration startTimeout;
 
@@ -90,9 +87,6 @@ public final class EmbeddedKafka implements AutoCloseable {
   private boolean closed;
 
   private EmbeddedKafka(Builder builder) {
-    this.requestedPort = builder.port;
-    this.requestedControllerPort = builder.controllerPort;
-    this.requestedDataDir = builder.dataDir;
     this.brokerConfig = Map.copyOf(builder.brokerConfig);
     this.startTimeout = builder.startTimeout;
     this.port = builder.port;
