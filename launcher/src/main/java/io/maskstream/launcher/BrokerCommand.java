@@ -4,6 +4,7 @@ import io.maskstream.broker.BrokerException;
 import io.maskstream.broker.EmbeddedKafka;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
+import io.maskstream.schemas.cli.UserException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

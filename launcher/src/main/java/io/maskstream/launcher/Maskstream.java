@@ -1,5 +1,6 @@
 package io.maskstream.launcher;
 
+import io.maskstream.schemas.cli.UserException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
 package io.maskstream.launcher;
 
+import io.maskstream.schemas.cli.KafkaOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,5 +1,7 @@
 package io.maskstream.launcher;
 
+import io.maskstream.schemas.cli.UserException;
+
 /** Reports a command whose module this build does not include yet. */
 final class Unavailable {
   private Unavailable() {}

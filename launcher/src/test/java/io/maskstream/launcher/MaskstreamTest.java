@@ -2,6 +2,8 @@ package io.maskstream.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.maskstream.schemas.cli.KafkaOptions;
+import io.maskstream.schemas.cli.UserException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

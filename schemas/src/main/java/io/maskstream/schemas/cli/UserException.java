@@ -1,4 +1,4 @@
-package io.maskstream.launcher;
+package io.maskstream.schemas.cli;
 
 /**
  * Bad input that the user can fix: a missing file, an invalid setting, a command this build does

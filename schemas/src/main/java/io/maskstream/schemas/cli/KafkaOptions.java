@@ -1,4 +1,4 @@
-package io.maskstream.launcher;
+package io.maskstream.schemas.cli;
 
 import java.io.IOException;
 import java.io.Reader;
