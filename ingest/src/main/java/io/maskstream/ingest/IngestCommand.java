@@ -1,0 +1,201 @@
+package io.maskstream.ingest;
+
+import io.maskstream.ingest.publish.FrameTopic;
+import io.maskstream.ingest.publish.KafkaFrameSender;
+import io.maskstream.schemas.TopicNames;
+import io.maskstream.schemas.cli.KafkaOptions;
+import io.maskstream.schemas.cli.UserException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.KafkaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code maskstream ingest}: cameras, streams, files and image folders into the frames topic, until
+ * SIGTERM or Ctrl-C (or until every non-looping file has been read).
+ *
+ * <p>Each call creates and owns an {@link IngestService}; a shutdown hook closes it so that
+ * grabbing stops, the producer is flushed and the grabbers are closed.
+ */
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
+    description =
+        "Publishes frames from cameras, streams, video files and image folders to the frames"
+            + " topic (Avro Frame, JPEG, keyed by camera id).",
+    footer = {
+      "",
+      "Examples:",
+      "  maskstream ingest --camera gate=rtsp://10.0.0.7/stream1 --camera lobby=/dev/video0 --fps 10",
+      "  maskstream ingest --config cameras.yaml --metrics-port 9464",
+      "  maskstream ingest --camera replay=parking.mp4 --loop --max-width 1280"
+    })
+public final class IngestCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(IngestCommand.class);
+
+  @Option(
+      names = "--camera",
+      paramLabel = "ID=URL",
+      description =
+          "A source (repeatable): rtsp://, http://, udp://, tcp://, /dev/videoN, a video file or a"
+              + " folder of images.")
+  Map<String, String> cameras = new LinkedHashMap<>();
+
+  @Option(
+      names = "--config",
+      paramLabel = "cameras.yaml",
+      description =
+          "Cameras from a file: a 'cameras:' list of {id, url, fps, maxWidth, jpegQuality, loop,"
+              + " realtime, readTimeoutSeconds, options}; top-level keys set defaults.")
+  Path config;
+
+  @Option(
+      names = "--fps",
+      paramLabel = "N",
+      description = "Target frames per second per camera (default: 10).")
+  Double fps;
+
+  @Option(
+      names = "--max-width",
+      paramLabel = "PX",
+      description = "Downscale wider frames to this width (default: 0, keep the size).")
+  Integer maxWidth;
+
+  @Option(
+      names = "--jpeg-quality",
+      paramLabel = "Q",
+      description = "JPEG quality 1-100 (default: 85).")
+  Integer jpegQuality;
+
+  @Option(names = "--loop", description = "Restart video files and image folders at their end.")
+  Boolean loop;
+
+  @Option(
+      names = "--realtime",
+      negatable = true,
+      description =
+          "Play files at their own frame rate like a camera (default); --no-realtime reads them as"
+              + " fast as Kafka takes the frames.")
+  Boolean realtime;
+
+  @Option(
+      names = "--read-timeout",
+      paramLabel = "SECONDS",
+      description =
+          "How long a network read may block before the source counts as down (default: 5).")
+  Double readTimeoutSeconds;
+
+  @Option(
+      names = "--ffmpeg-option",
+      paramLabel = "KEY=VALUE",
+      description =
+          "An FFmpeg input option for every camera (repeatable), e.g. rtsp_transport=udp.")
+  Map<String, String> ffmpegOptions = new LinkedHashMap<>();
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description = "Prometheus endpoint /metrics (default: 9464; 0 any free port; -1 off).",
+      defaultValue = "9464")
+  int metricsPort;
+
+  @Option(
+      names = "--status-interval",
+      paramLabel = "SECONDS",
+      description = "Period of the one-line status log (default: 30; 0 off).",
+      defaultValue = "30")
+  double statusInterval;
+
+  @Mixin KafkaOptions kafka = new KafkaOptions();
+
+  /** The validated configuration of this command line. */
+  IngestConfig ingestConfig() {
+    if (readTimeoutSeconds != null && !(readTimeoutSeconds > 0)) {
+      throw new UserException("--read-timeout must be positive, got " + readTimeoutSeconds);
+    }
+    if (!(statusInterval >= 0)) {
+      throw new UserException("--status-interval must be 0 or positive, got " + statusInterval);
+    }
+    IngestConfigLoader.Overrides overrides =
+        new IngestConfigLoader.Overrides(
+            fps,
+            maxWidth,
+            jpegQuality,
+            loop,
+            realtime,
+            readTimeoutSeconds == null
+                ? null
+                : Duration.ofMillis(Math.round(readTimeoutSeconds * 1000)),
+            ffmpegOptions);
+    try {
+      return new IngestConfig(
+          IngestConfigLoader.cameras(cameras, config, overrides),
+          metricsPort,
+          Duration.ofMillis(Math.round(statusInterval * 1000)),
+          IngestConfig.Defaults.IN_FLIGHT_PER_CAMERA);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    IngestConfig ingest = ingestConfig();
+    if (ingest.cameras().stream().noneMatch(IngestConfig.Camera::hasValidId)) {
+      throw new UserException(
+          "no camera has a valid id: use 1-64 characters from A-Z a-z 0-9 . _ - (e.g."
+              + " --camera gate=rtsp://...)");
+    }
+    Properties properties = kafka.clientProperties();
+    TopicNames names;
+    try {
+      names = TopicNames.from(properties);
+    } catch (IllegalArgumentException e) {
+      throw new UserException("--kafka-config: " + e.getMessage(), e);
+    }
+    try {
+      FrameTopic.prepare(properties, names, Duration.ofSeconds(30));
+    } catch (KafkaException e) {
+      LOG.error("cannot prepare topic {}: {}", names.frames(), e.getMessage());
+      return 1;
+    }
+    IngestService service;
+    try {
+      service = IngestService.start(ingest, new KafkaFrameSender(properties, names.frames()));
+    } catch (UncheckedIOException e) {
+      throw new UserException(e.getMessage(), e);
+    }
+    CountDownLatch closed = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              LOG.info("stopping ingest");
+              service.close();
+              closed.countDown();
+            },
+            "ingest-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    List<String> ids = ingest.cameras().stream().map(IngestConfig.Camera::id).toList();
+    LOG.info("ingesting {} camera(s) {} into {}", ids.size(), ids, names.frames());
+    service.awaitSourcesDone();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      service.close();
+    } catch (IllegalStateException shuttingDown) {
+      // the JVM is already exiting: the hook closes the service
+      closed.await();
+    }
+    return 0;
+  }
+}

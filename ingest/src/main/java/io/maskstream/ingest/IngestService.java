@@ -1,0 +1,221 @@
+package io.maskstream.ingest;
+
+import io.maskstream.ingest.IngestConfig.Camera;
+import io.maskstream.ingest.metrics.CameraMetrics;
+import io.maskstream.ingest.metrics.CameraState;
+import io.maskstream.ingest.metrics.PrometheusHttpEndpoint;
+import io.maskstream.ingest.metrics.StatusLine;
+import io.maskstream.ingest.publish.LatestFrameDispatcher;
+import io.maskstream.ingest.publish.RecordSender;
+import io.maskstream.ingest.source.CameraWorker;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs ingest: one thread per camera, the dispatcher to Kafka, the Prometheus endpoint and the
+ * periodic status line.
+ *
+ * <p>The service owns everything it starts, including the {@link RecordSender} it is given, and
+ * releases it in {@link #close()}: sources stop grabbing, waiting frames are sent and the producer
+ * is flushed, then grabbers and the endpoint are closed. Cameras with an invalid id are logged and
+ * not started; the others run.
+ */
+public final class IngestService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
+
+  private final IngestConfig config;
+  private final PrometheusMeterRegistry registry;
+  private final Map<String, CameraMetrics> metrics = new LinkedHashMap<>();
+  private final List<CameraWorker> workers = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private final LatestFrameDispatcher dispatcher;
+  private final PrometheusHttpEndpoint endpoint;
+  private final ScheduledExecutorService statusLog;
+  private final StatusLine statusLine = new StatusLine();
+  private boolean closed;
+
+  private IngestService(IngestConfig config, RecordSender sender) {
+    this.config = config;
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    for (Camera camera : config.cameras()) {
+      metrics.put(camera.id(), new CameraMetrics(registry, camera.id()));
+    }
+    this.dispatcher =
+        new LatestFrameDispatcher(sender, config.inFlightPerCamera(), this::metricsOf);
+    PrometheusHttpEndpoint started = null;
+    if (config.metricsPort() >= 0) {
+      try {
+        started = new PrometheusHttpEndpoint(registry, config.metricsPort());
+        LOG.info("Prometheus metrics at http://127.0.0.1:{}/metrics", started.port());
+      } catch (IOException e) {
+        dispatcher.close(Duration.ZERO);
+        throw new UncheckedIOException(
+            "cannot serve metrics on port "
+                + config.metricsPort()
+                + ": "
+                + e.getMessage()
+                + " (choose another --metrics-port, or -1 for none)",
+            e);
+      }
+    }
+    this.endpoint = started;
+    if (!config.logInterval().isZero()) {
+      StatusLine line = statusLine;
+      List<CameraMetrics> all = List.copyOf(metrics.values());
+      statusLog =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "ingest-status");
+                t.setDaemon(true);
+                return t;
+              });
+      long period = config.logInterval().toMillis();
+      statusLog.scheduleAtFixedRate(
+          () -> {
+            synchronized (line) {
+              LOG.info("ingest {}", line.format(all));
+            }
+          },
+          period,
+          period,
+          TimeUnit.MILLISECONDS);
+    } else {
+      statusLog = null;
+    }
+  }
+
+  /**
+   * Starts ingesting the cameras of {@code config} into {@code sender}.
+   *
+   * @throws UncheckedIOException when the metrics port cannot be bound
+   */
+  public static IngestService start(IngestConfig config, RecordSender sender) {
+    // FFmpeg's own log would repeat every warning of a broken stream on stderr
+    avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+    IngestService service = new IngestService(config, sender);
+    service.startWorkers();
+    return service;
+  }
+
+  private void startWorkers() {
+    for (Camera camera : config.cameras()) {
+      CameraMetrics cameraMetrics = metrics.get(camera.id());
+      if (!camera.hasValidId()) {
+        cameraMetrics.state(CameraState.INVALID);
+        LOG.error(
+            "camera '{}' is not started: an id must be 1-64 characters from A-Z a-z 0-9 . _ -"
+                + " (it is the Kafka record key); rename it",
+            camera.id());
+        continue;
+      }
+      CameraWorker worker = CameraWorker.create(camera, dispatcher, cameraMetrics);
+      Thread thread = new Thread(worker, "ingest-" + camera.id());
+      workers.add(worker);
+      threads.add(thread);
+      thread.start();
+    }
+  }
+
+  private CameraMetrics metricsOf(String camera) {
+    return metrics.get(camera);
+  }
+
+  /** The meters of {@code camera}, or {@code null} for an unknown id. */
+  public CameraMetrics metrics(String camera) {
+    return metrics.get(camera);
+  }
+
+  /** The Prometheus registry (text format via {@code scrape()}). */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** The port of the metrics endpoint, or -1 when it is off. */
+  public int metricsPort() {
+    return endpoint == null ? -1 : endpoint.port();
+  }
+
+  /** Frames waiting or in flight to Kafka, all cameras. */
+  public int pendingFrames() {
+    return dispatcher.pending();
+  }
+
+  /**
+   * Waits until every camera has stopped by itself (files and folders that do not loop reach their
+   * end; live sources never do) or {@code timeout} passed.
+   *
+   * @return whether all cameras stopped
+   */
+  public boolean awaitSourcesDone(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (Thread thread : threads) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      if (thread.isAlive()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Waits until every camera has stopped by itself; see {@link #awaitSourcesDone(Duration)}. */
+  public void awaitSourcesDone() throws InterruptedException {
+    for (Thread thread : threads) {
+      thread.join();
+    }
+  }
+
+  /** Stops grabbing, sends and flushes what waits, and releases every resource. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    workers.forEach(CameraWorker::stop);
+    Duration longestRead =
+        config.cameras().stream()
+            .map(Camera::readTimeout)
+            .max(Duration::compareTo)
+            .orElse(Duration.ZERO);
+    long deadline = System.nanoTime() + longestRead.plusSeconds(5).toNanos();
+    for (Thread thread : threads) {
+      try {
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      if (thread.isAlive()) {
+        LOG.warn("{} did not stop in time; its grabber is left to the process exit", thread);
+      }
+    }
+    dispatcher.close(Duration.ofSeconds(10));
+    if (statusLog != null) {
+      statusLog.shutdownNow();
+    }
+    synchronized (statusLine) {
+      LOG.info("ingest stopped: {}", statusLine.format(List.copyOf(metrics.values())));
+    }
+    if (endpoint != null) {
+      endpoint.close();
+    }
+    registry.close();
+  }
+}

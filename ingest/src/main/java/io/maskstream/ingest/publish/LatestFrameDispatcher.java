@@ -1,0 +1,277 @@
+package io.maskstream.ingest.publish;
+
+import io.maskstream.ingest.metrics.CameraMetrics;
+import io.maskstream.ingest.metrics.CameraMetrics.DropReason;
+import io.maskstream.schemas.avro.Frame;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link FrameSink} that bounds what waits for Kafka: per camera at most {@code inFlight} frames
+ * handed to the {@link RecordSender} and not yet acknowledged, plus one frame waiting. A newer live
+ * frame replaces the waiting one (counted as {@link DropReason#SUPERSEDED}), so when Kafka is slow
+ * or down ingest keeps the newest frame of each camera and memory stays bounded; when Kafka comes
+ * back, sending resumes with the newest frames.
+ *
+ * <p>One dispatcher thread moves waiting frames to the sender, round robin across cameras, so a
+ * sender that blocks (metadata unavailable) never blocks a source. The dispatcher owns its thread
+ * and closes the sender on {@link #close(Duration)}.
+ */
+public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LatestFrameDispatcher.class);
+
+  private final RecordSender sender;
+  private final int inFlightLimit;
+  private final Function<String, CameraMetrics> metrics;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition work = lock.newCondition();
+  private final Condition room = lock.newCondition();
+  private final Map<String, Slot> slots = new LinkedHashMap<>();
+  private final Thread thread;
+  private boolean accepting = true;
+  private boolean running = true;
+  private int cursor;
+
+  // Kafka availability, logged once per change
+  private boolean kafkaDown;
+  private long downSinceNanos;
+  private long droppedWhileDown;
+  private long lastAckNanos = System.nanoTime();
+
+  /**
+   * Without any acknowledgement for this long while frames are superseded, Kafka counts as down.
+   */
+  private static final long STALL_NANOS = 2_000_000_000L;
+
+  private static final class Slot {
+    final String camera;
+    Frame waiting;
+    int inFlight;
+
+    Slot(String camera) {
+      this.camera = camera;
+    }
+  }
+
+  /**
+   * Starts the dispatcher thread.
+   *
+   * @param sender where frames go; owned by the dispatcher from now on
+   * @param inFlightPerCamera unacknowledged frames per camera, at least 1
+   * @param metrics the meters of a camera id
+   */
+  public LatestFrameDispatcher(
+      RecordSender sender, int inFlightPerCamera, Function<String, CameraMetrics> metrics) {
+    if (inFlightPerCamera < 1) {
+      throw new IllegalArgumentException("inFlightPerCamera must be at least 1");
+    }
+    this.sender = sender;
+    this.inFlightLimit = inFlightPerCamera;
+    this.metrics = metrics;
+    this.thread = new Thread(this::dispatch, "ingest-dispatch");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  @Override
+  public void submit(Frame frame, boolean waitForRoom) throws InterruptedException {
+    Frame replaced;
+    boolean stalled = false;
+    lock.lock();
+    try {
+      Slot slot = slots.computeIfAbsent(frame.getCamera(), Slot::new);
+      if (waitForRoom) {
+        while (accepting && slot.waiting != null) {
+          room.await();
+        }
+      }
+      if (!accepting) {
+        replaced = frame;
+      } else {
+        replaced = slot.waiting;
+        slot.waiting = frame;
+        work.signal();
+      }
+      if (replaced != null) {
+        if (!kafkaDown && System.nanoTime() - lastAckNanos > STALL_NANOS) {
+          kafkaDown = true;
+          stalled = true;
+          downSinceNanos = lastAckNanos;
+          droppedWhileDown = 0;
+        }
+        if (kafkaDown) {
+          droppedWhileDown++;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (replaced != null) {
+      metrics.apply(replaced.getCamera()).dropped(DropReason.SUPERSEDED);
+    }
+    if (stalled) {
+      LOG.warn(
+          "Kafka has acknowledged no frame for {} s; keeping only the newest frame per camera"
+              + " until it does",
+          STALL_NANOS / 1_000_000_000);
+    }
+  }
+
+  /** Frames waiting or in flight, all cameras (for tests and the benchmark). */
+  public int pending() {
+    lock.lock();
+    try {
+      int n = 0;
+      for (Slot slot : slots.values()) {
+        n += slot.inFlight + (slot.waiting == null ? 0 : 1);
+      }
+      return n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void dispatch() {
+    while (true) {
+      Frame next;
+      lock.lock();
+      try {
+        Slot slot;
+        while ((slot = nextReady()) == null) {
+          if (!running && !anyWaiting()) {
+            return;
+          }
+          work.await(200, TimeUnit.MILLISECONDS);
+        }
+        next = slot.waiting;
+        slot.waiting = null;
+        slot.inFlight++;
+        room.signalAll();
+      } catch (InterruptedException e) {
+        return;
+      } finally {
+        lock.unlock();
+      }
+      Frame frame = next;
+      sender.send(frame, error -> completed(frame, error));
+    }
+  }
+
+  private boolean anyWaiting() {
+    for (Slot slot : slots.values()) {
+      if (slot.waiting != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The next camera, round robin, with a waiting frame and room in flight; under the lock. */
+  private Slot nextReady() {
+    List<Slot> all = new ArrayList<>(slots.values());
+    for (int i = 0; i < all.size(); i++) {
+      Slot slot = all.get((cursor + i) % all.size());
+      if (slot.waiting != null && slot.inFlight < inFlightLimit) {
+        cursor = (cursor + i + 1) % all.size();
+        return slot;
+      }
+    }
+    return null;
+  }
+
+  private void completed(Frame frame, Exception error) {
+    CameraMetrics camera = metrics.apply(frame.getCamera());
+    boolean wentDown = false;
+    boolean cameBack = false;
+    long downMillis = 0;
+    long dropped = 0;
+    lock.lock();
+    try {
+      Slot slot = slots.get(frame.getCamera());
+      slot.inFlight--;
+      work.signal();
+      if (error == null) {
+        lastAckNanos = System.nanoTime();
+      }
+      if (error == null && kafkaDown) {
+        kafkaDown = false;
+        cameBack = true;
+        downMillis = (System.nanoTime() - downSinceNanos) / 1_000_000;
+        dropped = droppedWhileDown;
+      } else if (error != null) {
+        droppedWhileDown++;
+        if (!kafkaDown) {
+          kafkaDown = true;
+          wentDown = true;
+          downSinceNanos = System.nanoTime();
+          droppedWhileDown = 1;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (error == null) {
+      camera.sent();
+    } else {
+      camera.dropped(DropReason.FAILED);
+    }
+    if (wentDown) {
+      LOG.warn(
+          "Kafka did not take a frame of camera {}: {}; keeping only the newest frame per camera"
+              + " until it does",
+          frame.getCamera(),
+          error.toString());
+    } else if (cameBack) {
+      LOG.info(
+          "Kafka takes frames again after {} s; {} frames were dropped meanwhile",
+          downMillis / 1000.0,
+          dropped);
+    }
+  }
+
+  /**
+   * Stops taking frames, sends those still waiting, waits for Kafka to acknowledge everything in
+   * flight (at most {@code timeout}) and closes the sender.
+   */
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(10));
+  }
+
+  /** {@link #close()} with a time limit. */
+  public void close(Duration timeout) {
+    lock.lock();
+    try {
+      if (!accepting) {
+        return;
+      }
+      accepting = false;
+      running = false;
+      room.signalAll();
+      work.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      // the thread drains waiting frames as long as there is room in flight
+      thread.join(Math.max(1, timeout.toMillis()));
+      if (thread.isAlive()) {
+        thread.interrupt();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    long left = Math.max(0, deadline - System.nanoTime());
+    sender.close(Duration.ofNanos(left));
+  }
+}

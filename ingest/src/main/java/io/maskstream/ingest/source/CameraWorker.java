@@ -1,0 +1,399 @@
+package io.maskstream.ingest.source;
+
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
+
+import io.maskstream.ingest.IngestConfig.Camera;
+import io.maskstream.ingest.metrics.CameraMetrics;
+import io.maskstream.ingest.metrics.CameraMetrics.DropReason;
+import io.maskstream.ingest.metrics.CameraState;
+import io.maskstream.ingest.publish.FrameSink;
+import io.maskstream.schemas.Topics;
+import io.maskstream.schemas.avro.Frame;
+import io.maskstream.schemas.avro.ImageEncoding;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FrameGrabber;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one camera on its own thread: opens the source with a fresh {@link FFmpegFrameGrabber} (or
+ * reads an image folder), samples frames to the target rate by presentation time, downscales and
+ * JPEG-encodes each sampled frame before the next grab (the grabber reuses frame memory) and hands
+ * it to a {@link FrameSink}. Any failure or end of a live stream closes the grabber and reopens the
+ * source after a jittered exponential backoff, forever, until {@link #stop()}.
+ *
+ * <p>The worker owns its grabber, converter and encoder; they are closed when a connection ends and
+ * when the thread exits. Sequence numbers continue across reconnects.
+ */
+public final class CameraWorker implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(CameraWorker.class);
+
+  /** Room left in a frame record for the Avro fields other than the image. */
+  private static final int RECORD_OVERHEAD = 1024;
+
+  private static final Set<String> IMAGE_EXTENSIONS =
+      Set.of("jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "ppm", "pgm", "pnm");
+
+  private final Camera camera;
+  private final SourceKind kind;
+  private final FrameSink sink;
+  private final CameraMetrics metrics;
+  private final Backoff backoff;
+  private final FrameSampler sampler;
+  private final AtomicLong sequence = new AtomicLong();
+  private final CountDownLatch stopSignal = new CountDownLatch(1);
+  private final int maxImageBytes;
+  private volatile boolean running = true;
+  private String lastProblem;
+  private boolean oversizeLogged;
+
+  /**
+   * A worker for {@code camera}.
+   *
+   * @param backoff reconnect delays (owned by this worker)
+   * @param maxRecordBytes largest record the frames topic takes
+   */
+  public CameraWorker(
+      Camera camera, FrameSink sink, CameraMetrics metrics, Backoff backoff, int maxRecordBytes) {
+    this.camera = camera;
+    this.kind = SourceKind.of(camera.url());
+    this.sink = sink;
+    this.metrics = metrics;
+    this.backoff = backoff;
+    this.sampler = new FrameSampler(camera.fps());
+    this.maxImageBytes = maxRecordBytes - RECORD_OVERHEAD;
+  }
+
+  /** A worker with the default backoff (0.5 s doubling to 30 s) and frame size limit. */
+  public static CameraWorker create(Camera camera, FrameSink sink, CameraMetrics metrics) {
+    return new CameraWorker(
+        camera,
+        sink,
+        metrics,
+        new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), new Random()),
+        Topics.MAX_FRAME_BYTES);
+  }
+
+  /** The kind of source this worker reads. */
+  public SourceKind kind() {
+    return kind;
+  }
+
+  /** Asks the worker to stop; a blocked read returns within the camera's read timeout. */
+  public void stop() {
+    running = false;
+    stopSignal.countDown();
+  }
+
+  @Override
+  public void run() {
+    try {
+      loop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (metrics.state() != CameraState.FINISHED) {
+        metrics.state(CameraState.STOPPED);
+      }
+    }
+  }
+
+  private void loop() throws InterruptedException {
+    LOG.info(
+        "camera {}: {} source {} at {} fps{}",
+        camera.id(),
+        kind.name().toLowerCase(Locale.ROOT),
+        camera.url(),
+        camera.fps(),
+        camera.maxWidth() > 0 ? ", max width " + camera.maxWidth() : "");
+    boolean firstAttempt = true;
+    boolean looping = false;
+    while (running) {
+      if (!firstAttempt && !looping) {
+        metrics.reconnect();
+      }
+      firstAttempt = false;
+      if (!looping) {
+        metrics.state(CameraState.CONNECTING);
+      }
+      looping = false;
+      long sent;
+      String problem;
+      try {
+        sent = kind == SourceKind.IMAGE_FOLDER ? readFolder() : readStream();
+        if (!running) {
+          return;
+        }
+        if (!kind.live() && !camera.loop() && sent > 0) {
+          metrics.state(CameraState.FINISHED);
+          LOG.info(
+              "camera {}: end of {} after {} frames", camera.id(), camera.url(), sequence.get());
+          return;
+        }
+        if (!kind.live() && sent > 0) {
+          backoff.reset();
+          lastProblem = null;
+          looping = true;
+          continue; // the next pass of a looping file: same state, not a reconnect
+        }
+        problem = sent > 0 ? "the stream ended" : "the source delivered no frame";
+      } catch (IOException e) {
+        sent = 0;
+        problem = describe(e);
+      } catch (RuntimeException e) {
+        // not a source problem: log the stack once, keep the camera alive
+        sent = 0;
+        problem = "unexpected " + e;
+        if (!problem.equals(lastProblem)) {
+          LOG.error("camera {}: unexpected failure", camera.id(), e);
+        }
+      }
+      if (!running) {
+        return;
+      }
+      if (sent > 0) {
+        backoff.reset();
+      }
+      metrics.state(CameraState.DOWN);
+      Duration delay = backoff.next();
+      if (!problem.equals(lastProblem)) {
+        LOG.warn(
+            "camera {}: {}; reconnecting with backoff (next attempt in {} s)",
+            camera.id(),
+            problem,
+            delay.toMillis() / 1000.0);
+        lastProblem = problem;
+      } else {
+        LOG.debug(
+            "camera {}: still down ({}), attempt {}, next in {} ms",
+            camera.id(),
+            problem,
+            backoff.attempts(),
+            delay.toMillis());
+      }
+      if (stopSignal.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
+        return;
+      }
+    }
+  }
+
+  private static final java.util.regex.Pattern FFMPEG_ERROR =
+      java.util.regex.Pattern.compile("error (-\\d+)");
+
+  /** A short reason: JavaCV's message without its hints, with FFmpeg's text for the error code. */
+  private String describe(IOException e) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    message =
+        message
+            .replace(" (Has setFormat() been called?)", "")
+            .replace(" (For more details, make sure FFmpegLogCallback.set() has been called.)", "")
+            .strip();
+    java.util.regex.Matcher code = FFMPEG_ERROR.matcher(message);
+    if (code.find()) {
+      message += " [" + ffmpegError(Integer.parseInt(code.group(1))) + "]";
+    }
+    return "cannot read " + camera.url() + ": " + message;
+  }
+
+  private static String ffmpegError(int code) {
+    try (org.bytedeco.javacpp.BytePointer text = new org.bytedeco.javacpp.BytePointer(256)) {
+      org.bytedeco.ffmpeg.global.avutil.av_strerror(code, text, 256);
+      byte[] bytes = new byte[256];
+      text.get(bytes);
+      int end = 0;
+      while (end < bytes.length && bytes[end] != 0) {
+        end++;
+      }
+      return new String(bytes, 0, end, java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Reads one connection of a stream or one pass of a file; returns the frames sent. */
+  private long readStream() throws IOException, InterruptedException {
+    if (kind == SourceKind.FILE) {
+      Path path = Path.of(kind.ffmpegUrl(camera.url()));
+      if (!Files.isRegularFile(path)) {
+        throw new IOException("no such file");
+      }
+    }
+    long sent = 0;
+    try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(kind.ffmpegUrl(camera.url()));
+        OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        OpenCvJpegEncoder encoder = new OpenCvJpegEncoder(camera.maxWidth())) {
+      if (kind.inputFormat() != null) {
+        grabber.setFormat(kind.inputFormat());
+      }
+      grabber.setOptions(kind.ffmpegOptions(camera.readTimeout(), camera.options()));
+      grabber.setImageMode(FrameGrabber.ImageMode.COLOR);
+      grabber.start();
+      if (!grabber.hasVideo()) {
+        throw new IOException("no video stream (format " + grabber.getFormat() + ")");
+      }
+      sampler.reset();
+      long passStartMillis = System.currentTimeMillis();
+      long passStartNanos = System.nanoTime();
+      long firstPts = Long.MIN_VALUE;
+      org.bytedeco.javacv.Frame frame;
+      while (running && (frame = grabber.grabImage()) != null) {
+        long grabMillis = System.currentTimeMillis();
+        if (frame.image == null) {
+          continue;
+        }
+        metrics.grabbed();
+        long pts = frame.timestamp;
+        if (firstPts == Long.MIN_VALUE) {
+          firstPts = pts;
+        }
+        if (!sampler.accept(pts)) {
+          continue;
+        }
+        long offsetMicros = Math.max(0, pts - firstPts);
+        if (!kind.live() && camera.realtime()) {
+          pace(passStartNanos, offsetMicros);
+        }
+        Mat image = converter.convert(frame);
+        long capture = kind.live() ? grabMillis : passStartMillis + offsetMicros / 1000;
+        if (publish(encoder, image, capture, pts)) {
+          sent++;
+          if (sent == 1) {
+            streaming(grabber.getImageWidth(), grabber.getImageHeight(), grabber.getFrameRate());
+          }
+        }
+      }
+    }
+    return sent;
+  }
+
+  /** Reads one pass over an image folder, in name order, one image per frame at the target rate. */
+  private long readFolder() throws IOException, InterruptedException {
+    Path folder = Path.of(SourceKind.stripFileScheme(camera.url()));
+    List<Path> images;
+    try (Stream<Path> files = Files.list(folder)) {
+      images = files.filter(CameraWorker::isImage).sorted().toList();
+    }
+    if (images.isEmpty()) {
+      throw new IOException("no images (" + String.join(", ", IMAGE_EXTENSIONS) + ") in folder");
+    }
+    long intervalMicros = Math.round(1_000_000 / camera.fps());
+    long passStartMillis = System.currentTimeMillis();
+    long passStartNanos = System.nanoTime();
+    long sent = 0;
+    long index = 0;
+    try (OpenCvJpegEncoder encoder = new OpenCvJpegEncoder(camera.maxWidth())) {
+      for (Path file : images) {
+        if (!running) {
+          break;
+        }
+        long offsetMicros = index * intervalMicros;
+        try (Mat image = imread(file.toString(), IMREAD_COLOR)) {
+          if (image.empty()) {
+            LOG.warn("camera {}: {} is not a readable image, skipped", camera.id(), file);
+            continue;
+          }
+          metrics.grabbed();
+          index++;
+          if (camera.realtime()) {
+            pace(passStartNanos, offsetMicros);
+          }
+          if (publish(encoder, image, passStartMillis + offsetMicros / 1000, offsetMicros)) {
+            sent++;
+            if (sent == 1) {
+              streaming(image.cols(), image.rows(), camera.fps());
+            }
+          }
+        }
+      }
+    }
+    return sent;
+  }
+
+  private static boolean isImage(Path file) {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    int dot = name.lastIndexOf('.');
+    return dot > 0
+        && IMAGE_EXTENSIONS.contains(name.substring(dot + 1))
+        && Files.isRegularFile(file);
+  }
+
+  private void streaming(int width, int height, double fps) {
+    CameraState previous = metrics.state(CameraState.STREAMING);
+    if (previous != CameraState.STREAMING) {
+      if (lastProblem != null) {
+        LOG.info(
+            "camera {}: streaming again ({}x{} at {} fps) after {} attempts",
+            camera.id(),
+            width,
+            height,
+            String.format(Locale.ROOT, "%.2f", fps),
+            backoff.attempts());
+      } else {
+        LOG.info(
+            "camera {}: streaming ({}x{} at {} fps)",
+            camera.id(),
+            width,
+            height,
+            String.format(Locale.ROOT, "%.2f", fps));
+      }
+      lastProblem = null;
+    }
+  }
+
+  /** Waits until the frame at {@code offsetMicros} is due, so files play like a camera. */
+  private void pace(long startNanos, long offsetMicros) throws InterruptedException {
+    long waitNanos = startNanos + offsetMicros * 1000 - System.nanoTime();
+    if (waitNanos > 0 && stopSignal.await(waitNanos, TimeUnit.NANOSECONDS)) {
+      running = false;
+    }
+  }
+
+  /** Encodes and hands over one frame; returns whether it was handed over. */
+  private boolean publish(OpenCvJpegEncoder encoder, Mat image, long captureMillis, long pts)
+      throws InterruptedException {
+    EncodedImage encoded = encoder.encode(image, camera.jpegQuality(), maxImageBytes);
+    if (encoded == null) {
+      metrics.dropped(DropReason.OVERSIZE);
+      if (!oversizeLogged) {
+        oversizeLogged = true;
+        LOG.warn(
+            "camera {}: a {}x{} frame does not fit in {} bytes even at the lowest JPEG quality;"
+                + " such frames are dropped (set maxWidth to downscale)",
+            camera.id(),
+            image.cols(),
+            image.rows(),
+            maxImageBytes);
+      }
+      return false;
+    }
+    metrics.encoded(encoded.encodeNanos());
+    Frame frame =
+        Frame.newBuilder()
+            .setCamera(camera.id())
+            .setSequence(sequence.getAndIncrement())
+            .setCaptureTime(Instant.ofEpochMilli(captureMillis))
+            .setWidth(encoded.width())
+            .setHeight(encoded.height())
+            .setEncoding(ImageEncoding.JPEG)
+            .setImage(ByteBuffer.wrap(encoded.jpeg()))
+            .setPresentationTime(pts)
+            .build();
+    sink.submit(frame, !kind.live());
+    return true;
+  }
+}

@@ -1,0 +1,96 @@
+package io.maskstream.ingest;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Debian's {@code ffmpeg} playing a clip in a loop as a live stream, like a camera. */
+final class FfmpegSender implements AutoCloseable {
+  private final List<String> command;
+  private final Path log;
+  private Process process;
+
+  private FfmpegSender(List<String> command, Path log) {
+    this.command = command;
+    this.log = log;
+  }
+
+  /** MPEG-TS over UDP to {@code 127.0.0.1:port}. */
+  static FfmpegSender udp(Path clip, int port, Path log) {
+    return new FfmpegSender(
+        base(
+            clip,
+            // MPEG-2 repeats its sequence header every GOP, so a reader can join at any time
+            "-c:v",
+            "mpeg2video",
+            "-q:v",
+            "4",
+            "-g",
+            "12",
+            "-f",
+            "mpegts",
+            "udp://127.0.0.1:" + port + "?pkt_size=1316"),
+        log);
+  }
+
+  /** MJPEG over HTTP: ffmpeg listens on {@code 127.0.0.1:port} and serves one client. */
+  static FfmpegSender httpMjpeg(Path clip, int port, Path log) {
+    return new FfmpegSender(
+        base(
+            clip,
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "5",
+            "-f",
+            "mpjpeg",
+            "-listen",
+            "1",
+            "http://127.0.0.1:" + port + "/camera.mjpg"),
+        log);
+  }
+
+  private static List<String> base(Path clip, String... output) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "ffmpeg",
+                "-hide_banner",
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-re",
+                "-stream_loop",
+                "-1",
+                "-i",
+                clip.toString()));
+    command.addAll(List.of(output));
+    return command;
+  }
+
+  FfmpegSender start() throws IOException {
+    process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+    return this;
+  }
+
+  void stop() throws InterruptedException {
+    if (process != null) {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      process = null;
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop();
+  }
+}

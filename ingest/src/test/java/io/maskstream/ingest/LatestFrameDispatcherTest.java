@@ -1,0 +1,90 @@
+package io.maskstream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.maskstream.ingest.metrics.CameraMetrics;
+import io.maskstream.ingest.metrics.CameraMetrics.DropReason;
+import io.maskstream.ingest.publish.LatestFrameDispatcher;
+import io.maskstream.schemas.avro.Frame;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LatestFrameDispatcherTest {
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final Map<String, CameraMetrics> metrics =
+      Map.of("a", new CameraMetrics(registry, "a"), "b", new CameraMetrics(registry, "b"));
+
+  private static Frame frame(String camera, long sequence) {
+    return Frame.newBuilder()
+        .setCamera(camera)
+        .setSequence(sequence)
+        .setCaptureTime(Instant.ofEpochMilli(1_000 + sequence))
+        .setWidth(2)
+        .setHeight(2)
+        .setEncoding(io.maskstream.schemas.avro.ImageEncoding.JPEG)
+        .setPresentationTime(null)
+        .setImage(ByteBuffer.wrap(new byte[] {1, 2, 3}))
+        .build();
+  }
+
+  @Test
+  void keepsOnlyTheNewestFramePerCameraWhileKafkaIsDownAndResumes() throws Exception {
+    CollectingSender sender = new CollectingSender();
+    sender.down();
+    LatestFrameDispatcher dispatcher = new LatestFrameDispatcher(sender, 2, metrics::get);
+    for (long i = 0; i < 100; i++) {
+      dispatcher.submit(frame("a", i), false);
+      dispatcher.submit(frame("b", i), false);
+    }
+    // bounded: 2 in flight + 1 waiting per camera, whatever was offered
+    // a lagging dispatcher may have found only the newest frame left for a camera
+    await().atMost(Duration.ofSeconds(10)).until(() -> sender.held() >= 2);
+    assertThat(sender.held()).isLessThanOrEqualTo(4);
+    assertThat(dispatcher.pending()).isBetween(2, 6);
+
+    sender.up();
+    await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.pending() == 0);
+    for (String camera : new String[] {"a", "b"}) {
+      // in order, the newest frame last; every other frame counted as superseded
+      List<Long> sequences = sender.frames(camera).stream().map(Frame::getSequence).toList();
+      assertThat(sequences).hasSizeBetween(1, 3).isSorted().endsWith(99L);
+      assertThat(metrics.get(camera).sentCount()).isEqualTo(sequences.size());
+      assertThat(metrics.get(camera).droppedCount(DropReason.SUPERSEDED))
+          .isEqualTo(100 - sequences.size());
+    }
+    int before = sender.frames("a").size();
+    dispatcher.submit(frame("a", 100), false);
+    await().atMost(Duration.ofSeconds(10)).until(() -> sender.frames("a").size() == before + 1);
+    dispatcher.close(Duration.ofSeconds(5));
+    assertThat(sender.closed()).isTrue();
+  }
+
+  @Test
+  void waitingSourcesLoseNoFrame() throws Exception {
+    CollectingSender sender = new CollectingSender();
+    LatestFrameDispatcher dispatcher = new LatestFrameDispatcher(sender, 1, metrics::get);
+    Thread producer =
+        new Thread(
+            () -> {
+              try {
+                for (long i = 0; i < 500; i++) {
+                  dispatcher.submit(frame("a", i), true);
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    producer.start();
+    producer.join(30_000);
+    dispatcher.close(Duration.ofSeconds(5));
+    assertThat(sender.frames("a")).hasSize(500);
+    assertThat(sender.frames("a")).extracting(Frame::getSequence).isSorted();
+    assertThat(metrics.get("a").droppedCount()).isZero();
+  }
+}
