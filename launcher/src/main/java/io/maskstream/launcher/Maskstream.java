@@ -1,6 +1,10 @@
 package io.maskstream.launcher;
 
+import io.maskstream.ingest.IngestBenchmark;
+import io.maskstream.ingest.IngestCommand;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.trainer.EvalCommand;
+import io.maskstream.trainer.ShapesCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,6 +30,7 @@ import picocli.CommandLine.Spec;
       DemoCommand.class,
       BrokerCommand.class,
       IngestCommand.class,
+      IngestBenchmark.class,
       DetectCommand.class,
       SinkCommand.class,
       InferCommand.class,

@@ -100,13 +100,13 @@ class MaskstreamTest {
   }
 
   @Test
-  void commandsWithoutTheirModuleSaySoAndExitTwo() {
-    Run run = run("ingest", "--camera", "gate=udp://127.0.0.1:5000");
+  void commandsNotInThisBuildSaySoAndExitTwo() {
+    Run run = run("train", "--data", "d", "--out", "m.onnx");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.out()).isEmpty();
     assertThat(run.err().strip())
         .isEqualTo(
-            "maskstream ingest: 'ingest' is not available in this build yet: the ingest module"
+            "maskstream train: 'train' is not available in this build yet: the trainer module"
                 + " has no implementation (see README, 'Status')");
   }
 
