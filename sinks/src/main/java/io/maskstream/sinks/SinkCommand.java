@@ -1,0 +1,326 @@
+package io.maskstream.sinks;
+
+import io.maskstream.schemas.cli.KafkaOptions;
+import io.maskstream.schemas.cli.UserException;
+import io.maskstream.sinks.jsonl.JsonlSink;
+import io.maskstream.sinks.postgres.PostgresSink;
+import io.maskstream.sinks.web.WebSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code maskstream sink web|postgres|jsonl}: the consumers of the event topics, as picocli
+ * commands. Each subcommand builds a {@link SinkConfig}, runs its {@link Sink} on the calling
+ * thread until Ctrl-C (a shutdown hook stops it and waits for it to finish cleanly) and returns 0;
+ * bad options raise {@link UserException}.
+ */
+@Command(
+    name = "sink",
+    mixinStandardHelpOptions = true,
+    description = "Consumes the event topics into a live web view, PostgreSQL or JSON lines.",
+    synopsisSubcommandLabel = "web|postgres|jsonl",
+    subcommands = {SinkCommand.Web.class, SinkCommand.Postgres.class, SinkCommand.Jsonl.class})
+public final class SinkCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "choose a sink: web, postgres or jsonl");
+  }
+
+  /** Options every sink has besides the Kafka ones. */
+  static final class CommonOptions {
+    @Option(
+        names = "--group-id",
+        paramLabel = "ID",
+        description = "Consumer group (default: maskstream-sink-NAME).")
+    String groupId;
+
+    @Option(
+        names = "--join-timeout",
+        paramLabel = "DURATION",
+        defaultValue = "10s",
+        description =
+            "How long detections wait for their masks before going on without them"
+                + " (default: ${DEFAULT-VALUE}; e.g. 500ms, 10s, 1m).")
+    String joinTimeout;
+
+    SinkConfig config(KafkaOptions kafka, String sink, int metricsPort, String metricsHost) {
+      try {
+        return SinkConfig.of(
+                kafka.clientProperties(),
+                groupId == null ? "maskstream-sink-" + sink : groupId,
+                metricsPort)
+            .withMetrics(metricsHost, metricsPort)
+            .withJoinTimeout(parseDuration("--join-timeout", joinTimeout));
+      } catch (IllegalArgumentException e) {
+        throw new UserException(e.getMessage(), e);
+      }
+    }
+  }
+
+  /** {@code sink web}. */
+  @Command(
+      name = "web",
+      mixinStandardHelpOptions = true,
+      description =
+          "A live page of every camera with masks, boxes, labels and scores"
+              + " (also /metrics for Prometheus).")
+  static final class Web implements Callable<Integer> {
+    @Option(
+        names = "--host",
+        defaultValue = SinkConfig.Web.DEFAULT_HOST,
+        description = "Bind address (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+    String host;
+
+    @Option(
+        names = "--port",
+        defaultValue = "8080",
+        description = "Port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Mixin KafkaOptions kafka;
+    @Mixin CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+      SinkConfig.Web web;
+      try {
+        web = SinkConfig.Web.of(host, port);
+      } catch (IllegalArgumentException e) {
+        throw new UserException(e.getMessage(), e);
+      }
+      return runUntilStopped(new WebSink(common.config(kafka, "web", -1, host), web));
+    }
+  }
+
+  /** {@code sink postgres}. */
+  @Command(
+      name = "postgres",
+      mixinStandardHelpOptions = true,
+      description = "Detections and masks into PostgreSQL, idempotently.")
+  static final class Postgres implements Callable<Integer> {
+    @Option(names = "--jdbc-url", required = true, description = "jdbc:postgresql://HOST/DB")
+    String jdbcUrl;
+
+    @Option(names = "--db-user", paramLabel = "USER", description = "Database user.")
+    String user;
+
+    @Option(
+        names = "--db-password",
+        paramLabel = "PASSWORD",
+        description = "Database password (or the PGPASSWORD environment variable).")
+    String password;
+
+    @Option(
+        names = "--db-schema",
+        paramLabel = "SCHEMA",
+        defaultValue = "public",
+        description = "Schema of the tables, created when missing (default: ${DEFAULT-VALUE}).")
+    String schema;
+
+    @Option(
+        names = "--batch",
+        paramLabel = "N",
+        defaultValue = "1000",
+        description = "Records per database transaction at most (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+        names = "--metrics-port",
+        paramLabel = "PORT",
+        defaultValue = "9466",
+        description = "Port of /metrics (default: ${DEFAULT-VALUE}; 0 any free port, -1 off).")
+    int metricsPort;
+
+    @Option(
+        names = "--metrics-host",
+        paramLabel = "HOST",
+        defaultValue = "127.0.0.1",
+        description = "Bind address of /metrics (default: ${DEFAULT-VALUE}).")
+    String metricsHost;
+
+    @Mixin KafkaOptions kafka;
+    @Mixin CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+      SinkConfig.Postgres pg;
+      try {
+        pg =
+            new SinkConfig.Postgres(
+                jdbcUrl,
+                user,
+                password != null ? password : System.getenv("PGPASSWORD"),
+                schema,
+                batch,
+                Duration.ofSeconds(30));
+      } catch (IllegalArgumentException e) {
+        throw new UserException(e.getMessage(), e);
+      }
+      return runUntilStopped(
+          new PostgresSink(common.config(kafka, "postgres", metricsPort, metricsHost), pg));
+    }
+  }
+
+  /** {@code sink jsonl}. */
+  @Command(
+      name = "jsonl",
+      mixinStandardHelpOptions = true,
+      description = "One JSON object per frame, in files rotated by size and time.")
+  static final class Jsonl implements Callable<Integer> {
+    @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Output folder.")
+    Path dir;
+
+    @Option(
+        names = "--max-file-size",
+        paramLabel = "SIZE",
+        defaultValue = "256MB",
+        description = "Start a new file at this size (default: ${DEFAULT-VALUE}; B, KB, MB, GB).")
+    String maxFileSize;
+
+    @Option(
+        names = "--max-file-age",
+        paramLabel = "DURATION",
+        defaultValue = "1h",
+        description = "Start a new file at this age (default: ${DEFAULT-VALUE}; e.g. 30s, 10m).")
+    String maxFileAge;
+
+    @Option(
+        names = "--prefix",
+        paramLabel = "NAME",
+        defaultValue = "frames",
+        description = "Start of the file names (default: ${DEFAULT-VALUE}).")
+    String prefix;
+
+    @Option(
+        names = "--metrics-port",
+        paramLabel = "PORT",
+        defaultValue = "9467",
+        description = "Port of /metrics (default: ${DEFAULT-VALUE}; 0 any free port, -1 off).")
+    int metricsPort;
+
+    @Option(
+        names = "--metrics-host",
+        paramLabel = "HOST",
+        defaultValue = "127.0.0.1",
+        description = "Bind address of /metrics (default: ${DEFAULT-VALUE}).")
+    String metricsHost;
+
+    @Mixin KafkaOptions kafka;
+    @Mixin CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+      if (Files.exists(dir) && !Files.isDirectory(dir)) {
+        throw new UserException("--dir " + dir + " is a file; give a folder");
+      }
+      SinkConfig.Jsonl jsonl;
+      try {
+        jsonl =
+            new SinkConfig.Jsonl(
+                dir,
+                parseSize("--max-file-size", maxFileSize),
+                parseDuration("--max-file-age", maxFileAge),
+                prefix);
+      } catch (IllegalArgumentException e) {
+        throw new UserException(e.getMessage(), e);
+      }
+      return runUntilStopped(
+          new JsonlSink(common.config(kafka, "jsonl", metricsPort, metricsHost), jsonl));
+    }
+  }
+
+  /** Runs {@code sink} on this thread; Ctrl-C stops it and waits up to 30 s for a clean end. */
+  static int runUntilStopped(Sink sink) throws Exception {
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              sink.stop();
+              try {
+                finished.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "maskstream-sink-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      sink.run();
+    } finally {
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // the JVM is already shutting down: the hook is running and waits for us
+      }
+    }
+    return 0;
+  }
+
+  /** Parses {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h} or an ISO-8601 duration. */
+  static Duration parseDuration(String option, String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    try {
+      if (t.startsWith("p")) {
+        return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
+      }
+      if (t.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
+      }
+      long n = Long.parseLong(t.substring(0, t.length() - 1).trim());
+      switch (t.charAt(t.length() - 1)) {
+        case 's':
+          return Duration.ofSeconds(n);
+        case 'm':
+          return Duration.ofMinutes(n);
+        case 'h':
+          return Duration.ofHours(n);
+        case 'd':
+          return Duration.ofDays(n);
+        default:
+          break;
+      }
+    } catch (RuntimeException e) {
+      // falls through to the message below
+    }
+    throw new UserException(
+        option + " '" + text + "' is not a duration: write e.g. 500ms, 30s, 10m or 1h");
+  }
+
+  /** Parses {@code 1048576}, {@code 512KB}, {@code 64MB} or {@code 1GB} (powers of 1024). */
+  static long parseSize(String option, String text) {
+    String t = text.trim().toUpperCase(Locale.ROOT);
+    long unit = 1;
+    for (String[] u :
+        new String[][] {{"KB", "1024"}, {"MB", "1048576"}, {"GB", "1073741824"}, {"B", "1"}}) {
+      if (t.endsWith(u[0])) {
+        unit = Long.parseLong(u[1]);
+        t = t.substring(0, t.length() - u[0].length()).trim();
+        break;
+      }
+    }
+    try {
+      long n = Long.parseLong(t);
+      if (n > 0) {
+        return Math.multiplyExact(n, unit);
+      }
+    } catch (ArithmeticException | NumberFormatException e) {
+      // falls through to the message below
+    }
+    throw new UserException(
+        option + " '" + text + "' is not a positive size: write e.g. 1048576, 512KB, 64MB or 1GB");
+  }
+}

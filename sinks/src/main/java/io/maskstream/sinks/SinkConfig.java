@@ -1,0 +1,168 @@
+package io.maskstream.sinks;
+
+import io.maskstream.schemas.TopicNames;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * Everything a sink needs to run, immutable once built: the Kafka client settings, topic names,
+ * consumer group, metrics endpoint, and the settings of the one sink being run ({@link Web}, {@link
+ * Postgres} or {@link Jsonl}).
+ *
+ * <p>Defaults live here, in one place; the command line ({@link SinkCommand}) only overrides them.
+ *
+ * @param kafka Kafka client properties (copied; unknown keys are passed to the clients as-is)
+ * @param topics topic names, from the {@code maskstream.topic.*} keys of {@code kafka}
+ * @param groupId the sink's own consumer group
+ * @param metricsHost bind address of the Prometheus endpoint ({@code /metrics})
+ * @param metricsPort port of the Prometheus endpoint; 0 picks a free port, -1 turns it off (the web
+ *     sink serves {@code /metrics} on its own port and ignores both)
+ * @param joinTimeout how long detections wait for their masks (and the reverse) before the sink
+ *     goes on without the missing half
+ */
+public record SinkConfig(
+    Map<String, Object> kafka,
+    TopicNames topics,
+    String groupId,
+    String metricsHost,
+    int metricsPort,
+    Duration joinTimeout) {
+
+  /** Default wait for the other half of a frame's events. */
+  public static final Duration DEFAULT_JOIN_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Copies {@code kafka} and validates the rest. */
+  public SinkConfig {
+    kafka = Map.copyOf(kafka);
+    Objects.requireNonNull(topics, "topics");
+    if (groupId == null || groupId.isBlank()) {
+      throw new IllegalArgumentException("the consumer group id must not be empty");
+    }
+    Objects.requireNonNull(metricsHost, "metricsHost");
+    if (metricsPort < -1 || metricsPort > 65535) {
+      throw new IllegalArgumentException("metrics port must be -1 (off), 0 (any) or 1-65535");
+    }
+    if (joinTimeout.isNegative() || joinTimeout.isZero()) {
+      throw new IllegalArgumentException("join timeout must be positive");
+    }
+  }
+
+  /** A config from Kafka client properties, with the default topic names they select. */
+  public static SinkConfig of(Properties clientProperties, String groupId, int metricsPort) {
+    Map<String, Object> kafka = new HashMap<>();
+    clientProperties.forEach((k, v) -> kafka.put(k.toString(), v));
+    return new SinkConfig(
+        kafka, TopicNames.from(kafka), groupId, "127.0.0.1", metricsPort, DEFAULT_JOIN_TIMEOUT);
+  }
+
+  /** This config with another consumer group. */
+  public SinkConfig withGroupId(String newGroupId) {
+    return new SinkConfig(kafka, topics, newGroupId, metricsHost, metricsPort, joinTimeout);
+  }
+
+  /** This config with another join timeout. */
+  public SinkConfig withJoinTimeout(Duration timeout) {
+    return new SinkConfig(kafka, topics, groupId, metricsHost, metricsPort, timeout);
+  }
+
+  /** This config with another metrics endpoint. */
+  public SinkConfig withMetrics(String host, int port) {
+    return new SinkConfig(kafka, topics, groupId, host, port, joinTimeout);
+  }
+
+  /**
+   * Settings of the live web view.
+   *
+   * @param host bind address
+   * @param port HTTP port; 0 picks a free one
+   * @param framesPerCamera how many recent frames per camera are kept to join with late events
+   * @param backlogPerPartition how many records per partition are replayed on start so the page is
+   *     not empty
+   */
+  public record Web(String host, int port, int framesPerCamera, int backlogPerPartition) {
+    /** Default bind address: local only. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+
+    /** Default port. */
+    public static final int DEFAULT_PORT = 8080;
+
+    /** Validates the values. */
+    public Web {
+      Objects.requireNonNull(host, "host");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("--port must be 0-65535, got " + port);
+      }
+      if (framesPerCamera < 1 || backlogPerPartition < 0) {
+        throw new IllegalArgumentException("framesPerCamera >= 1 and backlog >= 0 required");
+      }
+    }
+
+    /** The view bound to {@code host:port}, with default buffers. */
+    public static Web of(String host, int port) {
+      return new Web(host, port, 48, 30);
+    }
+  }
+
+  /**
+   * Settings of the PostgreSQL sink.
+   *
+   * @param jdbcUrl {@code jdbc:postgresql://HOST[:PORT]/DB}
+   * @param user database user, or null for the URL's or the driver's default
+   * @param password database password, or null
+   * @param schema schema holding the tables (created by the migrations when missing)
+   * @param maxBatchRecords Kafka records per database transaction at most
+   * @param maxRetryBackoff the longest wait between attempts while the database is down
+   */
+  public record Postgres(
+      String jdbcUrl,
+      String user,
+      String password,
+      String schema,
+      int maxBatchRecords,
+      Duration maxRetryBackoff) {
+    /** Validates the values. */
+    public Postgres {
+      Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException(
+            "--jdbc-url must look like jdbc:postgresql://HOST[:PORT]/DATABASE, got " + jdbcUrl);
+      }
+      if (schema == null || !schema.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
+        throw new IllegalArgumentException(
+            "--db-schema must be a plain identifier (letters, digits, _), got " + schema);
+      }
+      if (maxBatchRecords < 1) {
+        throw new IllegalArgumentException("--batch must be at least 1");
+      }
+      Objects.requireNonNull(maxRetryBackoff, "maxRetryBackoff");
+    }
+  }
+
+  /**
+   * Settings of the JSON lines sink.
+   *
+   * @param dir output folder (created when missing)
+   * @param maxFileBytes a file is closed and a new one started once it reaches this size
+   * @param maxFileAge a file is closed and a new one started once it is this old
+   * @param filePrefix start of every file name
+   */
+  public record Jsonl(Path dir, long maxFileBytes, Duration maxFileAge, String filePrefix) {
+    /** Validates the values. */
+    public Jsonl {
+      Objects.requireNonNull(dir, "dir");
+      if (maxFileBytes < 1) {
+        throw new IllegalArgumentException("--max-file-size must be positive");
+      }
+      if (maxFileAge.isNegative() || maxFileAge.isZero()) {
+        throw new IllegalArgumentException("--max-file-age must be positive");
+      }
+      if (filePrefix == null || !filePrefix.matches("[A-Za-z0-9._-]{1,64}")) {
+        throw new IllegalArgumentException("file prefix must use A-Z a-z 0-9 . _ - only");
+      }
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package io.maskstream.sinks.kafka;
+
+import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.Topics;
+import io.maskstream.schemas.avro.DeadLetter;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends records a sink cannot use to the dead-letter topic, with their original bytes, where they
+ * came from and a one-line reason.
+ *
+ * <p>Owns one Kafka producer; not thread-safe beyond what the producer is. Callers {@link #flush()}
+ * before committing the offsets of the refused records, so a refused record is never lost. Close it
+ * when the sink stops.
+ */
+public final class DeadLetterPublisher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DeadLetterPublisher.class);
+
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final AvroSerde<DeadLetter> serde;
+  private final String topic;
+  private final String stage;
+  private Future<RecordMetadata> last;
+
+  /**
+   * A publisher for {@code stage} (e.g. {@code sink-web}) writing to {@code topic}.
+   *
+   * @param clientProperties Kafka client properties (security settings, registry URL, ...)
+   */
+  public DeadLetterPublisher(Map<String, Object> clientProperties, String topic, String stage) {
+    Map<String, Object> props = SinkClients.producerProperties(clientProperties);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    // a dead letter carries the refused record, which may be a full frame
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_DEAD_LETTER_BYTES + 64 * 1024);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "maskstream-" + stage + "-dlq");
+    this.producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    this.serde = new AvroSerde<>(DeadLetter.class, clientProperties, false);
+    this.topic = topic;
+    this.stage = stage;
+  }
+
+  /** Sends {@code record} with {@code reason}; {@code cause} may be null. */
+  public void send(ConsumerRecord<byte[], byte[]> record, String reason, Throwable cause) {
+    Map<String, ByteBuffer> headers = new HashMap<>();
+    for (Header header : record.headers()) {
+      headers.put(
+          header.key(), ByteBuffer.wrap(header.value() == null ? new byte[0] : header.value()));
+    }
+    DeadLetter letter =
+        DeadLetter.newBuilder()
+            .setSourceTopic(record.topic())
+            .setSourcePartition(record.partition())
+            .setSourceOffset(record.offset())
+            .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
+            .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
+            .setStage(stage)
+            .setReason(oneLine(reason))
+            .setErrorType(cause == null ? null : cause.getClass().getName())
+            .setFailedTime(Instant.now())
+            .setHeaders(headers)
+            .build();
+    LOG.warn(
+        "{}-{}@{} to the dead-letter topic: {}",
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        letter.getReason());
+    last = producer.send(new ProducerRecord<>(topic, record.key(), serde.serialize(topic, letter)));
+  }
+
+  /**
+   * Waits until every dead letter sent so far is acknowledged.
+   *
+   * @throws KafkaException when one could not be written (the caller must not commit offsets)
+   */
+  public void flush() {
+    producer.flush();
+    if (last != null) {
+      try {
+        last.get();
+      } catch (ExecutionException e) {
+        throw new KafkaException("could not write to dead-letter topic " + topic, e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KafkaException("interrupted writing to dead-letter topic " + topic, e);
+      }
+      last = null;
+    }
+  }
+
+  private static String oneLine(String reason) {
+    String text = reason == null ? "unknown reason" : reason;
+    return text.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+  }
+
+  @Override
+  public void close() {
+    producer.close();
+  }
+}

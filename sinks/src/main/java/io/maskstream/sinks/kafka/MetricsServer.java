@@ -1,0 +1,41 @@
+package io.maskstream.sinks.kafka;
+
+import io.javalin.Javalin;
+
+/**
+ * A small HTTP server exposing {@code GET /metrics} (Prometheus text format) for the sinks that
+ * have no web server of their own.
+ *
+ * <p>Started by the constructor, stopped by {@link #close()}.
+ */
+public final class MetricsServer implements AutoCloseable {
+  private final Javalin app;
+
+  /** Starts serving {@code metrics} on {@code host:port} (port 0: any free port). */
+  public MetricsServer(SinkMetrics metrics, String host, int port) {
+    app =
+        Javalin.create(
+            config -> {
+              config.startup.showJavalinBanner = false;
+              config.startup.showOldJavalinVersionWarning = false;
+              config.jetty.host = host;
+              config.jetty.port = port;
+              config.routes.get(
+                  "/metrics",
+                  ctx ->
+                      ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                          .result(metrics.scrape()));
+            });
+    app.start();
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+}

@@ -1,0 +1,87 @@
+package io.maskstream.sinks.kafka;
+
+import io.maskstream.schemas.Topics;
+import io.maskstream.sinks.SinkConfig;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the Kafka clients of the sinks from a {@link SinkConfig}. Values stay raw bytes in the
+ * consumers so that one undecodable record can be sent to the dead-letter topic on its own instead
+ * of failing the whole poll.
+ */
+public final class SinkClients {
+  private static final Logger LOG = LoggerFactory.getLogger(SinkClients.class);
+
+  private SinkClients() {}
+
+  /**
+   * A byte-array consumer in the config's group; offsets are committed by the caller only ({@code
+   * enable.auto.commit=false}) unless {@code autoCommit}.
+   *
+   * <p>The range assignor is forced: it gives one member the same partition number of every
+   * subscribed topic, and since all event topics are keyed by camera, a frame's detections and
+   * masks (and frame) meet in the same member.
+   */
+  public static KafkaConsumer<byte[], byte[]> consumer(
+      SinkConfig config, String clientId, boolean autoCommit, int maxPollRecords) {
+    Map<String, Object> props = new HashMap<>(clientOnly(config.kafka()));
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, autoCommit);
+    props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+    props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** Producer properties from the client properties (without consumer-only keys). */
+  static Map<String, Object> producerProperties(Map<String, Object> clientProperties) {
+    return new HashMap<>(clientOnly(clientProperties));
+  }
+
+  /**
+   * Creates the product's topics that are missing (so the dead-letter topic exists); a cluster that
+   * refuses (no rights) only gets a warning, since the topics may be managed elsewhere.
+   */
+  public static void ensureTopics(SinkConfig config) {
+    Map<String, Object> props = new HashMap<>(clientOnly(config.kafka()));
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
+    try (Admin admin = Admin.create(props)) {
+      List<String> created =
+          Topics.ensure(
+              admin,
+              Topics.specs(config.topics(), Topics.DEFAULT_PARTITIONS),
+              Duration.ofSeconds(60));
+      if (!created.isEmpty()) {
+        LOG.info("created topics {}", created);
+      }
+    } catch (KafkaException e) {
+      LOG.warn("could not check or create the topics ({}); going on", e.getMessage());
+    }
+  }
+
+  /** The entries of {@code props} meant for Kafka clients (drops maskstream's own keys). */
+  private static Map<String, Object> clientOnly(Map<String, Object> props) {
+    Map<String, Object> out = new HashMap<>();
+    props.forEach(
+        (k, v) -> {
+          if (!k.startsWith("maskstream.")) {
+            out.put(k, v);
+          }
+        });
+    return out;
+  }
+}

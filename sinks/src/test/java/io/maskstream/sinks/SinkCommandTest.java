@@ -1,0 +1,74 @@
+package io.maskstream.sinks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.maskstream.schemas.cli.UserException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class SinkCommandTest {
+  /** Runs the command as the launcher does: a UserException becomes one line and exit code 2. */
+  private static int run(AtomicReference<String> error, String... args) {
+    CommandLine cli = new CommandLine(new SinkCommand());
+    cli.setErr(new PrintWriter(new StringWriter()));
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          if (e instanceof UserException) {
+            error.set(e.getMessage());
+            return 2;
+          }
+          throw e;
+        });
+    return cli.execute(args);
+  }
+
+  @Test
+  void helpListsEverySinkAndItsOptions() {
+    StringWriter out = new StringWriter();
+    CommandLine cli = new CommandLine(new SinkCommand());
+    cli.setOut(new PrintWriter(out));
+    assertThat(cli.execute("jsonl", "--help")).isZero();
+    assertThat(out.toString())
+        .contains("--dir", "--max-file-size", "--max-file-age", "--bootstrap");
+    assertThat(cli.getSubcommands()).containsOnlyKeys("web", "postgres", "jsonl");
+  }
+
+  @Test
+  void badOptionsSayWhatToDo(@TempDir Path dir) throws Exception {
+    AtomicReference<String> error = new AtomicReference<>();
+    assertThat(run(error, "postgres", "--jdbc-url", "mysql://x/y", "--metrics-port", "-1"))
+        .isEqualTo(2);
+    assertThat(error.get()).contains("jdbc:postgresql://");
+    assertThat(run(error, "jsonl", "--dir", dir.toString(), "--max-file-size", "lots"))
+        .isEqualTo(2);
+    assertThat(error.get()).contains("--max-file-size").contains("64MB");
+    Path file = Files.createFile(dir.resolve("f"));
+    assertThat(run(error, "jsonl", "--dir", file.toString())).isEqualTo(2);
+    assertThat(error.get()).contains("is a file");
+    assertThat(run(error, "web", "--port", "70000")).isEqualTo(2);
+    assertThat(error.get()).contains("--port");
+    assertThat(run(error, "web", "--join-timeout", "soon")).isEqualTo(2);
+    assertThat(error.get()).contains("--join-timeout");
+    // missing required option: picocli's usage error
+    assertThat(run(error, "postgres")).isEqualTo(2);
+  }
+
+  @Test
+  void parsesSizesAndDurations() {
+    assertThat(SinkCommand.parseSize("x", "64MB")).isEqualTo(64L << 20);
+    assertThat(SinkCommand.parseSize("x", "512kb")).isEqualTo(512L << 10);
+    assertThat(SinkCommand.parseSize("x", "1000")).isEqualTo(1000);
+    assertThat(SinkCommand.parseDuration("x", "500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(SinkCommand.parseDuration("x", "10m")).isEqualTo(Duration.ofMinutes(10));
+    assertThat(SinkCommand.parseDuration("x", "PT2H")).isEqualTo(Duration.ofHours(2));
+    assertThatThrownBy(() -> SinkCommand.parseSize("--s", "-1")).isInstanceOf(UserException.class);
+  }
+}

@@ -1,0 +1,39 @@
+package io.maskstream.sinks.jsonl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.maskstream.schemas.avro.Detections;
+import io.maskstream.schemas.avro.Masks;
+import io.maskstream.schemas.rle.CocoRle;
+import io.maskstream.sinks.EventSamples;
+import io.maskstream.sinks.join.FrameKey;
+import io.maskstream.sinks.join.JoinedFrame;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CocoFrameJsonTest {
+  @Test
+  void writesCocoResultsWithRleMasksAndEscapesText() throws Exception {
+    Detections d = EventSamples.detections("cam \"1\"\n", 7, "v9", 2, "a \"quoted\" <label>");
+    Masks m = EventSamples.masks("cam \"1\"\n", 7, "v9", 2);
+    String line =
+        CocoFrameJson.format(
+            new JoinedFrame<>(new FrameKey("cam \"1\"\n", 7, "v9"), d, m, List.of()));
+    assertThat(line).doesNotContain("\n");
+    JsonNode json = new ObjectMapper().readTree(line);
+    assertThat(json.get("camera").asText()).isEqualTo("cam \"1\"\n");
+    assertThat(json.get("sequence").asLong()).isEqualTo(7);
+    assertThat(json.get("detections")).hasSize(2);
+    JsonNode second = json.get("detections").get(1);
+    assertThat(second.get("image_id").asLong()).isEqualTo(7);
+    assertThat(second.get("label").asText()).isEqualTo("a \"quoted\" <label>");
+    assertThat(second.get("bbox").toString()).isEqualTo("[10.0,5.0,8.0,10.0]");
+    String counts = second.get("segmentation").get("counts").asText();
+    // the mask decodes to the box it was made from
+    CocoRle rle = CocoRle.fromString(48, 64, counts);
+    assertThat(rle.area()).isEqualTo(8 * 10);
+    assertThat(rle.toBbox()).containsExactly(10, 5, 8, 10);
+  }
+}

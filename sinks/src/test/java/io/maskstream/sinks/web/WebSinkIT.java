@@ -1,0 +1,251 @@
+package io.maskstream.sinks.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.maskstream.broker.testing.KafkaBrokerExtension;
+import io.maskstream.schemas.avro.Box;
+import io.maskstream.schemas.avro.Detection;
+import io.maskstream.schemas.avro.Detections;
+import io.maskstream.schemas.avro.InstanceMask;
+import io.maskstream.schemas.avro.Masks;
+import io.maskstream.schemas.avro.ModelRef;
+import io.maskstream.schemas.avro.Rle;
+import io.maskstream.schemas.avro.Timings;
+import io.maskstream.sinks.EventSamples;
+import io.maskstream.sinks.SinkConfig;
+import io.maskstream.sinks.SinkRun;
+import java.awt.Color;
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The live page in a real headless Chromium (Debian's chromium and chromedriver), fed through the
+ * embedded broker. The screenshot is kept as {@code target/web-sink.png}.
+ */
+class WebSinkIT {
+  static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
+  static final Path CHROMEDRIVER = Paths.get("/usr/bin/chromedriver");
+
+  @RegisterExtension static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
+
+  static final String CAMERA = "lobby <b>1</b>";
+  static final String LABEL = "<script>window.__pwned=1</script>";
+  static final int W = 160;
+  static final int H = 120;
+
+  @BeforeAll
+  static void topics() {
+    Assumptions.assumeTrue(
+        Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        "needs Debian's chromium and chromium-driver");
+    kafka.createTopic(EventSamples.TOPICS.frames(), 2);
+    kafka.createTopic(EventSamples.TOPICS.detections(), 2);
+    kafka.createTopic(EventSamples.TOPICS.masks(), 2);
+    kafka.createTopic(EventSamples.TOPICS.deadLetters(), 1);
+  }
+
+  private static ChromeDriver browser(Path profile) {
+    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+            .usingAnyFreePort()
+            .build();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,800",
+        "--user-data-dir=" + profile);
+    return new ChromeDriver(service, options);
+  }
+
+  /** Detections with one instance: box and mask the rectangle [40, 100) x [30, 60). */
+  private static Detections detections(long seq, int n) {
+    var ref = EventSamples.ref(CAMERA, seq, W, H);
+    List<Detection> list =
+        n == 0 ? List.of() : List.of(new Detection(1, LABEL, 0.87f, new Box(40f, 30f, 100f, 60f)));
+    return new Detections(
+        ref,
+        new ModelRef("maskrcnn", "abc123"),
+        new Timings(1f, 1f, 30f, 2f, ref.getCaptureTime().plusMillis(85)),
+        list);
+  }
+
+  private static Masks masks(long seq, int n) {
+    var ref = EventSamples.ref(CAMERA, seq, W, H);
+    List<InstanceMask> list =
+        n == 0
+            ? List.of()
+            : List.of(
+                new InstanceMask(
+                    0,
+                    new Rle(
+                        H, W, EventSamples.rectangle(W, H, 40, 30, 100, 60).toCompressedString())));
+    return new Masks(ref, new ModelRef("maskrcnn", "abc123"), list);
+  }
+
+  private static Object js(ChromeDriver driver, String script, Object... args) {
+    return ((JavascriptExecutor) driver).executeScript(script, args);
+  }
+
+  private static final String TILE =
+      "const t = [...document.querySelectorAll('.tile')].find(t => t.dataset.camera === arguments[0]);";
+
+  @SuppressWarnings("unchecked")
+  private static int[] pixel(ChromeDriver driver, int x, int y) {
+    List<Number> rgba =
+        (List<Number>)
+            js(
+                driver,
+                TILE
+                    + "return Array.from(t.querySelector('canvas').getContext('2d')"
+                    + ".getImageData(arguments[1], arguments[2], 1, 1).data);",
+                CAMERA,
+                x,
+                y);
+    return rgba.stream().mapToInt(Number::intValue).toArray();
+  }
+
+  private static String tileData(ChromeDriver driver, String key) {
+    Object v =
+        js(driver, TILE + "return t ? (t.dataset[arguments[1]] || null) : null;", CAMERA, key);
+    return v == null ? null : v.toString();
+  }
+
+  @Test
+  void showsEveryCameraLiveWithMasksBoxesAndEscapedText(@TempDir Path profile) throws Exception {
+    SinkConfig config =
+        SinkConfig.of(EventSamples.clientProperties(kafka.bootstrapServers()), "web-it", -1);
+    WebSink sink = new WebSink(config, SinkConfig.Web.of("127.0.0.1", 0));
+    try (EventSamples samples = new EventSamples(kafka.bootstrapServers());
+        SinkRun run = new SinkRun(sink, "web-it")) {
+      sink.awaitStarted();
+      String page = "http://127.0.0.1:" + sink.port() + "/";
+      ChromeDriver driver = browser(profile);
+      try {
+        driver.get(page);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    "live"
+                        .equals(
+                            js(driver, "return document.getElementById('status').textContent;")));
+
+        // frame 1: black, one instance with a mask
+        samples.send(EventSamples.frame(CAMERA, 1, W, H, Color.BLACK));
+        samples.send(detections(1, 1));
+        samples.send(masks(1, 1));
+        samples.flush();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    "1".equals(tileData(driver, "sequence"))
+                        && "1".equals(tileData(driver, "detections")));
+
+        // mask pixels are tinted where the mask is, and only there (a transposed mask would differ)
+        int[] inside = pixel(driver, 90, 40);
+        assertThat(inside[0]).as("red channel inside the mask").isGreaterThan(60);
+        assertThat(inside[0]).isGreaterThan(inside[1] + 30);
+        for (int[] xy : new int[][] {{50, 80}, {120, 45}, {10, 110}, {60, 20}}) {
+          int[] outside = pixel(driver, xy[0], xy[1]);
+          assertThat(outside[0] + outside[1] + outside[2])
+              .as("no tint at (%d, %d)", xy[0], xy[1])
+              .isLessThan(60);
+        }
+
+        // camera id and label are shown as text, never run as markup
+        String title =
+            (String) js(driver, TILE + "return t.querySelector('h3').textContent;", CAMERA);
+        assertThat(title).isEqualTo(CAMERA);
+        String recent =
+            (String) js(driver, "return document.getElementById('recent').textContent;");
+        assertThat(recent).contains(LABEL).contains(CAMERA);
+        assertThat(js(driver, "return document.querySelectorAll('script').length;")).isEqualTo(1L);
+        assertThat(js(driver, "return document.querySelectorAll('b').length;")).isEqualTo(0L);
+        assertThat(js(driver, "return window.__pwned === undefined;")).isEqualTo(true);
+        String stats =
+            (String) js(driver, TILE + "return t.querySelector('.stats').textContent;", CAMERA);
+        assertThat(stats).contains("85 ms").contains("maskrcnn abc123");
+
+        // frame 2: white, nothing detected: the image changes
+        samples.send(EventSamples.frame(CAMERA, 2, W, H, Color.WHITE));
+        samples.send(detections(2, 0));
+        samples.send(masks(2, 0));
+        samples.flush();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> "2".equals(tileData(driver, "sequence")));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(() -> assertThat(pixel(driver, 10, 110)[0]).isGreaterThan(200));
+        assertThat(pixel(driver, 90, 40)[1]).as("old mask gone").isGreaterThan(200);
+
+        // a second camera gets its own tile; the first one stays
+        samples.send(EventSamples.frame("yard", 5, W, H, Color.BLUE));
+        samples.flush();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    ((Number) js(driver, "return document.querySelectorAll('.tile').length;"))
+                            .intValue()
+                        == 2);
+
+        // feed frame 1 again so the screenshot shows a mask
+        samples.send(EventSamples.frame(CAMERA, 3, W, H, Color.DARK_GRAY));
+        samples.send(detections(3, 1));
+        samples.send(masks(3, 1));
+        samples.flush();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> "3".equals(tileData(driver, "sequence")));
+        Path shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
+        Path target = Paths.get("target", "web-sink.png");
+        Files.createDirectories(target.getParent());
+        Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        driver.quit();
+      }
+
+      // the same server exposes Prometheus metrics
+      HttpResponse<String> metrics =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(page + "metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.body()).contains("maskstream_sink_records_total").contains("sink=\"web\"");
+    }
+  }
+}
