@@ -52,6 +52,27 @@ public abstract class Module implements AutoCloseable {
     return out;
   }
 
+  /** The parameters that are trained (gradients on), by dotted name: what an optimiser updates. */
+  public final Map<String, Tensor> trainableParameters() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    namedParameters()
+        .forEach(
+            (k, v) -> {
+              if (v.requires_grad()) {
+                out.put(k, v);
+              }
+            });
+    return out;
+  }
+
+  /**
+   * Turns the gradients of every parameter of this module and its sub-modules on or off; frozen
+   * parameters keep their values during training.
+   */
+  public final void requiresGrad(boolean on) {
+    namedParameters().values().forEach(t -> t.set_requires_grad(on));
+  }
+
   /** Every parameter and buffer by its dotted name: the keys of PyTorch's {@code state_dict}. */
   public final Map<String, Tensor> stateDict() {
     Map<String, Tensor> out = new LinkedHashMap<>();

@@ -20,8 +20,8 @@ public final class BoxOps {
   /** Pairwise IoU {@code [M, N]} of boxes {@code a [M, 4]} and {@code b [N, 4]} (box_iou). */
   public static Tensor iou(Tensor a, Tensor b) {
     try (PointerScope scope = new PointerScope()) {
-      Tensor areaA = area(a);
-      Tensor areaB = area(b);
+      Tensor areaA = adopt(area(a));
+      Tensor areaB = adopt(area(b));
       Tensor a3 = a.unsqueeze(1);
       Tensor lt = torch.maximum(a3.slice(2, at(0), at(2), 1), b.slice(1, at(0), at(2), 1));
       Tensor rb = torch.minimum(a3.slice(2, at(2), at(4), 1), b.slice(1, at(2), at(4), 1));
@@ -43,6 +43,19 @@ public final class BoxOps {
 
   static LongOptional at(long index) {
     return new LongOptional(index);
+  }
+
+  /**
+   * Hands a tensor that a method returned to its caller (one released by {@link #keep}) to the
+   * innermost open scope, which then releases it on close; without a scope it stays the caller's.
+   */
+  static Tensor adopt(Tensor t) {
+    PointerScope scope = PointerScope.getInnerScope();
+    if (scope != null) {
+      scope.attach(t);
+      t.releaseReference();
+    }
+    return t;
   }
 
   /** Keeps a tensor alive past the enclosing scope: the caller owns it. */

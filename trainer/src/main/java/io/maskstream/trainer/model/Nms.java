@@ -31,12 +31,21 @@ public final class Nms {
    * descending score.
    */
   public static Tensor batchedNms(Tensor boxes, Tensor scores, Tensor idxs, double iouThreshold) {
-    float[] b = Torch.toFloats(boxes);
-    float[] s = Torch.toFloats(scores);
-    long[] category = Torch.toLongs(idxs);
+    return vector(
+        batchedKeep(
+            Torch.toFloats(boxes),
+            Torch.toFloats(scores),
+            Torch.toLongs(idxs),
+            (float) iouThreshold));
+  }
+
+  /**
+   * {@link #batchedNms} on Java arrays: boxes {@code [N * 4]}, scores and categories {@code [N]}.
+   */
+  static long[] batchedKeep(float[] b, float[] s, long[] category, float iouThreshold) {
     int n = s.length;
     if (n == 0) {
-      return Torch.longs(new long[0], 0);
+      return new long[0];
     }
     if (b.length <= COORDINATE_TRICK_LIMIT) {
       // torchvision offsets each category's boxes so that categories never overlap
@@ -51,7 +60,7 @@ public final class Nms {
           shifted[i * 4 + k] = b[i * 4 + k] + offset;
         }
       }
-      return vector(keep(shifted, s, (float) iouThreshold));
+      return keep(shifted, s, iouThreshold);
     }
     boolean[] kept = new boolean[n];
     long[] categories = Arrays.stream(category).distinct().toArray();
@@ -64,14 +73,14 @@ public final class Nms {
         System.arraycopy(b, members[m] * 4, cb, m * 4, 4);
         cs[m] = s[members[m]];
       }
-      for (long k : keep(cb, cs, (float) iouThreshold)) {
+      for (long k : keep(cb, cs, iouThreshold)) {
         kept[members[(int) k]] = true;
       }
     }
     Integer[] order =
         java.util.stream.IntStream.range(0, n).filter(i -> kept[i]).boxed().toArray(Integer[]::new);
     Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -s[i]));
-    return vector(Arrays.stream(order).mapToLong(Integer::longValue).toArray());
+    return Arrays.stream(order).mapToLong(Integer::longValue).toArray();
   }
 
   private static Tensor vector(long[] values) {

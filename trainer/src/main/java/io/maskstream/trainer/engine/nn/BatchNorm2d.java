@@ -1,7 +1,7 @@
 package io.maskstream.trainer.engine.nn;
 
 import io.maskstream.trainer.engine.Init;
-import io.maskstream.trainer.engine.Module;
+import io.maskstream.trainer.engine.LayerModule;
 import io.maskstream.trainer.engine.Torch;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.global.torch;
  * num_batches_tracked}. Batch statistics in training mode (updating the running ones), running
  * statistics in evaluation mode.
  */
-public final class BatchNorm2d extends Module {
+public final class BatchNorm2d extends LayerModule {
   private static final double MOMENTUM = 0.1;
   private static final double EPS = 1e-5;
 
@@ -34,6 +34,7 @@ public final class BatchNorm2d extends Module {
   }
 
   /** Normalises {@code x [N, C, H, W]}; the result is the caller's. */
+  @Override
   public Tensor forward(Tensor x) {
     if (isTraining()) {
       batches.add_(new Scalar(1)); // in-place: returns this very tensor

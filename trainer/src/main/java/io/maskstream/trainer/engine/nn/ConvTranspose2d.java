@@ -1,7 +1,7 @@
 package io.maskstream.trainer.engine.nn;
 
 import io.maskstream.trainer.engine.Init;
-import io.maskstream.trainer.engine.Module;
+import io.maskstream.trainer.engine.LayerModule;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -11,7 +11,7 @@ import org.bytedeco.pytorch.global.torch;
  * A 2-D transposed convolution ({@code torch.nn.ConvTranspose2d}, no padding): {@code weight [in,
  * out, k, k]} and {@code bias [out]}, initialised as PyTorch does by default.
  */
-public final class ConvTranspose2d extends Module {
+public final class ConvTranspose2d extends LayerModule {
   private final Tensor weight;
   private final Tensor bias;
   private final long stride;
@@ -19,13 +19,24 @@ public final class ConvTranspose2d extends Module {
   /** A {@code kernel x kernel} transposed convolution with the given stride. */
   public ConvTranspose2d(SplittableRandom random, long in, long out, long kernel, long stride) {
     // PyTorch computes the fan-in of a transposed convolution from weight.size(1) * k * k
-    double bound = Init.defaultBound(out * kernel * kernel);
-    this.weight = registerParameter("weight", Init.uniform(random, bound, in, out, kernel, kernel));
-    this.bias = registerParameter("bias", Init.uniform(random, bound, out));
+    this(
+        Init.uniform(random, Init.defaultBound(out * kernel * kernel), in, out, kernel, kernel),
+        Init.uniform(random, Init.defaultBound(out * kernel * kernel), out),
+        stride);
+  }
+
+  /**
+   * A transposed convolution with the given initial {@code weight [in, out, k, k]} and {@code bias
+   * [out]}; the module takes ownership of both.
+   */
+  public ConvTranspose2d(Tensor weight, Tensor bias, long stride) {
+    this.weight = registerParameter("weight", weight);
+    this.bias = registerParameter("bias", bias);
     this.stride = stride;
   }
 
   /** The transposed convolution of {@code x [N, in, H, W]}; the result is the caller's. */
+  @Override
   public Tensor forward(Tensor x) {
     try (TensorOptional b = new TensorOptional(bias)) {
       return torch.conv_transpose2d(

@@ -1,7 +1,7 @@
 package io.maskstream.trainer.engine.nn;
 
 import io.maskstream.trainer.engine.Init;
-import io.maskstream.trainer.engine.Module;
+import io.maskstream.trainer.engine.LayerModule;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.global.torch;
  * {@code bias}, {@code running_mean}, {@code running_var}, none trained.
  */
 @SuppressWarnings("try") // the scope releases the temporaries of forward
-public final class FrozenBatchNorm2d extends Module {
+public final class FrozenBatchNorm2d extends LayerModule {
   private static final double EPS = 1e-5;
 
   private final Tensor weight;
@@ -32,6 +32,7 @@ public final class FrozenBatchNorm2d extends Module {
   /**
    * {@code x * scale + shift} per channel of {@code x [N, C, H, W]}; the result is the caller's.
    */
+  @Override
   public Tensor forward(Tensor x) {
     try (PointerScope scope = new PointerScope()) {
       Tensor scale = weight.mul(torch.rsqrt(runningVar.add(new Scalar(EPS))));

@@ -1,7 +1,7 @@
 package io.maskstream.trainer.engine.nn;
 
 import io.maskstream.trainer.engine.Init;
-import io.maskstream.trainer.engine.Module;
+import io.maskstream.trainer.engine.LayerModule;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -11,7 +11,7 @@ import org.bytedeco.pytorch.global.torch;
  * A fully connected layer ({@code torch.nn.Linear}): {@code weight [out, in]}, {@code bias [out]},
  * initialised as PyTorch does by default.
  */
-public final class Linear extends Module {
+public final class Linear extends LayerModule {
   private final Tensor weight;
   private final Tensor bias;
 
@@ -23,6 +23,7 @@ public final class Linear extends Module {
   }
 
   /** {@code x W^T + b} for {@code x [N, in]}; the result is the caller's. */
+  @Override
   public Tensor forward(Tensor x) {
     try (TensorOptional b = new TensorOptional(bias)) {
       return torch.linear(x, weight, b);

@@ -1,0 +1,54 @@
+package io.maskstream.trainer.model;
+
+import io.maskstream.trainer.engine.Module;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A ResNet body with a feature pyramid on its four stages, as torchvision's {@code BackboneWithFPN}
+ * ({@code body.*}, {@code fpn.*} parameter names): images in, pyramid levels P2..P5 and the pooled
+ * P6 out. Owns its parameters; outputs are the caller's.
+ */
+public final class Backbone extends Module {
+  private final ResNetBody body;
+  private final FeaturePyramid fpn;
+  private final long channels;
+
+  /** A backbone of {@code body} and a pyramid {@code channels} wide. */
+  public Backbone(SplittableRandom random, ResNetBody body, long channels) {
+    this.body = registerModule("body", body);
+    this.fpn = registerModule("fpn", new FeaturePyramid(random, body.widths(), channels));
+    this.channels = channels;
+  }
+
+  /** The {@code tiny} preset's backbone: the tiny body and a 64-channel pyramid. */
+  public static Backbone tiny(SplittableRandom random) {
+    return new Backbone(random, ResNetBody.tiny(random), 64);
+  }
+
+  /**
+   * torchvision's {@code resnet_fpn_backbone('resnet18')}: frozen normalisation, 256 channels, the
+   * stem and stage 1 frozen (three trainable layers).
+   */
+  public static Backbone resnet18Fpn(SplittableRandom random) {
+    ResNetBody body = ResNetBody.resnet18(random);
+    body.trainOnlyLast(3);
+    return new Backbone(random, body, 256);
+  }
+
+  /** The channels of every pyramid level. */
+  public long channels() {
+    return channels;
+  }
+
+  /** The pyramid levels P2..P6 of {@code images [B, 3, H, W]}; the caller closes them. */
+  public List<Tensor> forward(Tensor images) {
+    List<Tensor> stages = body.forward(images);
+    try {
+      return fpn.forward(stages);
+    } finally {
+      stages.forEach(Tensor::close);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.maskstream.trainer.model;
+
+import io.maskstream.trainer.engine.LayerModule;
+import io.maskstream.trainer.engine.nn.Conv2d;
+import io.maskstream.trainer.engine.nn.Sequential;
+import java.util.SplittableRandom;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * ResNet's basic residual block as torchvision's {@code BasicBlock}: {@code relu(bn2(conv2(relu(
+ * bn1(conv1(x))))) + shortcut(x))}, two 3x3 convolutions, the first with the block's stride; the
+ * shortcut is a strided 1x1 convolution with normalisation ({@code downsample}) when the shape
+ * changes. Owns its parameters; outputs are the caller's.
+ */
+public final class BasicBlock extends LayerModule {
+  private final Conv2d conv1;
+  private final LayerModule bn1;
+  private final Conv2d conv2;
+  private final LayerModule bn2;
+  private final Sequential downsample;
+
+  /** A block from {@code in} to {@code out} channels with the given stride. */
+  public BasicBlock(SplittableRandom random, long in, long out, long stride, Norm norm) {
+    this.conv1 =
+        registerModule("conv1", Conv2d.kaimingFanOut(random, in, out, 3, stride, 1, false));
+    this.bn1 = registerModule("bn1", norm.create(out));
+    this.conv2 = registerModule("conv2", Conv2d.kaimingFanOut(random, out, out, 3, 1, 1, false));
+    this.bn2 = registerModule("bn2", norm.create(out));
+    this.downsample =
+        stride != 1 || in != out
+            ? registerModule(
+                "downsample",
+                new Sequential()
+                    .add(Conv2d.kaimingFanOut(random, in, out, 1, stride, 0, false))
+                    .add(norm.create(out)))
+            : null;
+  }
+
+  @Override
+  public Tensor forward(Tensor x) {
+    Tensor y;
+    try (Tensor a = conv1.forward(x);
+        Tensor b = bn1.forward(a);
+        Tensor c = torch.relu(b);
+        Tensor d = conv2.forward(c)) {
+      y = bn2.forward(d);
+    }
+    try (Tensor residual = y;
+        Tensor shortcut = downsample == null ? null : downsample.forward(x);
+        Tensor sum = residual.add(shortcut == null ? x : shortcut)) {
+      return torch.relu(sum);
+    }
+  }
+}

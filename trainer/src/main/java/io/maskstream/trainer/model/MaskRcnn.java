@@ -1,0 +1,172 @@
+package io.maskstream.trainer.model;
+
+import io.maskstream.trainer.engine.Module;
+import io.maskstream.trainer.engine.Torch;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Mask R-CNN as torchvision's {@code MaskRCNN}: backbone with feature pyramid, region proposal
+ * network, and box and mask heads, with torchvision's parameter names ({@code backbone.*}, {@code
+ * rpn.*}, {@code roi_heads.*}) so that weights move between the two by name.
+ *
+ * <p>It works on batches already resized to the model's input size: {@link #normalize} and {@link
+ * #batch} prepare them as torchvision's transform does after resizing. Owns its parameters; the
+ * detections and losses it returns are the caller's. Not thread-safe.
+ */
+// each PointerScope releases the temporaries created inside it without naming them
+@SuppressWarnings("try")
+public final class MaskRcnn extends Module {
+  private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+  private static final float[] STD = {0.229f, 0.224f, 0.225f};
+  private static final int SIZE_DIVISIBLE = 32;
+  private static final int POOLED_LEVELS = 4;
+
+  private final Backbone backbone;
+  private final RegionProposalNetwork rpn;
+  private final RoiHeads roiHeads;
+
+  /**
+   * A model on {@code backbone} for {@code numClasses} classes (background included).
+   *
+   * @param representation the box head's width
+   * @param maskWidths the mask head's convolution widths
+   * @param options the second stage's settings
+   */
+  public MaskRcnn(
+      SplittableRandom random,
+      Backbone backbone,
+      long numClasses,
+      long representation,
+      long[] maskWidths,
+      RoiHeads.Options options) {
+    this.backbone = registerModule("backbone", backbone);
+    this.rpn =
+        registerModule(
+            "rpn",
+            new RegionProposalNetwork(
+                random, backbone.channels(), new int[] {2000, 1000}, new int[] {2000, 1000}));
+    this.roiHeads =
+        registerModule(
+            "roi_heads",
+            new RoiHeads(
+                random, backbone.channels(), numClasses, representation, maskWidths, options));
+  }
+
+  /** The {@code tiny} preset: 64-channel pyramid, FC 256 box head, two 64-wide mask convs. */
+  public static MaskRcnn tiny(SplittableRandom random, long numClasses) {
+    return new MaskRcnn(
+        random,
+        Backbone.tiny(random),
+        numClasses,
+        256,
+        new long[] {64, 64},
+        RoiHeads.Options.torchvision(128));
+  }
+
+  /** The {@code r18-fpn} preset: torchvision's Mask R-CNN heads on a ResNet-18 FPN. */
+  public static MaskRcnn resnet18Fpn(SplittableRandom random, long numClasses) {
+    return new MaskRcnn(
+        random,
+        Backbone.resnet18Fpn(random),
+        numClasses,
+        1024,
+        new long[] {256, 256, 256, 256},
+        RoiHeads.Options.torchvision(512));
+  }
+
+  /** {@code (image - mean) / std} per channel of RGB images {@code [.., 3, H, W]} in [0, 1]. */
+  public static Tensor normalize(Tensor images) {
+    try (Tensor mean = Torch.floats(MEAN, 3, 1, 1);
+        Tensor std = Torch.floats(STD, 3, 1, 1);
+        Tensor centred = images.sub(mean)) {
+      return centred.div(std);
+    }
+  }
+
+  /**
+   * The images {@code [3, H_i, W_i]} in one zero-padded batch {@code [B, 3, H, W]}, H and W the
+   * largest sizes rounded up to a multiple of 32.
+   */
+  public static Tensor batch(List<Tensor> images) {
+    long height = 0;
+    long width = 0;
+    for (Tensor image : images) {
+      height = Math.max(height, image.size(1));
+      width = Math.max(width, image.size(2));
+    }
+    height = (height + SIZE_DIVISIBLE - 1) / SIZE_DIVISIBLE * SIZE_DIVISIBLE;
+    width = (width + SIZE_DIVISIBLE - 1) / SIZE_DIVISIBLE * SIZE_DIVISIBLE;
+    Tensor out = torch.zeros(images.size(), 3, height, width);
+    try (PointerScope scope = new PointerScope()) {
+      for (int i = 0; i < images.size(); i++) {
+        Tensor image = images.get(i);
+        // in-place: returns the view itself, released with the scope
+        out.select(0, i).narrow(1, 0, image.size(1)).narrow(2, 0, image.size(2)).copy_(image);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The detections of each image of a normalised, padded batch, with masks pasted at each image's
+   * size ({@code [K, 1, H_i, W_i]} probabilities).
+   *
+   * @param imageSizes per image, {@code {height, width}} before padding
+   */
+  public List<Detections> detect(Tensor batch, List<int[]> imageSizes) {
+    List<Detections> out = new ArrayList<>();
+    try (PointerScope scope = new PointerScope()) {
+      List<Tensor> levels = backbone.forward(batch);
+      RegionProposalNetwork.Result proposals =
+          rpn.forward(levels, (int) batch.size(2), (int) batch.size(3), imageSizes, null, null);
+      List<Tensor> boxes = new ArrayList<>();
+      proposals.proposals().forEach(p -> boxes.add(p.boxes()));
+      List<Detections> found = roiHeads.detect(levels.subList(0, POOLED_LEVELS), boxes, imageSizes);
+      for (int i = 0; i < found.size(); i++) {
+        Detections d = found.get(i);
+        int[] size = imageSizes.get(i);
+        Tensor pasted = BoxOps.keep(MaskPaster.paste(d.masks(), d.boxes(), size[0], size[1]));
+        d.masks().close();
+        out.add(new Detections(d.boxes(), d.scores(), d.labels(), pasted));
+      }
+      proposals.proposals().forEach(Proposals::close);
+      levels.forEach(Tensor::close);
+    }
+    return out;
+  }
+
+  /**
+   * The five training losses ({@code loss_objectness}, {@code loss_rpn_box_reg}, {@code
+   * loss_classifier}, {@code loss_box_reg}, {@code loss_mask}) of a normalised, padded batch.
+   *
+   * @param random the anchor and RoI samplers' random source
+   */
+  public Map<String, Tensor> losses(
+      Tensor batch, List<int[]> imageSizes, List<GroundTruth> targets, SplittableRandom random) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    try (PointerScope scope = new PointerScope()) {
+      List<Tensor> levels = backbone.forward(batch);
+      List<Tensor> gtBoxes = new ArrayList<>();
+      targets.forEach(t -> gtBoxes.add(t.boxes()));
+      RegionProposalNetwork.Result proposals =
+          rpn.forward(
+              levels, (int) batch.size(2), (int) batch.size(3), imageSizes, gtBoxes, random);
+      // the losses are the caller's; the proposals are released here
+      out.putAll(proposals.losses());
+      List<Tensor> boxes = new ArrayList<>();
+      proposals.proposals().forEach(p -> boxes.add(p.boxes()));
+      out.putAll(
+          roiHeads.losses(levels.subList(0, POOLED_LEVELS), boxes, imageSizes, targets, random));
+      proposals.proposals().forEach(Proposals::close);
+      levels.forEach(Tensor::close);
+    }
+    return out;
+  }
+}

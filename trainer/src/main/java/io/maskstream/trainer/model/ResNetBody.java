@@ -1,0 +1,105 @@
+package io.maskstream.trainer.model;
+
+import io.maskstream.trainer.engine.LayerModule;
+import io.maskstream.trainer.engine.Module;
+import io.maskstream.trainer.engine.nn.Conv2d;
+import io.maskstream.trainer.engine.nn.Sequential;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * A ResNet of basic blocks up to its last stage, named as torchvision's {@code ResNet} ({@code
+ * conv1}, {@code bn1}, {@code layer1.0.conv1}, ...): stem 7x7 stride-2 convolution, normalisation,
+ * ReLU, 3x3 stride-2 max-pool, then four stages. Its outputs are the four stages' feature maps
+ * (strides 4, 8, 16, 32), which feed the feature pyramid. Owns its parameters.
+ */
+public final class ResNetBody extends Module {
+  private final Conv2d conv1;
+  private final LayerModule bn1;
+  private final List<Sequential> stages = new ArrayList<>();
+  private final long[] widths;
+
+  /**
+   * A body with stem width {@code stem}, stage widths {@code widths}, {@code blocks[i]} basic
+   * blocks in stage i; stage 1 keeps the resolution, the others halve it.
+   */
+  public ResNetBody(SplittableRandom random, long stem, long[] widths, int[] blocks, Norm norm) {
+    this.widths = widths.clone();
+    this.conv1 = registerModule("conv1", Conv2d.kaimingFanOut(random, 3, stem, 7, 2, 3, false));
+    this.bn1 = registerModule("bn1", norm.create(stem));
+    long in = stem;
+    for (int s = 0; s < widths.length; s++) {
+      Sequential stage = new Sequential();
+      for (int b = 0; b < blocks[s]; b++) {
+        long stride = b == 0 && s > 0 ? 2 : 1;
+        stage.add(new BasicBlock(random, in, widths[s], stride, norm));
+        in = widths[s];
+      }
+      stages.add(registerModule("layer" + (s + 1), stage));
+    }
+  }
+
+  /** torchvision's ResNet-18 with frozen normalisation, as detection backbones use it. */
+  public static ResNetBody resnet18(SplittableRandom random) {
+    return new ResNetBody(
+        random, 64, new long[] {64, 128, 256, 512}, new int[] {2, 2, 2, 2}, Norm.FROZEN);
+  }
+
+  /** The {@code tiny} body: stem 32, one block per stage, widths 32/64/128/256, trained norm. */
+  public static ResNetBody tiny(SplittableRandom random) {
+    return new ResNetBody(
+        random, 32, new long[] {32, 64, 128, 256}, new int[] {1, 1, 1, 1}, Norm.BATCH);
+  }
+
+  /**
+   * Freezes all but the last {@code trainableLayers} of (stem, stage 1, ..., stage 4), as
+   * torchvision's {@code resnet_fpn_backbone(trainable_layers=...)} does (3 by default: stages 2 to
+   * 4 train, the stem and stage 1 keep their weights).
+   *
+   * @throws IllegalArgumentException unless {@code 0 <= trainableLayers <= 5}
+   */
+  public void trainOnlyLast(int trainableLayers) {
+    int parts = stages.size() + 1;
+    if (trainableLayers < 0 || trainableLayers > parts) {
+      throw new IllegalArgumentException(
+          "trainable layers must be in [0, " + parts + "]: " + trainableLayers);
+    }
+    requiresGrad(false);
+    for (int s = stages.size() - 1; s >= 0 && stages.size() - s <= trainableLayers; s--) {
+      stages.get(s).requiresGrad(true);
+    }
+    if (trainableLayers == parts) {
+      conv1.requiresGrad(true);
+      bn1.requiresGrad(true);
+    }
+  }
+
+  /** The channels of each stage's output. */
+  public long[] widths() {
+    return widths.clone();
+  }
+
+  /** The stages' outputs for images {@code [B, 3, H, W]}; the caller closes them. */
+  public List<Tensor> forward(Tensor images) {
+    List<Tensor> out = new ArrayList<>();
+    Tensor x;
+    try (Tensor a = conv1.forward(images);
+        Tensor b = bn1.forward(a);
+        Tensor c = torch.relu(b)) {
+      x =
+          torch.max_pool2d(
+              c, new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1}, false);
+    }
+    try (Tensor stem = x) {
+      Tensor input = stem;
+      for (Sequential stage : stages) {
+        input = stage.forward(input);
+        out.add(input);
+      }
+    }
+    return out;
+  }
+}

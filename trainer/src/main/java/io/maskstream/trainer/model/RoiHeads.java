@@ -1,0 +1,352 @@
+package io.maskstream.trainer.model;
+
+import static io.maskstream.trainer.model.BoxOps.adopt;
+import static io.maskstream.trainer.model.BoxOps.keep;
+
+import io.maskstream.trainer.engine.Module;
+import io.maskstream.trainer.engine.Torch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The second stage of Mask R-CNN as torchvision's {@code RoIHeads}: box and mask branches on the
+ * RoIs pooled from the pyramid.
+ *
+ * <p>Training: the ground-truth boxes join each image's proposals, proposals are matched to ground
+ * truth at IoU 0.5 (no low-quality matches), a balanced sample is drawn, and the classification,
+ * box and mask losses are computed on it. Inference: softmax, per-class decoding, clipping,
+ * background dropped, scores above the threshold, tiny boxes dropped, per-class NMS, the best
+ * {@code detectionsPerImage}; each detection's mask is the sigmoid of its class's logits.
+ *
+ * <p>Parameter names follow torchvision ({@code box_head.fc6.weight}, {@code
+ * mask_predictor.conv5_mask.weight}, ...). Owns its parameters; results are the caller's.
+ */
+// each PointerScope releases the temporaries created inside it without naming them
+@SuppressWarnings("try")
+public final class RoiHeads extends Module {
+  private static final double MIN_DETECTION_SIZE = 1e-2;
+  private static final int MASK_SIZE_FACTOR = 2;
+
+  private final Options options;
+  private final long numClasses;
+  private final MultiScaleRoiAlign boxPool;
+  private final MultiScaleRoiAlign maskPool;
+  private final TwoMlpHead boxHead;
+  private final FastRcnnPredictor boxPredictor;
+  private final MaskHead maskHead;
+  private final MaskPredictor maskPredictor;
+  private final Matcher matcher = new Matcher(0.5, 0.5, false);
+  private final BoxCoder coder = new BoxCoder(10, 10, 5, 5);
+  private final BalancedSampler sampler;
+
+  /**
+   * The heads for {@code channels}-channel pyramid features and {@code numClasses} classes
+   * (background included).
+   *
+   * @param representation the width of the box head's two fully connected layers
+   * @param maskWidths the widths of the mask head's 3x3 convolutions; the last one is also the
+   *     transposed convolution's
+   */
+  public RoiHeads(
+      SplittableRandom random,
+      long channels,
+      long numClasses,
+      long representation,
+      long[] maskWidths,
+      Options options) {
+    this.options = options;
+    this.numClasses = numClasses;
+    this.boxPool = new MultiScaleRoiAlign(7, 2);
+    this.maskPool = new MultiScaleRoiAlign(14, 2);
+    this.boxHead =
+        registerModule("box_head", new TwoMlpHead(random, channels * 7 * 7, representation));
+    this.boxPredictor =
+        registerModule("box_predictor", new FastRcnnPredictor(random, representation, numClasses));
+    this.maskHead = registerModule("mask_head", new MaskHead(random, channels, maskWidths));
+    long last = maskWidths[maskWidths.length - 1];
+    this.maskPredictor =
+        registerModule("mask_predictor", new MaskPredictor(random, last, last, numClasses));
+    this.sampler = new BalancedSampler(options.batchSizePerImage(), options.positiveFraction());
+  }
+
+  /**
+   * The training losses {@code loss_classifier}, {@code loss_box_reg}, {@code loss_mask} of a
+   * batch, with RoIs sampled from {@code random}.
+   *
+   * @param features the pyramid levels the RoIs are pooled from (P2..P5)
+   * @param proposals per image, {@code [N_i, 4]}
+   * @param imageSizes per image, {@code {height, width}} before padding
+   * @param targets per image
+   * @return the losses by torchvision's names; the caller closes them
+   */
+  public Map<String, Tensor> losses(
+      List<Tensor> features,
+      List<Tensor> proposals,
+      List<int[]> imageSizes,
+      List<GroundTruth> targets,
+      SplittableRandom random) {
+    return losses(
+        features, proposals, imageSizes, targets, labels -> sampler.sample(labels, random));
+  }
+
+  /** {@link #losses} with the RoI sample of each image chosen by {@code sampling}. */
+  Map<String, Tensor> losses(
+      List<Tensor> features,
+      List<Tensor> proposals,
+      List<int[]> imageSizes,
+      List<GroundTruth> targets,
+      Function<long[], BalancedSampler.Sample> sampling) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    try (PointerScope scope = new PointerScope()) {
+      List<Tensor> sampledBoxes = new ArrayList<>();
+      List<Tensor> regression = new ArrayList<>();
+      List<Tensor> maskBoxes = new ArrayList<>();
+      List<Tensor> maskTargets = new ArrayList<>();
+      long[] labels = new long[0];
+      long[] maskLabels = new long[0];
+      MaskTargets projector = new MaskTargets(maskPool.outputSize() * MASK_SIZE_FACTOR);
+      for (int i = 0; i < proposals.size(); i++) {
+        GroundTruth gt = targets.get(i);
+        Sampled s = sample(proposals.get(i), gt, sampling);
+        sampledBoxes.add(s.boxes);
+        regression.add(s.regression);
+        labels = concat(labels, s.labels);
+        long[] positive =
+            java.util.stream.IntStream.range(0, s.labels.length)
+                .filter(k -> s.labels[k] > 0)
+                .asLongStream()
+                .toArray();
+        long[] matched = new long[positive.length];
+        long[] classes = new long[positive.length];
+        for (int k = 0; k < positive.length; k++) {
+          matched[k] = s.matched[(int) positive[k]];
+          classes[k] = s.labels[(int) positive[k]];
+        }
+        Tensor boxes = s.boxes.index_select(0, Torch.longs(positive, positive.length));
+        maskBoxes.add(boxes);
+        maskTargets.add(projector.project(gt.masks(), boxes, matched));
+        maskLabels = concat(maskLabels, classes);
+      }
+      Tensor pooled = adopt(boxPool.apply(features, sampledBoxes, imageSizes));
+      Tensor representation = boxHead.forward(pooled);
+      Losses.Pair predicted = boxPredictor.forward(representation);
+      Losses.Pair box =
+          adoptBoth(
+              Losses.fastRcnn(
+                  predicted.classification(), predicted.boxRegression(), labels, cat(regression)));
+      Tensor maskFeatures =
+          maskHead.forward(adopt(maskPool.apply(features, maskBoxes, imageSizes)));
+      Tensor maskLogits = maskPredictor.forward(maskFeatures);
+      Tensor mask = adopt(Losses.mask(maskLogits, cat(maskTargets), maskLabels));
+      out.put("loss_classifier", keep(box.classification()));
+      out.put("loss_box_reg", keep(box.boxRegression()));
+      out.put("loss_mask", keep(mask));
+    }
+    return out;
+  }
+
+  /** One image's sampled RoIs: boxes, their labels, matched ground truths and targets. */
+  private record Sampled(Tensor boxes, long[] labels, long[] matched, Tensor regression) {}
+
+  private Sampled sample(
+      Tensor proposals, GroundTruth gt, Function<long[], BalancedSampler.Sample> sampling) {
+    Tensor all = torch.cat(new TensorVector(proposals.detach(), gt.boxes()), 0);
+    Assignment a = assign(all, gt);
+    long[] chosen = sampling.apply(a.labels).all();
+    Tensor index = Torch.longs(chosen, chosen.length);
+    long[] labels = new long[chosen.length];
+    long[] matched = new long[chosen.length];
+    for (int k = 0; k < chosen.length; k++) {
+      labels[k] = a.labels[(int) chosen[k]];
+      matched[k] = a.matched[(int) chosen[k]];
+    }
+    Tensor boxes = all.index_select(0, index);
+    Tensor gtBoxes = gt.labels().length == 0 ? torch.zeros(1, 4) : gt.boxes();
+    Tensor regression =
+        adopt(coder.encode(gtBoxes.index_select(0, Torch.longs(matched, matched.length)), boxes));
+    return new Sampled(boxes, labels, matched, regression);
+  }
+
+  /**
+   * The class label of each RoI (0 background, -1 ignored) and the ground truth it is matched to (0
+   * when none), as torchvision's {@code assign_targets_to_proposals}.
+   *
+   * @param rois {@code [N, 4]}, the proposals with the ground-truth boxes appended
+   */
+  Assignment assign(Tensor rois, GroundTruth gt) {
+    int n = (int) rois.size(0);
+    if (gt.labels().length == 0) {
+      return new Assignment(new long[n], new long[n]);
+    }
+    try (PointerScope scope = new PointerScope()) {
+      long[] m = Torch.toLongs(adopt(matcher.match(adopt(BoxOps.iou(gt.boxes(), rois)))));
+      long[] labels = new long[n];
+      long[] matched = new long[n];
+      for (int k = 0; k < n; k++) {
+        matched[k] = Math.max(m[k], 0);
+        labels[k] =
+            m[k] == Matcher.BELOW_LOW ? 0 : m[k] == Matcher.BETWEEN ? -1 : gt.labels()[(int) m[k]];
+      }
+      return new Assignment(labels, matched);
+    }
+  }
+
+  /** Labels and matched ground truths of an image's RoIs. */
+  record Assignment(long[] labels, long[] matched) {}
+
+  /**
+   * The detections of every image (evaluation).
+   *
+   * @param proposals per image, {@code [N_i, 4]}
+   * @return per image; the caller closes them
+   */
+  public List<Detections> detect(
+      List<Tensor> features, List<Tensor> proposals, List<int[]> imageSizes) {
+    List<Detections> out = new ArrayList<>();
+    try (PointerScope scope = new PointerScope()) {
+      Tensor representation =
+          boxHead.forward(adopt(boxPool.apply(features, proposals, imageSizes)));
+      Losses.Pair predicted = boxPredictor.forward(representation);
+      List<Detections> boxes =
+          postprocess(predicted.classification(), predicted.boxRegression(), proposals, imageSizes);
+      List<Tensor> detected = new ArrayList<>();
+      boxes.forEach(d -> detected.add(d.boxes()));
+      Tensor maskLogits =
+          maskPredictor.forward(
+              maskHead.forward(adopt(maskPool.apply(features, detected, imageSizes))));
+      Tensor probabilities = maskLogits.sigmoid();
+      long offset = 0;
+      for (Detections d : boxes) {
+        int k = d.labels().length;
+        long[] cells = new long[k];
+        for (int j = 0; j < k; j++) {
+          cells[j] = (offset + j) * numClasses + d.labels()[j];
+        }
+        offset += k;
+        long side = probabilities.size(2);
+        Tensor masks =
+            probabilities
+                .reshape(-1, side, side)
+                .index_select(0, Torch.longs(cells, k))
+                .unsqueeze(1);
+        out.add(new Detections(d.boxes(), d.scores(), d.labels(), keep(masks)));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * torchvision's {@code postprocess_detections}: boxes, scores and labels per image from the box
+   * predictor's outputs on {@code proposals}.
+   */
+  List<Detections> postprocess(
+      Tensor classLogits, Tensor boxRegression, List<Tensor> proposals, List<int[]> imageSizes) {
+    List<Detections> out = new ArrayList<>();
+    int classes = (int) numClasses;
+    try (PointerScope scope = new PointerScope()) {
+      float[] boxes = Torch.toFloats(adopt(coder.decode(boxRegression.detach(), cat(proposals))));
+      float[] scores = Torch.toFloats(torch.softmax(classLogits.detach(), -1));
+      int row = 0;
+      for (int i = 0; i < proposals.size(); i++) {
+        int n = (int) proposals.get(i).size(0);
+        int[] size = imageSizes.get(i);
+        float[] b = new float[n * (classes - 1) * 4];
+        float[] s = new float[n * (classes - 1)];
+        long[] l = new long[n * (classes - 1)];
+        int m = 0;
+        for (int r = row; r < row + n; r++) {
+          for (int c = 1; c < classes; c++) {
+            float score = scores[r * classes + c];
+            int at = (r * classes + c) * 4;
+            float x1 = clamp(boxes[at], size[1]);
+            float y1 = clamp(boxes[at + 1], size[0]);
+            float x2 = clamp(boxes[at + 2], size[1]);
+            float y2 = clamp(boxes[at + 3], size[0]);
+            if (!(score > options.scoreThreshold())
+                || x2 - x1 < MIN_DETECTION_SIZE
+                || y2 - y1 < MIN_DETECTION_SIZE) {
+              continue;
+            }
+            b[m * 4] = x1;
+            b[m * 4 + 1] = y1;
+            b[m * 4 + 2] = x2;
+            b[m * 4 + 3] = y2;
+            s[m] = score;
+            l[m] = c;
+            m++;
+          }
+        }
+        row += n;
+        float[] fb = Arrays.copyOf(b, m * 4);
+        float[] fs = Arrays.copyOf(s, m);
+        long[] keepIdx =
+            Nms.batchedKeep(fb, fs, Arrays.copyOf(l, m), (float) options.nmsThreshold());
+        int count = Math.min(keepIdx.length, options.detectionsPerImage());
+        float[] rb = new float[count * 4];
+        float[] rs = new float[count];
+        long[] rl = new long[count];
+        for (int j = 0; j < count; j++) {
+          int src = (int) keepIdx[j];
+          System.arraycopy(fb, src * 4, rb, j * 4, 4);
+          rs[j] = fs[src];
+          rl[j] = l[src];
+        }
+        out.add(
+            new Detections(
+                keep(Torch.floats(rb, count, 4)), keep(Torch.floats(rs, count)), rl, null));
+      }
+    }
+    return out;
+  }
+
+  private static float clamp(float v, int max) {
+    return Math.min(Math.max(v, 0f), (float) max);
+  }
+
+  private static Losses.Pair adoptBoth(Losses.Pair pair) {
+    BoxOps.adopt(pair.classification());
+    BoxOps.adopt(pair.boxRegression());
+    return pair;
+  }
+
+  private static Tensor cat(List<Tensor> parts) {
+    return torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
+  }
+
+  private static long[] concat(long[] a, long[] b) {
+    long[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  /**
+   * The second stage's settings.
+   *
+   * @param batchSizePerImage RoIs sampled per training image (512 in torchvision, 128 in {@code
+   *     tiny})
+   * @param positiveFraction the largest share of positives in the sample
+   * @param scoreThreshold the lowest class probability kept at inference
+   * @param nmsThreshold the IoU above which a detection of the same class is suppressed
+   * @param detectionsPerImage the most detections kept per image
+   */
+  public record Options(
+      int batchSizePerImage,
+      double positiveFraction,
+      double scoreThreshold,
+      double nmsThreshold,
+      int detectionsPerImage) {
+    /** torchvision's defaults with {@code batchSizePerImage} RoIs per image. */
+    public static Options torchvision(int batchSizePerImage) {
+      return new Options(batchSizePerImage, 0.25, 0.05, 0.5, 100);
+    }
+  }
+}

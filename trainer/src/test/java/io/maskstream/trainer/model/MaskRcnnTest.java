@@ -1,0 +1,178 @@
+package io.maskstream.trainer.model;
+
+import static io.maskstream.trainer.model.DetectionFixtures.assertClose;
+import static io.maskstream.trainer.model.DetectionFixtures.longs;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.maskstream.trainer.engine.Torch;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole tiny Mask R-CNN against torchvision's {@code MaskRCNN} built with the same layout and
+ * weights (the synthetic rule of {@link BackboneTest}): same state-dict keys, same detections and
+ * pasted masks.
+ */
+@SuppressWarnings("try") // each PointerScope releases the tensors a test creates
+class MaskRcnnTest {
+  static JsonNode fixtures;
+
+  @BeforeAll
+  static void load() throws IOException {
+    try (InputStream in = MaskRcnnTest.class.getResourceAsStream("/torchvision/models.json")) {
+      fixtures = new ObjectMapper().readTree(in);
+    }
+    Torch.load();
+  }
+
+  @Test
+  void tinyDetectsWhatTorchvisionDetects() {
+    check(
+        fixtures.get("tiny"),
+        new MaskRcnn(
+            new SplittableRandom(1),
+            Backbone.tiny(new SplittableRandom(2)),
+            4,
+            256,
+            new long[] {64, 64},
+            new RoiHeads.Options(128, 0.25, 0.05, 0.5, 10)));
+  }
+
+  @Test
+  void resnet18FpnDetectsWhatTorchvisionDetects() {
+    check(
+        fixtures.get("r18_fpn"),
+        new MaskRcnn(
+            new SplittableRandom(1),
+            Backbone.resnet18Fpn(new SplittableRandom(2)),
+            4,
+            1024,
+            new long[] {256, 256, 256, 256},
+            new RoiHeads.Options(512, 0.25, 0.05, 0.5, 10)));
+  }
+
+  @Test
+  void trainingGivesFiveFiniteLossesWithGradientsAndReleasesItsTensors() {
+    try (MaskRcnn model = MaskRcnn.tiny(new SplittableRandom(5), 3)) {
+      long before = 0;
+      for (int round = 0; round < 4; round++) {
+        if (round == 2) {
+          before = org.bytedeco.javacpp.Pointer.totalCount();
+        }
+        try (PointerScope scope = new PointerScope()) {
+          float[] pixels = new float[3 * 64 * 96];
+          SplittableRandom random = new SplittableRandom(round);
+          for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) random.nextDouble();
+          }
+          Tensor batch =
+              MaskRcnn.normalize(MaskRcnn.batch(List.of(Torch.floats(pixels, 3, 64, 96))));
+          assertThat(batch.shape()).containsExactly(1, 3, 64, 96);
+          float[] mask = new float[64 * 96];
+          for (int y = 10; y < 40; y++) {
+            for (int x = 20; x < 60; x++) {
+              mask[y * 96 + x] = 1;
+            }
+          }
+          GroundTruth gt =
+              new GroundTruth(
+                  Torch.floats(new float[] {20, 10, 60, 40}, 1, 4),
+                  new long[] {2},
+                  Torch.floats(mask, 1, 64, 96));
+          Map<String, Tensor> losses =
+              model.losses(batch, List.of(new int[] {64, 90}), List.of(gt), random);
+          assertThat(losses.keySet())
+              .containsExactly(
+                  "loss_objectness",
+                  "loss_rpn_box_reg",
+                  "loss_classifier",
+                  "loss_box_reg",
+                  "loss_mask");
+          Tensor total = null;
+          for (Tensor loss : losses.values()) {
+            assertThat(Double.isFinite(Torch.toFloats(loss)[0])).isTrue();
+            total = total == null ? loss.add(loss.mul(Torch.scalar(0))) : total.add(loss);
+          }
+          total.backward();
+          assertThat(model.namedParameters().get("backbone.body.conv1.weight").grad().defined())
+              .isTrue();
+          losses.values().forEach(Tensor::close);
+          model.namedParameters().values().forEach(p -> p.mutable_grad().zero_());
+        }
+      }
+      assertThat(org.bytedeco.javacpp.Pointer.totalCount()).isLessThanOrEqualTo(before);
+    }
+  }
+
+  static void check(JsonNode c, MaskRcnn net) {
+    try (PointerScope scope = new PointerScope();
+        MaskRcnn model = net) {
+      List<String> keys = new ArrayList<>();
+      c.get("keys").forEach(k -> keys.add(k.asText()));
+      assertThat(model.stateDict().keySet()).containsExactlyElementsOf(keys);
+      Map<String, Tensor> weights = new LinkedHashMap<>();
+      model
+          .stateDict()
+          .forEach(
+              (k, v) -> {
+                if (!k.endsWith("num_batches_tracked")) {
+                  weights.put(k, Torch.floats(BackboneTest.synthetic(k, v.shape()), v.shape()));
+                }
+              });
+      model.loadStateDict(weights, false);
+      model.train(false);
+      Tensor image = DetectionFixtures.tensor(c.get("image"));
+      Tensor batch = MaskRcnn.normalize(MaskRcnn.batch(List.of(image)));
+      List<Detections> detections = model.detect(batch, List.of(new int[] {64, 64}));
+      assertThat(detections).hasSize(1);
+      try (Detections d = detections.get(0)) {
+        // detections whose scores differ by a few ulps may come in either order: pair them by box
+        float[] wantBoxes = DetectionFixtures.floats(c.get("boxes"));
+        float[] wantScores = DetectionFixtures.floats(c.get("scores"));
+        float[] wantMasks = DetectionFixtures.floats(c.get("masks"));
+        long[] wantLabels = longs(c.get("labels"));
+        float[] boxes = Torch.toFloats(d.boxes());
+        float[] scores = Torch.toFloats(d.scores());
+        float[] masks = Torch.toFloats(d.masks());
+        int n = wantScores.length;
+        assertThat(scores).hasSize(n);
+        int pixels = wantMasks.length / Math.max(n, 1);
+        boolean[] used = new boolean[n];
+        for (int i = 0; i < n; i++) {
+          int best = -1;
+          double bestDistance = Double.MAX_VALUE;
+          for (int j = 0; j < n; j++) {
+            double distance = 0;
+            for (int k = 0; k < 4; k++) {
+              distance = Math.max(distance, Math.abs(boxes[j * 4 + k] - wantBoxes[i * 4 + k]));
+            }
+            if (!used[j] && distance < bestDistance) {
+              best = j;
+              bestDistance = distance;
+            }
+          }
+          assertThat(bestDistance).as("detection %d's box", i).isLessThan(1e-3);
+          used[best] = true;
+          assertThat(d.labels()[best]).isEqualTo(wantLabels[i]);
+          assertThat((double) Math.abs(scores[best] - wantScores[i])).isLessThan(1e-5);
+          assertClose(
+              java.util.Arrays.copyOfRange(masks, best * pixels, (best + 1) * pixels),
+              java.util.Arrays.copyOfRange(wantMasks, i * pixels, (i + 1) * pixels),
+              1e-4);
+        }
+        assertThat(d.masks().shape()).containsExactly(DetectionFixtures.shape(c.get("masks")));
+      }
+    }
+  }
+}
