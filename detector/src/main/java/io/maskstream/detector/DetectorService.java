@@ -1,0 +1,157 @@
+package io.maskstream.detector;
+
+import io.maskstream.detector.model.ModelLoadException;
+import io.maskstream.detector.model.ModelSegmenter;
+import io.maskstream.detector.store.ModelWatcher;
+import io.maskstream.detector.stream.DetectorMetrics;
+import io.maskstream.detector.stream.MetricsEndpoint;
+import io.maskstream.schemas.Topics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running detector: the model, the Kafka Streams application and the metrics endpoint.
+ *
+ * <p>Owns, in order of creation, the {@link ModelSegmenter} (one ONNX Runtime session shared by all
+ * stream threads), the {@link KafkaStreams} instance and the optional metrics endpoint; {@link
+ * #close(Duration)} closes them in reverse order, the model last, after the streams have finished
+ * their in-flight frames.
+ */
+public final class DetectorService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DetectorService.class);
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+  private final ModelSegmenter segmenter;
+  private final PrometheusMeterRegistry registry;
+  private final DetectorMetrics metrics;
+  private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
+  private final MetricsEndpoint endpoint;
+  private final ModelWatcher watcher;
+
+  private DetectorService(
+      ModelSegmenter segmenter,
+      PrometheusMeterRegistry registry,
+      DetectorMetrics metrics,
+      KafkaStreams streams,
+      KafkaStreamsMetrics streamsMetrics,
+      MetricsEndpoint endpoint,
+      ModelWatcher watcher) {
+    this.watcher = watcher;
+    this.segmenter = segmenter;
+    this.registry = registry;
+    this.metrics = metrics;
+    this.streams = streams;
+    this.streamsMetrics = streamsMetrics;
+    this.endpoint = endpoint;
+  }
+
+  /**
+   * Loads the model, creates missing topics and starts the streams.
+   *
+   * @throws ModelLoadException when the model cannot serve
+   * @throws IOException when the metrics port cannot be bound
+   * @throws org.apache.kafka.common.KafkaException when Kafka cannot be reached
+   */
+  public static DetectorService start(DetectorConfig config)
+      throws ModelLoadException, IOException {
+    ModelSegmenter segmenter = ModelSegmenter.open(config);
+    KafkaStreams streams = null;
+    MetricsEndpoint endpoint = null;
+    try {
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      DetectorMetrics metrics = new DetectorMetrics(registry);
+      metrics.modelServing(segmenter.model());
+      try (Admin admin = Admin.create(config.kafka())) {
+        Topics.ensure(
+            admin, Topics.specs(config.topics(), Topics.DEFAULT_PARTITIONS), ADMIN_TIMEOUT);
+      }
+      Properties props = DetectorTopology.streamsProperties(config, segmenter.worstCaseMillis());
+      streams = new KafkaStreams(DetectorTopology.build(config, segmenter, metrics), props);
+      streams.setUncaughtExceptionHandler(
+          e -> {
+            log.error("stream thread failed, replacing it: {}", e.toString(), e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+          });
+      KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+      streamsMetrics.bindTo(registry);
+      streams.start();
+      if (config.metricsPort() > 0) {
+        endpoint = new MetricsEndpoint(registry, config.metricsPort());
+        log.info("metrics at http://0.0.0.0:{}/metrics", endpoint.port());
+      }
+      log.info(
+          "detecting: {} -> {}, {} ({} mode, {} stream thread(s), poll interval {} ms)",
+          config.topics().frames(),
+          config.topics().detections(),
+          config.topics().masks(),
+          config.mode().name().toLowerCase(java.util.Locale.ROOT),
+          config.streamThreads(),
+          props.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)));
+      ModelWatcher watcher = new ModelWatcher(config, segmenter, metrics, segmenter.model().name());
+      return new DetectorService(
+          segmenter, registry, metrics, streams, streamsMetrics, endpoint, watcher);
+    } catch (RuntimeException | IOException e) {
+      if (streams != null) {
+        streams.close(Duration.ofSeconds(10));
+      }
+      segmenter.close();
+      throw e;
+    }
+  }
+
+  /** The Kafka Streams state. */
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  /** The model serving. */
+  public ModelSegmenter segmenter() {
+    return segmenter;
+  }
+
+  /** The detector's meters. */
+  public DetectorMetrics metrics() {
+    return metrics;
+  }
+
+  /** The Prometheus text of all meters. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /**
+   * Stops consuming, lets in-flight frames finish and commit (up to {@code timeout}), then closes
+   * the model and the metrics endpoint.
+   *
+   * @return whether the streams stopped within the timeout
+   */
+  public boolean close(Duration timeout) {
+    watcher.close();
+    boolean clean = streams.close(timeout);
+    streamsMetrics.close();
+    if (endpoint != null) {
+      endpoint.close();
+    }
+    segmenter.close();
+    registry.close();
+    return clean;
+  }
+
+  /** {@link #close(Duration)} with 30 seconds. */
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(30));
+  }
+}

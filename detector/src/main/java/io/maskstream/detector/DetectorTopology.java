@@ -1,0 +1,118 @@
+package io.maskstream.detector;
+
+import io.maskstream.detector.stream.DetectorMetrics;
+import io.maskstream.detector.stream.FrameProcessors;
+import io.maskstream.schemas.Topics;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * The detector's Kafka Streams topology, as a pure factory: frames topic -> one processor running
+ * the {@link Segmenter} -> detections, masks and dead-letter topics. Records keep their key (the
+ * camera id); values are Avro, read and written with the product's serdes.
+ */
+public final class DetectorTopology {
+  /** Name of the frames source node. */
+  public static final String FRAMES_SOURCE = "frames";
+
+  /** Name of the processor node. */
+  public static final String DETECT_PROCESSOR = "detect";
+
+  /** Name of the detections sink node. */
+  public static final String DETECTIONS_SINK = "detections";
+
+  /** Name of the masks sink node. */
+  public static final String MASKS_SINK = "masks";
+
+  /** Name of the dead-letter sink node. */
+  public static final String DEAD_LETTER_SINK = "dead-letters";
+
+  /** Records fetched per poll: inference is slow, so a poll's records must finish in time. */
+  static final int MAX_POLL_RECORDS = 8;
+
+  private DetectorTopology() {}
+
+  /** The topology with the system clock. */
+  public static Topology build(
+      DetectorConfig config, Segmenter segmenter, DetectorMetrics metrics) {
+    return build(config, segmenter, metrics, Clock.systemUTC());
+  }
+
+  /**
+   * The topology.
+   *
+   * @param segmenter shared by every task; owned by the caller, who closes it after the streams
+   * @param metrics where the frame counters and histograms go
+   * @param clock wall clock for frame ages, processed times and latencies
+   */
+  public static Topology build(
+      DetectorConfig config, Segmenter segmenter, DetectorMetrics metrics, Clock clock) {
+    Map<String, Object> serdeConfig = new HashMap<>();
+    config.kafka().forEach((k, v) -> serdeConfig.put(k.toString(), v));
+    Topology topology = new Topology();
+    topology.addSource(
+        FRAMES_SOURCE,
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer(),
+        config.topics().frames());
+    topology.addProcessor(
+        DETECT_PROCESSOR,
+        FrameProcessors.supplier(config, segmenter, metrics, clock, serdeConfig),
+        FRAMES_SOURCE);
+    ByteArraySerializer bytes = new ByteArraySerializer();
+    topology.addSink(DETECTIONS_SINK, config.topics().detections(), bytes, bytes, DETECT_PROCESSOR);
+    topology.addSink(MASKS_SINK, config.topics().masks(), bytes, bytes, DETECT_PROCESSOR);
+    topology.addSink(
+        DEAD_LETTER_SINK, config.topics().deadLetters(), bytes, bytes, DETECT_PROCESSOR);
+    return topology;
+  }
+
+  /**
+   * The Kafka Streams properties: the client properties of {@code config}, then the detector's
+   * settings unless the client properties set them: exactly-once v2, byte-array serdes, the
+   * configured stream threads, and poll and transaction timeouts sized from the slowest measured
+   * inference so that a poll's worth of frames always finishes in time.
+   *
+   * @param worstCaseMillis the slowest single inference measured (at least the warm-up)
+   */
+  public static Properties streamsProperties(DetectorConfig config, long worstCaseMillis) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+    props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+    props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+    // a slow frame must not cost the task: budget ten times the worst inference for every record
+    // of a poll, never less than Kafka's default of five minutes
+    long pollBudget = Math.max(300_000L, 10L * Math.max(1, worstCaseMillis) * MAX_POLL_RECORDS);
+    props.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), MAX_POLL_RECORDS);
+    props.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
+        (int) Math.min(pollBudget, Integer.MAX_VALUE));
+    // the open transaction spans the records processed between commits
+    long transactionBudget = Math.max(60_000L, Math.min(pollBudget, 900_000L));
+    props.put(
+        StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+        (int) transactionBudget);
+    props.put(
+        StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+        Topics.MAX_DEAD_LETTER_BYTES + 64 * 1024);
+    props.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+        Topics.MAX_FRAME_BYTES + 64 * 1024);
+    for (String name : config.kafka().stringPropertyNames()) {
+      props.put(name, config.kafka().getProperty(name));
+    }
+    return props;
+  }
+}

@@ -1,0 +1,143 @@
+package io.maskstream.detector;
+
+import io.maskstream.detector.model.Device;
+import io.maskstream.detector.model.ModelLoadException;
+import io.maskstream.detector.model.ModelSegmenter;
+import io.maskstream.detector.model.OnnxMaskRcnn;
+import io.maskstream.detector.store.ModelStore;
+import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.TopicNames;
+import io.maskstream.schemas.Topics;
+import io.maskstream.schemas.avro.ModelAnnouncement;
+import io.maskstream.schemas.cli.KafkaOptions;
+import io.maskstream.schemas.cli.UserException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code maskstream publish}: checks a model (it must load and run), puts it in the model store and
+ * announces it on the models topic; running detectors following its name swap to it.
+ */
+@Command(
+    name = "publish",
+    mixinStandardHelpOptions = true,
+    description = "Puts a model in the model store and announces it; running detectors swap to it.")
+public final class PublishCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(PublishCommand.class);
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  @Option(names = "--model", paramLabel = "FILE.onnx", required = true, description = "The model.")
+  Path model;
+
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description =
+          "Model name detectors follow (default: the model's metadata, else the file name).")
+  String name;
+
+  @Option(
+      names = "--location",
+      paramLabel = "URL",
+      description =
+          "Announce a file:// or http(s):// location instead of uploading to the Kafka model"
+              + " store.")
+  String location;
+
+  @Mixin KafkaOptions kafka;
+
+  @Override
+  public Integer call() throws IOException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(model);
+    } catch (NoSuchFileException e) {
+      throw new UserException("--model " + model + " does not exist: give a .onnx file");
+    }
+    Properties props = kafka.clientProperties();
+    TopicNames topics;
+    try {
+      topics = TopicNames.from(props);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage());
+    }
+    String defaultName = model.getFileName().toString().replaceFirst("\\.onnx$", "");
+    DetectorConfig check = DetectorConfig.builder().model(model).device(Device.CPU).build();
+    ModelAnnouncement.Builder announcement = ModelAnnouncement.newBuilder();
+    try (ModelSegmenter segmenter =
+        ModelSegmenter.start(OnnxMaskRcnn.load(bytes, defaultName, check))) {
+      OnnxMaskRcnn m = segmenter.currentModel();
+      announcement
+          .setName(name != null ? name : m.identity().name())
+          .setVersion(m.identity().version())
+          .setSha256(m.sha256())
+          .setSizeBytes(m.sizeBytes())
+          .setContract(m.contract().toAvro())
+          .setClasses(m.classes().names())
+          .setProvenance(Map.of("file", model.getFileName().toString()))
+          .setMetrics(new HashMap<>());
+    } catch (ModelLoadException e) {
+      throw new UserException("refused: " + e.getMessage(), e);
+    }
+    try (Admin admin = Admin.create(props)) {
+      Topics.ensure(admin, Topics.specs(topics, Topics.DEFAULT_PARTITIONS), TIMEOUT);
+    } catch (KafkaException e) {
+      throw new UserException("cannot reach Kafka: " + e.getMessage(), e);
+    }
+    String where = location;
+    if (where == null) {
+      where = new ModelStore(props, ModelStore.topicFor(topics.models())).put(bytes);
+    } else if (!where.matches("(?i)(file|https?)://.+")) {
+      throw new UserException("--location " + where + ": use file://, http:// or https://");
+    }
+    ModelAnnouncement a = announcement.setLocation(where).setPublishedTime(Instant.now()).build();
+    Map<String, Object> serdeConfig = new HashMap<>();
+    props.forEach((k, v) -> serdeConfig.put(k.toString(), v));
+    Properties p = new Properties();
+    p.putAll(props);
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (AvroSerde<ModelAnnouncement> serde =
+            new AvroSerde<>(ModelAnnouncement.class, serdeConfig, false);
+        KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  topics.models(), a.getName(), serde.serialize(topics.models(), a)))
+          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("cannot announce the model on " + topics.models() + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
+    log.info(
+        "published {}@{} ({} bytes) at {}", a.getName(), a.getVersion(), a.getSizeBytes(), where);
+    System.out.println(a.getName() + "@" + a.getVersion() + " " + where);
+    return 0;
+  }
+}

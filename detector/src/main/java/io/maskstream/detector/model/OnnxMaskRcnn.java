@@ -1,0 +1,576 @@
+package io.maskstream.detector.model;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import io.maskstream.detector.DetectorConfig;
+import io.maskstream.detector.Instance;
+import io.maskstream.detector.ModelIdentity;
+import io.maskstream.detector.Segmentation;
+import io.maskstream.detector.SegmentationException;
+import io.maskstream.detector.StageTimes;
+import io.maskstream.detector.image.DecodedImage;
+import io.maskstream.detector.mask.MaskEncoder;
+import io.maskstream.detector.mask.MaskPaster;
+import io.maskstream.schemas.rle.CocoRle;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Mask R-CNN ONNX model running in ONNX Runtime: one session for one model version, with the pre-
+ * and post-processing of its {@link GraphContract}.
+ *
+ * <p>The instance owns its {@link OrtSession} and closes it in {@link #close()}; the process-wide
+ * {@link OrtEnvironment} is shared and never closed. {@link #segment} is thread-safe (ONNX Runtime
+ * sessions accept concurrent runs); input tensors wrap per-thread direct buffers, and every tensor
+ * and result is closed before {@code segment} returns.
+ */
+public final class OnnxMaskRcnn implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OnnxMaskRcnn.class);
+
+  /** Metadata key naming the contract of a maskstream trainer export. */
+  public static final String CONTRACT_METADATA_KEY = "maskstream.contract";
+
+  /** Metadata key naming the model; the file name without extension otherwise. */
+  public static final String NAME_METADATA_KEY = "maskstream.name";
+
+  private static final int ZOO_MIN_SIZE = 800;
+  private static final int ZOO_MAX_SIZE = 1333;
+  private static final int ZOO_DIVISIBILITY = 32;
+  private static final float[] ZOO_BGR_MEAN = {102.9801f, 115.9465f, 122.7717f};
+
+  private final OrtSession session;
+  private final GraphContract contract;
+  private final ClassNames classes;
+  private final ModelIdentity identity;
+  private final String sha256;
+  private final long sizeBytes;
+  private final String inputName;
+  private final Outputs outputs;
+  private final float scoreThreshold;
+  private final float maskThreshold;
+  private final int topK;
+  private final ThreadLocal<FloatBuffer> inputBuffers = new ThreadLocal<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private OnnxMaskRcnn(
+      OrtSession session,
+      GraphContract contract,
+      ClassNames classes,
+      ModelIdentity identity,
+      String sha256,
+      long sizeBytes,
+      String inputName,
+      Outputs outputs,
+      DetectorConfig config) {
+    this.session = session;
+    this.contract = contract;
+    this.classes = classes;
+    this.identity = identity;
+    this.sha256 = sha256;
+    this.sizeBytes = sizeBytes;
+    this.inputName = inputName;
+    this.outputs = outputs;
+    this.scoreThreshold = config.scoreThreshold();
+    this.maskThreshold = config.maskThreshold();
+    this.topK = config.topK();
+  }
+
+  /**
+   * Loads {@code config.model()}: reads the file, hashes it, creates the session on the configured
+   * device, recognises (or checks) the contract and resolves class names.
+   *
+   * @throws ModelLoadException when the file is missing, not ONNX, or not a Mask R-CNN graph of a
+   *     known contract
+   */
+  public static OnnxMaskRcnn load(DetectorConfig config) throws ModelLoadException {
+    Path file = config.model();
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new ModelLoadException("model file " + file + " does not exist");
+    } catch (IOException e) {
+      throw new ModelLoadException("cannot read model file " + file + ": " + e.getMessage(), e);
+    }
+    String name = file.getFileName().toString().replaceFirst("\\.onnx$", "");
+    return load(bytes, name, config);
+  }
+
+  /**
+   * Loads a model from its bytes (e.g. fetched from the model store).
+   *
+   * @param defaultName the model name unless its metadata names it
+   * @throws ModelLoadException as {@link #load(DetectorConfig)}
+   */
+  public static OnnxMaskRcnn load(byte[] bytes, String defaultName, DetectorConfig config)
+      throws ModelLoadException {
+    String sha = sha256Hex(bytes);
+    OrtEnvironment env = environment();
+    OrtSession session;
+    try (OrtSession.SessionOptions options = sessionOptions(config)) {
+      session = env.createSession(bytes, options);
+    } catch (OrtException e) {
+      throw new ModelLoadException(
+          "not a usable ONNX model (" + firstLine(e.getMessage()) + "); give a .onnx file", e);
+    }
+    try {
+      Map<String, String> metadata = session.getMetadata().getCustomMetadata();
+      String inputName = checkInput(session);
+      Outputs outputs = Outputs.find(session);
+      GraphContract contract = contractOf(config.contract(), metadata, outputs);
+      ClassNames classes = classesOf(config.labels(), metadata, contract);
+      String name = metadata.getOrDefault(NAME_METADATA_KEY, defaultName);
+      ModelIdentity identity = new ModelIdentity(name, sha.substring(0, 12));
+      return new OnnxMaskRcnn(
+          session, contract, classes, identity, sha, bytes.length, inputName, outputs, config);
+    } catch (ModelLoadException | RuntimeException e) {
+      closeQuietly(session);
+      throw e;
+    } catch (OrtException e) {
+      closeQuietly(session);
+      throw new ModelLoadException("cannot inspect the model: " + firstLine(e.getMessage()), e);
+    }
+  }
+
+  private static OrtSession.SessionOptions sessionOptions(DetectorConfig config)
+      throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    if (config.intraOpThreads() > 0) {
+      options.setIntraOpNumThreads(config.intraOpThreads());
+    }
+    if (config.device() != Device.CPU) {
+      try {
+        options.addCUDA(0);
+        log.info("inference on CUDA device 0");
+      } catch (OrtException | UnsatisfiedLinkError e) {
+        String reason = firstLine(e.getMessage());
+        if (config.device() == Device.CUDA) {
+          log.warn("CUDA requested but not usable ({}); running on the CPU", reason);
+        } else {
+          log.info("no usable CUDA ({}); running on the CPU", reason);
+        }
+      }
+    }
+    return options;
+  }
+
+  private static String checkInput(OrtSession session) throws OrtException, ModelLoadException {
+    Map<String, NodeInfo> inputs = session.getInputInfo();
+    if (inputs.size() != 1) {
+      throw new ModelLoadException(
+          "expected a Mask R-CNN graph with one image input, found inputs " + inputs.keySet());
+    }
+    NodeInfo input = inputs.values().iterator().next();
+    if (!(input.getInfo() instanceof TensorInfo info)
+        || info.type != OnnxJavaType.FLOAT
+        || info.getShape().length != 3
+        || (info.getShape()[0] != 3 && info.getShape()[0] != -1)) {
+      throw new ModelLoadException(
+          "expected a Mask R-CNN graph whose input is one float image [3,H,W], found "
+              + input.getName()
+              + " "
+              + input.getInfo());
+    }
+    return input.getName();
+  }
+
+  private static GraphContract contractOf(
+      GraphContract requested, Map<String, String> metadata, Outputs outputs)
+      throws ModelLoadException {
+    boolean smallMasks = outputs.maskSide > 0;
+    GraphContract recognised;
+    if (smallMasks) {
+      recognised = GraphContract.ONNX_ZOO;
+    } else if (metadata.containsKey(CONTRACT_METADATA_KEY)) {
+      recognised = GraphContract.MASKSTREAM;
+    } else {
+      recognised = GraphContract.TORCHVISION;
+    }
+    if (requested == null) {
+      return recognised;
+    }
+    boolean requestedSmall = requested == GraphContract.ONNX_ZOO;
+    if (requestedSmall != smallMasks) {
+      throw new ModelLoadException(
+          "the graph does not follow the "
+              + requested.name().toLowerCase(java.util.Locale.ROOT)
+              + " contract: its masks are "
+              + (smallMasks ? "fixed " + outputs.maskSide + "x" + outputs.maskSide : "image-sized")
+              + " (looks like "
+              + recognised.name().toLowerCase(java.util.Locale.ROOT)
+              + "); drop --contract or name the right one");
+    }
+    return requested;
+  }
+
+  private static ClassNames classesOf(
+      Path labels, Map<String, String> metadata, GraphContract contract) throws ModelLoadException {
+    if (labels != null) {
+      try {
+        return ClassNames.fromFile(labels);
+      } catch (IOException e) {
+        throw new ModelLoadException("cannot read --labels " + labels + ": " + e.getMessage(), e);
+      }
+    }
+    String fromModel = metadata.get(ClassNames.METADATA_KEY);
+    if (fromModel != null) {
+      try {
+        return ClassNames.fromMetadata(fromModel);
+      } catch (IllegalArgumentException e) {
+        throw new ModelLoadException("bad model metadata: " + e.getMessage(), e);
+      }
+    }
+    return contract == GraphContract.ONNX_ZOO ? ClassNames.coco80Contiguous() : ClassNames.coco91();
+  }
+
+  /**
+   * Runs the model on one image and post-processes its output: score threshold, top-k, masks
+   * thresholded and encoded at image resolution, boxes in image pixels.
+   *
+   * @param decodeMs time spent decoding, reported in the timings
+   * @throws SegmentationException ({@code INFERENCE}) when ONNX Runtime fails on the image
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public Segmentation segment(DecodedImage image, float decodeMs) throws SegmentationException {
+    if (closed.get()) {
+      throw new IllegalStateException("model " + identity + " is closed");
+    }
+    long t0 = System.nanoTime();
+    Input input = contract == GraphContract.ONNX_ZOO ? zooInput(image) : torchvisionInput(image);
+    long t1 = System.nanoTime();
+    OrtEnvironment env = environment();
+    try (OnnxTensor tensor = OnnxTensor.createTensor(env, input.data, input.shape);
+        OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
+      long t2 = System.nanoTime();
+      List<Instance> instances = postprocess(result, image, input);
+      long t3 = System.nanoTime();
+      return new Segmentation(
+          image.width(),
+          image.height(),
+          instances,
+          identity,
+          new StageTimes(decodeMs, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2)));
+    } catch (OrtException e) {
+      throw new SegmentationException(
+          SegmentationException.Kind.INFERENCE,
+          "model " + identity + " failed: " + firstLine(e.getMessage()),
+          e);
+    }
+  }
+
+  private List<Instance> postprocess(OrtSession.Result result, DecodedImage image, Input input)
+      throws OrtException, SegmentationException {
+    OnnxTensor boxesT = tensor(result, outputs.boxes);
+    OnnxTensor scoresT = tensor(result, outputs.scores);
+    OnnxTensor labelsT = tensor(result, outputs.labels);
+    OnnxTensor masksT = tensor(result, outputs.masks);
+    int n = (int) scoresT.getInfo().getShape()[0];
+    FloatBuffer scores = scoresT.getFloatBuffer();
+    int keep = 0;
+    while (keep < n && keep < topK && scores.get(keep) >= scoreThreshold) {
+      keep++;
+    }
+    List<Instance> instances = new ArrayList<>(keep);
+    if (keep == 0) {
+      return instances;
+    }
+    FloatBuffer boxes = boxesT.getFloatBuffer();
+    long[] labels = labelsOf(labelsT, n);
+    FloatBuffer masks = masksT.getFloatBuffer();
+    long[] maskShape = masksT.getInfo().getShape();
+    int h = image.height();
+    int w = image.width();
+    int mh = (int) maskShape[2];
+    int mw = (int) maskShape[3];
+    float[] canvas = contract == GraphContract.ONNX_ZOO ? new float[h * w] : null;
+    float[] small = contract == GraphContract.ONNX_ZOO ? new float[mh * mw] : null;
+    for (int i = 0; i < keep; i++) {
+      float[] box = {
+        boxes.get(4 * i) / input.scaleX,
+        boxes.get(4 * i + 1) / input.scaleY,
+        boxes.get(4 * i + 2) / input.scaleX,
+        boxes.get(4 * i + 3) / input.scaleY
+      };
+      CocoRle rle;
+      if (contract == GraphContract.ONNX_ZOO) {
+        // the paste writes every pixel of its support, and the encoder reads only that support,
+        // so the canvas needs no clearing between detections
+        masks.get(i * mh * mw, small);
+        MaskPaster.paste(small, 0, mh, box, h, w, canvas);
+        rle = MaskEncoder.encode(canvas, h, w, maskThreshold, MaskPaster.support(box, mh, h, w));
+      } else {
+        if (mh != h || mw != w) {
+          throw new SegmentationException(
+              SegmentationException.Kind.INFERENCE,
+              "model "
+                  + identity
+                  + " returned "
+                  + mw
+                  + "x"
+                  + mh
+                  + " masks for a "
+                  + w
+                  + "x"
+                  + h
+                  + " image");
+        }
+        // torchvision pastes in the graph with paste_masks_in_image: zero outside the paste
+        // rectangle of the box (box scaled by (M + 2) / M), so only that rectangle is read; the
+        // rectangle is computed for M = 8, a superset for every mask head of 8 px or more
+        rle =
+            MaskEncoder.encode(
+                masks, i * h * w, h, w, maskThreshold, MaskPaster.support(box, 8, h, w));
+      }
+      int classId = (int) labels[i];
+      instances.add(
+          new Instance(
+              classId, classes.label(classId), scores.get(i), box[0], box[1], box[2], box[3], rle));
+    }
+    return instances;
+  }
+
+  private static long[] labelsOf(OnnxTensor t, int n) {
+    long[] out = new long[n];
+    if (t.getInfo().type == OnnxJavaType.INT32) {
+      IntBuffer b = t.getIntBuffer();
+      for (int i = 0; i < n; i++) {
+        out[i] = b.get(i);
+      }
+    } else {
+      LongBuffer b = t.getLongBuffer();
+      b.get(0, out);
+    }
+    return out;
+  }
+
+  private static OnnxTensor tensor(OrtSession.Result result, String name)
+      throws SegmentationException {
+    OnnxValue v = result.get(name).orElse(null);
+    if (!(v instanceof OnnxTensor t)) {
+      throw new SegmentationException(
+          SegmentationException.Kind.INFERENCE, "model returned no tensor '" + name + "'");
+    }
+    return t;
+  }
+
+  private Input torchvisionInput(DecodedImage image) {
+    int w = image.width();
+    int h = image.height();
+    int plane = w * h;
+    FloatBuffer buf = buffer(3 * plane);
+    byte[] bgr = image.bgr();
+    for (int i = 0, p = 0; i < plane; i++, p += 3) {
+      buf.put(i, (bgr[p + 2] & 0xff) / 255.0f);
+      buf.put(plane + i, (bgr[p + 1] & 0xff) / 255.0f);
+      buf.put(2 * plane + i, (bgr[p] & 0xff) / 255.0f);
+    }
+    return new Input(buf, new long[] {3, h, w}, 1f, 1f);
+  }
+
+  /** maskrcnn-benchmark's Resize(800, 1333), BGR minus means, zero pad to a multiple of 32. */
+  private Input zooInput(DecodedImage image) {
+    int w = image.width();
+    int h = image.height();
+    double size = ZOO_MIN_SIZE;
+    double minOrig = Math.min(w, h);
+    double maxOrig = Math.max(w, h);
+    if (maxOrig / minOrig * size > ZOO_MAX_SIZE) {
+      size = Math.round(ZOO_MAX_SIZE * minOrig / maxOrig);
+    }
+    int ow;
+    int oh;
+    if (w < h) {
+      ow = (int) size;
+      oh = (int) (size * h / w);
+    } else {
+      oh = (int) size;
+      ow = (int) (size * w / h);
+    }
+    byte[] resized = resizeBgr(image, ow, oh);
+    int pw = (ow + ZOO_DIVISIBILITY - 1) / ZOO_DIVISIBILITY * ZOO_DIVISIBILITY;
+    int ph = (oh + ZOO_DIVISIBILITY - 1) / ZOO_DIVISIBILITY * ZOO_DIVISIBILITY;
+    int plane = pw * ph;
+    FloatBuffer buf = buffer(3 * plane);
+    for (int i = 0; i < 3 * plane; i++) {
+      buf.put(i, 0f);
+    }
+    for (int y = 0; y < oh; y++) {
+      for (int x = 0; x < ow; x++) {
+        int p = (y * ow + x) * 3;
+        int i = y * pw + x;
+        for (int c = 0; c < 3; c++) {
+          buf.put(c * plane + i, (resized[p + c] & 0xff) - ZOO_BGR_MEAN[c]);
+        }
+      }
+    }
+    return new Input(buf, new long[] {3, ph, pw}, (float) ow / w, (float) oh / h);
+  }
+
+  private static byte[] resizeBgr(DecodedImage image, int ow, int oh) {
+    if (ow == image.width() && oh == image.height()) {
+      return image.bgr();
+    }
+    try (org.bytedeco.javacpp.BytePointer src = new org.bytedeco.javacpp.BytePointer(image.bgr());
+        org.bytedeco.opencv.opencv_core.Mat in =
+            new org.bytedeco.opencv.opencv_core.Mat(
+                image.height(),
+                image.width(),
+                org.bytedeco.opencv.global.opencv_core.CV_8UC3,
+                src);
+        org.bytedeco.opencv.opencv_core.Mat out = new org.bytedeco.opencv.opencv_core.Mat()) {
+      org.bytedeco.opencv.global.opencv_imgproc.resize(
+          in,
+          out,
+          new org.bytedeco.opencv.opencv_core.Size(ow, oh),
+          0,
+          0,
+          org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR);
+      byte[] pixels = new byte[ow * oh * 3];
+      out.data().get(pixels);
+      return pixels;
+    }
+  }
+
+  /** A per-thread direct native-order buffer of at least {@code n} floats, viewed as exactly n. */
+  private FloatBuffer buffer(int n) {
+    FloatBuffer b = inputBuffers.get();
+    if (b == null || b.capacity() < n) {
+      b = ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      inputBuffers.set(b);
+    }
+    return b.slice(0, n);
+  }
+
+  /** The graph's convention. */
+  public GraphContract contract() {
+    return contract;
+  }
+
+  /** The class names. */
+  public ClassNames classes() {
+    return classes;
+  }
+
+  /** Name and version (leading 12 hex digits of the file's sha256). */
+  public ModelIdentity identity() {
+    return identity;
+  }
+
+  /** Hex sha256 of the model file. */
+  public String sha256() {
+    return sha256;
+  }
+
+  /** Size of the model file in bytes. */
+  public long sizeBytes() {
+    return sizeBytes;
+  }
+
+  /** Closes the ONNX Runtime session; idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      closeQuietly(session);
+    }
+  }
+
+  private static void closeQuietly(OrtSession session) {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      log.warn("closing the ONNX Runtime session failed: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * The process-wide ONNX Runtime environment. Its own logger is limited to fatal messages: every
+   * failure reaches us as an {@link OrtException} and is logged once, in one line, by us.
+   */
+  static OrtEnvironment environment() {
+    return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "maskstream");
+  }
+
+  /** Hex sha256 of some bytes. */
+  public static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 missing from the JDK", e);
+    }
+  }
+
+  private static float ms(long nanos) {
+    return nanos / 1e6f;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "no detail";
+    }
+    int nl = message.indexOf('\n');
+    return (nl < 0 ? message : message.substring(0, nl)).strip();
+  }
+
+  private record Input(FloatBuffer data, long[] shape, float scaleX, float scaleY) {}
+
+  /** The names of the four outputs, found by name or else by type and rank. */
+  private record Outputs(String boxes, String labels, String scores, String masks, int maskSide) {
+    static Outputs find(OrtSession session) throws OrtException, ModelLoadException {
+      String boxes = null;
+      String labels = null;
+      String scores = null;
+      String masks = null;
+      int side = 0;
+      for (NodeInfo node : session.getOutputInfo().values()) {
+        if (!(node.getInfo() instanceof TensorInfo info)) {
+          continue;
+        }
+        long[] shape = info.getShape();
+        boolean isFloat = info.type == OnnxJavaType.FLOAT;
+        boolean isInt = info.type == OnnxJavaType.INT64 || info.type == OnnxJavaType.INT32;
+        String n = node.getName();
+        if (isFloat && shape.length == 2 && (boxes == null || n.equals("boxes"))) {
+          boxes = n;
+        } else if (isInt && shape.length == 1 && (labels == null || n.equals("labels"))) {
+          labels = n;
+        } else if (isFloat && shape.length == 1 && (scores == null || n.equals("scores"))) {
+          scores = n;
+        } else if (isFloat && shape.length == 4 && (masks == null || n.equals("masks"))) {
+          masks = n;
+          side = shape[2] > 0 && shape[2] == shape[3] && shape[2] <= 64 ? (int) shape[2] : 0;
+        }
+      }
+      if (boxes == null || labels == null || scores == null || masks == null) {
+        throw new ModelLoadException(
+            "not a Mask R-CNN graph: expected outputs boxes [N,4], labels [N], scores [N] and"
+                + " masks [N,1,H,W], found "
+                + session.getOutputInfo().keySet());
+      }
+      return new Outputs(boxes, labels, scores, masks, side);
+    }
+  }
+}

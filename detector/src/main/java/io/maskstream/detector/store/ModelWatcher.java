@@ -1,0 +1,156 @@
+package io.maskstream.detector.store;
+
+import io.maskstream.detector.DetectorConfig;
+import io.maskstream.detector.model.GraphContract;
+import io.maskstream.detector.model.ModelLoadException;
+import io.maskstream.detector.model.ModelSegmenter;
+import io.maskstream.detector.model.OnnxMaskRcnn;
+import io.maskstream.detector.stream.DetectorMetrics;
+import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.avro.ModelAnnouncement;
+import io.maskstream.schemas.avro.ModelContract;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the models topic and hot-swaps the detector's model: for every announcement of the
+ * followed model name with a version other than the one serving, it fetches the file, verifies its
+ * sha256, loads it, checks its contract, warms it up and swaps ({@link ModelSegmenter#swapTo}). A
+ * model failing any step is refused with a logged reason; the current one keeps serving.
+ *
+ * <p>Owns one consumer on one thread, both stopped by {@link #close()}.
+ */
+public final class ModelWatcher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ModelWatcher.class);
+
+  private final DetectorConfig config;
+  private final ModelSegmenter segmenter;
+  private final DetectorMetrics metrics;
+  private final String followed;
+  private final ModelStore store;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final AvroSerde<ModelAnnouncement> serde;
+  private final Thread thread;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+
+  /** Refusals by sha256 and location: the same file at the same place is not tried again. */
+  private final Map<String, String> refused = new HashMap<>();
+
+  /** Starts following announcements of {@code followed} (the serving model's name by default). */
+  public ModelWatcher(
+      DetectorConfig config, ModelSegmenter segmenter, DetectorMetrics metrics, String followed) {
+    this.config = config;
+    this.segmenter = segmenter;
+    this.metrics = metrics;
+    this.followed = followed;
+    this.store = new ModelStore(config.kafka(), ModelStore.topicFor(config.topics().models()));
+    Map<String, Object> serdeConfig = new HashMap<>();
+    config.kafka().forEach((k, v) -> serdeConfig.put(k.toString(), v));
+    this.serde = new AvroSerde<>(ModelAnnouncement.class, serdeConfig, false);
+    Properties p = config.kafka();
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    TopicPartition tp = new TopicPartition(config.topics().models(), 0);
+    consumer.assign(List.of(tp));
+    consumer.seekToBeginning(List.of(tp));
+    this.thread = new Thread(this::run, "model-watcher");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run() {
+    try {
+      while (running.get()) {
+        ModelAnnouncement latest = null;
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
+          if (!followed.equals(r.key())) {
+            continue;
+          }
+          try {
+            latest = r.value() == null ? null : serde.deserialize(r.topic(), r.value());
+          } catch (SerializationException e) {
+            log.warn("unreadable announcement at offset {}: {}", r.offset(), e.getMessage());
+          }
+        }
+        if (latest != null) {
+          consider(latest);
+        }
+      }
+    } catch (WakeupException e) {
+      if (running.get()) {
+        throw e;
+      }
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /** Only the newest announcement of a poll matters: older ones are superseded. */
+  private void consider(ModelAnnouncement a) {
+    String version = a.getVersion();
+    if (version.equals(segmenter.model().version())
+        || refused.containsKey(a.getSha256() + " " + a.getLocation())) {
+      return;
+    }
+    String serving = segmenter.model().toString();
+    try {
+      byte[] bytes = store.fetch(a.getLocation());
+      String sha = OnnxMaskRcnn.sha256Hex(bytes);
+      if (!sha.equalsIgnoreCase(a.getSha256())) {
+        throw new ModelLoadException(
+            "sha256 of the fetched file is " + sha + ", the announcement says " + a.getSha256());
+      }
+      OnnxMaskRcnn candidate = OnnxMaskRcnn.load(bytes, a.getName(), config);
+      if (a.getContract() != ModelContract.UNKNOWN
+          && candidate.contract().toAvro() != a.getContract()
+          && !(a.getContract() == ModelContract.MASKSTREAM
+              && candidate.contract() == GraphContract.TORCHVISION)) {
+        candidate.close();
+        throw new ModelLoadException(
+            "the graph follows the "
+                + candidate.contract()
+                + " contract, the announcement says "
+                + a.getContract());
+      }
+      segmenter.swapTo(candidate);
+      metrics.modelServing(segmenter.model());
+    } catch (IOException | ModelLoadException | RuntimeException e) {
+      refused.put(a.getSha256() + " " + a.getLocation(), e.getMessage());
+      log.warn(
+          "refused model {}@{}: {}; still serving {}",
+          a.getName(),
+          version,
+          e.getMessage(),
+          serving);
+    }
+  }
+
+  /** Stops following; a swap in progress completes first. */
+  @Override
+  public void close() {
+    running.set(false);
+    consumer.wakeup();
+    try {
+      thread.join(Duration.ofSeconds(30).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package io.maskstream.detector.stream;
+
+import io.maskstream.detector.ModelIdentity;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The detector's meters: frames processed, skipped and failed per camera, inference time and
+ * capture-to-event latency histograms, and the model version serving. Thread-safe; the registry is
+ * owned by the caller.
+ */
+public final class DetectorMetrics {
+  private final MeterRegistry registry;
+  private final Map<String, Counter> processed = new ConcurrentHashMap<>();
+  private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
+  private final Map<String, Counter> failed = new ConcurrentHashMap<>();
+  private final Timer inference;
+  private final Timer latency;
+  private final DistributionSummary instances;
+  private final AtomicReference<ModelIdentity> model = new AtomicReference<>();
+  private final Map<ModelIdentity, Gauge> modelGauges = new ConcurrentHashMap<>();
+
+  /** Registers the meters in {@code registry}. */
+  public DetectorMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.inference =
+        Timer.builder("maskstream.detector.inference")
+            .description("Model run time per frame")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry);
+    this.latency =
+        Timer.builder("maskstream.detector.latency")
+            .description("Capture time to events emitted")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofMinutes(5))
+            .register(registry);
+    this.instances =
+        DistributionSummary.builder("maskstream.detector.instances")
+            .description("Detections per frame")
+            .register(registry);
+  }
+
+  /** The registry the meters live in. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  void processed(String camera, double inferenceMs, long latencyMs, int detections) {
+    counter(processed, "maskstream.detector.frames.processed", camera, "Frames processed")
+        .increment();
+    inference.record((long) (inferenceMs * 1_000_000), TimeUnit.NANOSECONDS);
+    latency.record(Math.max(0, latencyMs), TimeUnit.MILLISECONDS);
+    instances.record(detections);
+  }
+
+  /** Counts one frame skipped for age; returns the camera's skipped count so far. */
+  long skipped(String camera) {
+    Counter c =
+        counter(skipped, "maskstream.detector.frames.skipped", camera, "Frames skipped (too old)");
+    c.increment();
+    return (long) c.count();
+  }
+
+  void failed(String camera) {
+    counter(failed, "maskstream.detector.frames.failed", camera, "Frames sent to the DLQ")
+        .increment();
+  }
+
+  /** Marks {@code identity} as the model serving (gauge value 1, the previous one 0). */
+  public void modelServing(ModelIdentity identity) {
+    model.set(identity);
+    modelGauges.computeIfAbsent(
+        identity,
+        id ->
+            Gauge.builder("maskstream.detector.model", model, m -> id.equals(m.get()) ? 1 : 0)
+                .description("1 for the model version serving")
+                .tag("name", id.name())
+                .tag("version", id.version())
+                .register(registry));
+  }
+
+  /** Frames processed for a camera so far. */
+  public double processedCount(String camera) {
+    Counter c = processed.get(camera);
+    return c == null ? 0 : c.count();
+  }
+
+  /** Frames skipped for a camera so far. */
+  public double skippedCount(String camera) {
+    Counter c = skipped.get(camera);
+    return c == null ? 0 : c.count();
+  }
+
+  /** Frames failed for a camera so far. */
+  public double failedCount(String camera) {
+    Counter c = failed.get(camera);
+    return c == null ? 0 : c.count();
+  }
+
+  private Counter counter(
+      Map<String, Counter> map, String name, String camera, String description) {
+    return map.computeIfAbsent(
+        camera,
+        cam ->
+            Counter.builder(name).description(description).tag("camera", cam).register(registry));
+  }
+}

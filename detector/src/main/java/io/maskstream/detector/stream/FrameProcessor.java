@@ -1,0 +1,229 @@
+package io.maskstream.detector.stream;
+
+import io.maskstream.detector.DetectorConfig;
+import io.maskstream.detector.DetectorTopology;
+import io.maskstream.detector.Instance;
+import io.maskstream.detector.Segmentation;
+import io.maskstream.detector.SegmentationException;
+import io.maskstream.detector.Segmenter;
+import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.avro.Box;
+import io.maskstream.schemas.avro.DeadLetter;
+import io.maskstream.schemas.avro.Detection;
+import io.maskstream.schemas.avro.Detections;
+import io.maskstream.schemas.avro.Frame;
+import io.maskstream.schemas.avro.FrameRef;
+import io.maskstream.schemas.avro.InstanceMask;
+import io.maskstream.schemas.avro.Masks;
+import io.maskstream.schemas.avro.ModelRef;
+import io.maskstream.schemas.avro.Rle;
+import io.maskstream.schemas.avro.Timings;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns one frame record into a detections record and a masks record with the same key, or into a
+ * dead-letter record with the reason when the record, its image or the model run fails. In realtime
+ * mode frames older than the maximum age are skipped and counted per camera.
+ *
+ * <p>One instance per stream task; the {@link Segmenter} is shared and owned by the application.
+ */
+final class FrameProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+  static final String STAGE = "detect";
+  private static final Logger log = LoggerFactory.getLogger(FrameProcessor.class);
+
+  private final DetectorConfig config;
+  private final Segmenter segmenter;
+  private final DetectorMetrics metrics;
+  private final Clock clock;
+  private final AvroSerde<Frame> frames;
+  private final AvroSerde<Detections> detections;
+  private final AvroSerde<Masks> masks;
+  private final AvroSerde<DeadLetter> deadLetters;
+  private ProcessorContext<byte[], byte[]> context;
+
+  FrameProcessor(
+      DetectorConfig config,
+      Segmenter segmenter,
+      DetectorMetrics metrics,
+      Clock clock,
+      Map<String, Object> serdeConfig) {
+    this.config = config;
+    this.segmenter = segmenter;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.frames = new AvroSerde<>(Frame.class, serdeConfig, false);
+    this.detections = new AvroSerde<>(Detections.class, serdeConfig, false);
+    this.masks = new AvroSerde<>(Masks.class, serdeConfig, false);
+    this.deadLetters = new AvroSerde<>(DeadLetter.class, serdeConfig, false);
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], byte[]> context) {
+    this.context = context;
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    String topic = config.topics().frames();
+    if (record.value() == null || record.value().length == 0) {
+      deadLetter(record, keyString(record), "empty record: no frame in the value", null);
+      return;
+    }
+    Frame frame;
+    try {
+      frame = frames.deserialize(topic, record.value());
+    } catch (SerializationException | AvroRuntimeException e) {
+      deadLetter(record, keyString(record), "undecodable frame record: " + oneLine(e), e);
+      return;
+    }
+    String camera = frame.getCamera();
+    Instant captured = frame.getCaptureTime();
+    long now = clock.millis();
+    if (config.mode() == DetectorConfig.Mode.REALTIME
+        && now - captured.toEpochMilli() > config.maxFrameAge().toMillis()) {
+      long n = metrics.skipped(camera);
+      if (n == 1 || n % 100 == 0) {
+        log.info(
+            "camera {}: skipped {} frame(s) older than {} ms (realtime mode)",
+            camera,
+            n,
+            config.maxFrameAge().toMillis());
+      }
+      return;
+    }
+    byte[] image = bytes(frame.getImage());
+    if (image.length == 0) {
+      deadLetter(
+          record, camera, "frame " + camera + "/" + frame.getSequence() + " has no image", null);
+      return;
+    }
+    Segmentation s;
+    try {
+      s = segmenter.segment(image);
+    } catch (SegmentationException e) {
+      deadLetter(
+          record, camera, "frame " + camera + "/" + frame.getSequence() + ": " + oneLine(e), e);
+      return;
+    }
+    long processed = clock.millis();
+    FrameRef ref =
+        FrameRef.newBuilder()
+            .setCamera(camera)
+            .setSequence(frame.getSequence())
+            .setCaptureTime(captured)
+            .setWidth(s.width())
+            .setHeight(s.height())
+            .build();
+    ModelRef model =
+        ModelRef.newBuilder().setName(s.model().name()).setVersion(s.model().version()).build();
+    List<Detection> found = new ArrayList<>(s.instances().size());
+    List<InstanceMask> maskList = new ArrayList<>(s.instances().size());
+    for (int i = 0; i < s.instances().size(); i++) {
+      Instance d = s.instances().get(i);
+      found.add(
+          Detection.newBuilder()
+              .setClassId(d.classId())
+              .setLabel(d.label())
+              .setScore(d.score())
+              .setBox(new Box(d.x1(), d.y1(), d.x2(), d.y2()))
+              .build());
+      maskList.add(
+          InstanceMask.newBuilder()
+              .setDetectionIndex(i)
+              .setRle(new Rle(d.mask().height(), d.mask().width(), d.mask().toCompressedString()))
+              .build());
+    }
+    Timings timings =
+        Timings.newBuilder()
+            .setDecodeMs(s.times().decodeMs())
+            .setPreprocessMs(s.times().preprocessMs())
+            .setInferenceMs(s.times().inferenceMs())
+            .setPostprocessMs(s.times().postprocessMs())
+            .setProcessedTime(Instant.ofEpochMilli(processed))
+            .build();
+    byte[] key = outKey(record, camera);
+    Detections det =
+        Detections.newBuilder()
+            .setFrame(ref)
+            .setModel(model)
+            .setTimings(timings)
+            .setDetections(found)
+            .build();
+    Masks msk = Masks.newBuilder().setFrame(ref).setModel(model).setMasks(maskList).build();
+    context.forward(
+        record
+            .withKey(key)
+            .withValue(detections.serialize(config.topics().detections(), det))
+            .withTimestamp(record.timestamp()),
+        DetectorTopology.DETECTIONS_SINK);
+    context.forward(
+        record.withKey(key).withValue(masks.serialize(config.topics().masks(), msk)),
+        DetectorTopology.MASKS_SINK);
+    metrics.processed(
+        camera, s.times().inferenceMs(), processed - captured.toEpochMilli(), found.size());
+  }
+
+  private void deadLetter(
+      Record<byte[], byte[]> record, String camera, String reason, Throwable cause) {
+    RecordMetadata meta = context.recordMetadata().orElse(null);
+    Map<String, ByteBuffer> headers = new HashMap<>();
+    for (Header h : record.headers()) {
+      headers.put(h.key(), h.value() == null ? ByteBuffer.allocate(0) : ByteBuffer.wrap(h.value()));
+    }
+    DeadLetter letter =
+        DeadLetter.newBuilder()
+            .setSourceTopic(meta == null ? config.topics().frames() : meta.topic())
+            .setSourcePartition(meta == null ? -1 : meta.partition())
+            .setSourceOffset(meta == null ? -1 : meta.offset())
+            .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
+            .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
+            .setStage(STAGE)
+            .setReason(reason)
+            .setErrorType(cause == null ? null : cause.getClass().getName())
+            .setFailedTime(Instant.ofEpochMilli(clock.millis()))
+            .setHeaders(headers)
+            .build();
+    log.warn("dead letter: {}", reason);
+    metrics.failed(camera == null ? "unknown" : camera);
+    context.forward(
+        record.withValue(deadLetters.serialize(config.topics().deadLetters(), letter)),
+        DetectorTopology.DEAD_LETTER_SINK);
+  }
+
+  private static byte[] outKey(Record<byte[], byte[]> record, String camera) {
+    return record.key() != null ? record.key() : camera.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String keyString(Record<byte[], byte[]> record) {
+    return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    ByteBuffer b = buffer.duplicate();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  private static String oneLine(Throwable e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

@@ -1,0 +1,253 @@
+package io.maskstream.detector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.maskstream.detector.stream.DetectorMetrics;
+import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.TopicNames;
+import io.maskstream.schemas.avro.DeadLetter;
+import io.maskstream.schemas.avro.Detections;
+import io.maskstream.schemas.avro.Frame;
+import io.maskstream.schemas.avro.Masks;
+import io.maskstream.schemas.rle.CocoRle;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DetectorTopologyTest {
+  private static final Instant NOW = Instant.parse("2026-01-01T12:00:00Z");
+  private static final ModelIdentity MODEL = new ModelIdentity("fake", "0123456789ab");
+
+  private final AvroSerde<Frame> frames = new AvroSerde<>(Frame.class);
+  private final AvroSerde<Detections> detections = new AvroSerde<>(Detections.class);
+  private final AvroSerde<Masks> masks = new AvroSerde<>(Masks.class);
+  private final AvroSerde<DeadLetter> deadLetters = new AvroSerde<>(DeadLetter.class);
+  private DetectorMetrics metrics;
+
+  @BeforeEach
+  void metrics() {
+    metrics = new DetectorMetrics(new SimpleMeterRegistry());
+  }
+
+  @Test
+  void everyFrameGivesDetectionsAndMasksWithTheSameKeyFrameRefModelAndTimings() {
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {
+      for (int i = 0; i < 3; i++) {
+        d.frames.pipeInput("gate", frames.serialize("t", frame("gate", i, NOW, "IMG" + i)));
+      }
+      List<TestRecord<byte[], byte[]>> dets = d.detections.readRecordsToList();
+      List<TestRecord<byte[], byte[]>> msks = d.masks.readRecordsToList();
+      assertThat(dets).hasSize(3);
+      assertThat(msks).hasSize(3);
+      assertThat(d.dlq.isEmpty()).isTrue();
+      for (int i = 0; i < 3; i++) {
+        assertThat(new String(dets.get(i).key(), StandardCharsets.UTF_8)).isEqualTo("gate");
+        assertThat(msks.get(i).key()).isEqualTo(dets.get(i).key());
+        Detections det = detections.deserialize("t", dets.get(i).value());
+        assertThat(det.getFrame().getCamera()).isEqualTo("gate");
+        assertThat(det.getFrame().getSequence()).isEqualTo(i);
+        assertThat(det.getFrame().getCaptureTime()).isEqualTo(NOW);
+        assertThat(det.getFrame().getWidth()).isEqualTo(8);
+        assertThat(det.getModel().getName()).isEqualTo("fake");
+        assertThat(det.getModel().getVersion()).isEqualTo("0123456789ab");
+        assertThat(det.getTimings().getInferenceMs()).isEqualTo(7f);
+        assertThat(det.getTimings().getProcessedTime()).isEqualTo(NOW.plusMillis(250));
+        assertThat(det.getDetections()).hasSize(1);
+        assertThat(det.getDetections().get(0).getLabel()).isEqualTo("ellipse");
+        assertThat(det.getDetections().get(0).getBox().getX2()).isEqualTo(5f);
+        Masks m = masks.deserialize("t", msks.get(i).value());
+        assertThat(m.getFrame()).isEqualTo(det.getFrame());
+        assertThat(m.getModel()).isEqualTo(det.getModel());
+        assertThat(m.getMasks()).hasSize(1);
+        assertThat(m.getMasks().get(0).getDetectionIndex()).isZero();
+        assertThat(m.getMasks().get(0).getRle().getCounts())
+            .isEqualTo(FakeSegmenter.MASK.toCompressedString());
+      }
+      assertThat(metrics.processedCount("gate")).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void badRecordsGoToTheDeadLetterTopicWithTheReasonAndProcessingContinues() {
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {
+      d.frames.pipeInput("gate", "not avro".getBytes(StandardCharsets.UTF_8));
+      d.frames.pipeInput("gate", (byte[]) null);
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 1, NOW, "BAD jpeg")));
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 2, NOW, "")));
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 3, NOW, "FAIL")));
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 4, NOW, "IMG")));
+      List<DeadLetter> letters =
+          d.dlq.readRecordsToList().stream()
+              .map(r -> deadLetters.deserialize("t", r.value()))
+              .toList();
+      assertThat(letters).hasSize(5);
+      assertThat(letters).allMatch(l -> l.getStage().equals("detect"));
+      assertThat(letters).allMatch(l -> l.getSourceTopic().equals("maskstream.frames"));
+      assertThat(letters.get(0).getReason()).startsWith("undecodable frame record");
+      assertThat(letters.get(0).getValue())
+          .isEqualTo(ByteBuffer.wrap("not avro".getBytes(StandardCharsets.UTF_8)));
+      assertThat(letters.get(0).getSourceOffset()).isZero();
+      assertThat(letters.get(1).getReason()).startsWith("empty record");
+      assertThat(letters.get(2).getReason()).contains("gate/1").contains("does not decode");
+      assertThat(letters.get(2).getErrorType()).isEqualTo(SegmentationException.class.getName());
+      assertThat(letters.get(3).getReason()).contains("has no image");
+      assertThat(letters.get(4).getReason()).contains("model failed");
+      assertThat(d.detections.readRecordsToList()).hasSize(1);
+      assertThat(metrics.failedCount("gate")).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void realtimeModeSkipsFramesOlderThanTheMaximumAgeAndCountsThemPerCamera() {
+    FakeSegmenter segmenter = new FakeSegmenter();
+    try (Driver d = new Driver(config(DetectorConfig.Mode.REALTIME), segmenter)) {
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 1, NOW.minusSeconds(5), "A")));
+      d.frames.pipeInput(
+          "gate", frames.serialize("t", frame("gate", 2, NOW.minusMillis(500), "B")));
+      d.frames.pipeInput(
+          "lobby", frames.serialize("t", frame("lobby", 1, NOW.minusSeconds(3), "C")));
+      assertThat(d.detections.readRecordsToList()).hasSize(1);
+      assertThat(segmenter.calls.get()).isEqualTo(1);
+      assertThat(metrics.skippedCount("gate")).isEqualTo(1);
+      assertThat(metrics.skippedCount("lobby")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void completeModeProcessesOldFrames() {
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {
+      d.frames.pipeInput(
+          "gate", frames.serialize("t", frame("gate", 1, NOW.minusSeconds(3600), "A")));
+      assertThat(d.detections.readRecordsToList()).hasSize(1);
+      assertThat(metrics.skippedCount("gate")).isZero();
+    }
+  }
+
+  @Test
+  void streamsPropertiesAreExactlyOnceWithAPollIntervalSizedFromTheWorstInference() {
+    Properties small = DetectorTopology.streamsProperties(config(DetectorConfig.Mode.COMPLETE), 50);
+    assertThat(small.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+        .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+    assertThat(small.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)))
+        .isEqualTo(300_000);
+    Properties slow =
+        DetectorTopology.streamsProperties(config(DetectorConfig.Mode.COMPLETE), 20_000);
+    assertThat(
+            (Integer)
+                slow.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)))
+        .isGreaterThanOrEqualTo(20_000 * 8);
+    Properties user = new Properties();
+    user.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    DetectorConfig custom = config(DetectorConfig.Mode.COMPLETE).toBuilder().kafka(user).build();
+    assertThat(
+            DetectorTopology.streamsProperties(custom, 10)
+                .get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+        .isEqualTo(StreamsConfig.AT_LEAST_ONCE);
+  }
+
+  private static DetectorConfig config(DetectorConfig.Mode mode) {
+    return DetectorConfig.builder()
+        .model(Path.of("unused.onnx"))
+        .mode(mode)
+        .maxFrameAge(Duration.ofSeconds(2))
+        .topics(TopicNames.DEFAULTS)
+        .build();
+  }
+
+  private static Frame frame(String camera, long sequence, Instant captured, String image) {
+    return Frame.newBuilder()
+        .setCamera(camera)
+        .setSequence(sequence)
+        .setCaptureTime(captured)
+        .setWidth(8)
+        .setHeight(6)
+        .setImage(ByteBuffer.wrap(image.getBytes(StandardCharsets.UTF_8)))
+        .build();
+  }
+
+  /** A segmenter that decodes nothing: "BAD..." does not decode, "FAIL" fails the model. */
+  static final class FakeSegmenter implements Segmenter {
+    static final CocoRle MASK = CocoRle.fromCounts(6, 8, new int[] {10, 5, 33});
+    final AtomicInteger calls = new AtomicInteger();
+
+    @Override
+    public Segmentation segment(byte[] encodedImage) throws SegmentationException {
+      calls.incrementAndGet();
+      String text = new String(encodedImage, StandardCharsets.UTF_8);
+      if (text.startsWith("BAD")) {
+        throw new SegmentationException(
+            SegmentationException.Kind.UNDECODABLE, "image does not decode");
+      }
+      if (text.equals("FAIL")) {
+        throw new SegmentationException(SegmentationException.Kind.INFERENCE, "model failed");
+      }
+      return new Segmentation(
+          8,
+          6,
+          List.of(new Instance(2, "ellipse", 0.9f, 1f, 2f, 5f, 4f, MASK)),
+          MODEL,
+          new StageTimes(1f, 2f, 7f, 3f));
+    }
+
+    @Override
+    public ModelIdentity model() {
+      return MODEL;
+    }
+
+    @Override
+    public long worstCaseMillis() {
+      return 7;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  private final class Driver implements AutoCloseable {
+    final TopologyTestDriver driver;
+    final TestInputTopic<String, byte[]> frames;
+    final TestOutputTopic<byte[], byte[]> detections;
+    final TestOutputTopic<byte[], byte[]> masks;
+    final TestOutputTopic<byte[], byte[]> dlq;
+
+    Driver(DetectorConfig config, Segmenter segmenter) {
+      Clock clock = Clock.fixed(NOW.plusMillis(250), ZoneOffset.UTC);
+      Properties props = DetectorTopology.streamsProperties(config, segmenter.worstCaseMillis());
+      props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+      driver =
+          new TopologyTestDriver(
+              DetectorTopology.build(config, segmenter, metrics, clock), props, NOW);
+      this.frames =
+          driver.createInputTopic(
+              config.topics().frames(), new StringSerializer(), new ByteArraySerializer());
+      ByteArrayDeserializer bytes = new ByteArrayDeserializer();
+      detections = driver.createOutputTopic(config.topics().detections(), bytes, bytes);
+      masks = driver.createOutputTopic(config.topics().masks(), bytes, bytes);
+      dlq = driver.createOutputTopic(config.topics().deadLetters(), bytes, bytes);
+    }
+
+    @Override
+    public void close() {
+      driver.close();
+    }
+  }
+}

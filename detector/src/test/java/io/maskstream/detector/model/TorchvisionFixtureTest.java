@@ -1,0 +1,190 @@
+package io.maskstream.detector.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.maskstream.detector.DetectorConfig;
+import io.maskstream.detector.Fixtures;
+import io.maskstream.detector.Instance;
+import io.maskstream.detector.Segmentation;
+import io.maskstream.schemas.rle.CocoRle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ONNX export of a torchvision Mask R-CNN, run through the detector's decode, pre- and
+ * post-processing, against torchvision's own eager outputs on the same images.
+ */
+class TorchvisionFixtureTest {
+  /** torchvision's own box_score_thresh: the eager outputs hold every detection above it. */
+  private static final float EAGER_SCORE_THRESHOLD = 0.05f;
+
+  private static final float SCORE_TOLERANCE = 1e-3f;
+
+  private static ModelSegmenter segmenter;
+
+  @BeforeAll
+  static void load() throws ModelLoadException {
+    segmenter =
+        ModelSegmenter.open(
+            DetectorConfig.builder()
+                .model(Fixtures.model())
+                .device(Device.CPU)
+                .intraOpThreads(2)
+                .scoreThreshold(EAGER_SCORE_THRESHOLD)
+                .build());
+  }
+
+  @AfterAll
+  static void close() {
+    segmenter.close();
+  }
+
+  @Test
+  void recognisesTheTorchvisionContractAndTheClassNamesInTheMetadata() {
+    OnnxMaskRcnn model = segmenter.currentModel();
+    assertThat(model.contract()).isEqualTo(GraphContract.TORCHVISION);
+    assertThat(model.classes().names())
+        .containsExactly("__background__", "rectangle", "ellipse", "triangle");
+    assertThat(model.identity().name()).isEqualTo("shapes-torchvision");
+    assertThat(model.identity().version()).hasSize(12).isEqualTo(model.sha256().substring(0, 12));
+  }
+
+  @Test
+  void reproducesTorchvisionEagerOutputs() throws Exception {
+    JsonNode eager = Fixtures.json("torchvision-eager.json");
+    int compared = 0;
+    for (JsonNode image : eager.get("images")) {
+      byte[] png = Files.readAllBytes(Fixtures.path(image.get("file").asText()));
+      Segmentation actual = segmenter.segment(png);
+      assertThat(actual.width()).isEqualTo(image.get("width").asInt());
+      assertThat(actual.height()).isEqualTo(image.get("height").asInt());
+      List<Instance> unmatched = new ArrayList<>(actual.instances());
+      for (JsonNode expected : image.get("detections")) {
+        float score = (float) expected.get("score").asDouble();
+        if (score < EAGER_SCORE_THRESHOLD + SCORE_TOLERANCE) {
+          continue; // on the threshold: either side may keep it
+        }
+        Instance match = closest(unmatched, expected);
+        assertThat(match).as("%s: detection %s", image.get("file"), expected).isNotNull();
+        unmatched.remove(match);
+        JsonNode box = expected.get("box");
+        float[] got = {match.x1(), match.y1(), match.x2(), match.y2()};
+        for (int i = 0; i < 4; i++) {
+          assertThat(got[i])
+              .as("box coordinate %d of %s", i, expected)
+              .isCloseTo((float) box.get(i).asDouble(), org.assertj.core.data.Offset.offset(0.5f));
+        }
+        assertThat(match.score())
+            .isCloseTo(score, org.assertj.core.data.Offset.offset(SCORE_TOLERANCE));
+        assertThat(match.classId()).isEqualTo(expected.get("label").asInt());
+        JsonNode mask = expected.get("mask");
+        CocoRle want =
+            CocoRle.fromString(
+                mask.get("size").get(0).asInt(),
+                mask.get("size").get(1).asInt(),
+                mask.get("counts").asText());
+        assertThat(want.area()).isEqualTo(expected.get("maskArea").asLong());
+        double iou = Fixtures.iou(want.decodeRowMajor(), match.mask().decodeRowMajor());
+        assertThat(iou).as("mask IoU of %s", expected).isGreaterThanOrEqualTo(0.98);
+        compared++;
+      }
+      for (Instance extra : unmatched) {
+        assertThat(extra.score())
+            .as("%s: detection torchvision did not make: %s", image.get("file"), extra)
+            .isLessThan(EAGER_SCORE_THRESHOLD + SCORE_TOLERANCE);
+      }
+    }
+    assertThat(compared).as("detections compared").isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void anImageWithNoObjectsGivesNoConfidentDetections() throws Exception {
+    byte[] png = Files.readAllBytes(Fixtures.path("image3.png"));
+    Segmentation s = segmenter.segment(png);
+    assertThat(s.instances()).allMatch(i -> i.score() < 0.5f);
+  }
+
+  @Test
+  void cudaRequestedWithoutCudaRunsOnTheCpuWithOneLogLine() throws Exception {
+    Logger logger = (Logger) LoggerFactory.getLogger(OnnxMaskRcnn.class);
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    try (OnnxMaskRcnn model =
+        OnnxMaskRcnn.load(
+            DetectorConfig.builder().model(Fixtures.model()).device(Device.CUDA).build())) {
+      assertThat(model.identity()).isEqualTo(segmenter.model());
+    } finally {
+      logger.detachAppender(appender);
+    }
+    List<String> lines =
+        appender.list.stream()
+            .filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
+            .map(ILoggingEvent::getFormattedMessage)
+            .toList();
+    if (lines.stream().anyMatch(l -> l.contains("inference on CUDA"))) {
+      return; // a machine with a usable GPU
+    }
+    assertThat(lines).hasSize(1);
+    assertThat(lines.get(0))
+        .contains("CUDA requested but not usable")
+        .contains("running on the CPU");
+  }
+
+  @Test
+  void refusesFilesThatAreNotMaskRcnnModels(@TempDir Path dir) throws Exception {
+    Path garbage = Files.write(dir.resolve("garbage.onnx"), new byte[] {1, 2, 3, 4});
+    assertThatThrownBy(() -> OnnxMaskRcnn.load(DetectorConfig.builder().model(garbage).build()))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining("not a usable ONNX model");
+    byte[] full = Files.readAllBytes(Fixtures.model());
+    Path truncated =
+        Files.write(dir.resolve("truncated.onnx"), java.util.Arrays.copyOf(full, full.length / 2));
+    assertThatThrownBy(() -> OnnxMaskRcnn.load(DetectorConfig.builder().model(truncated).build()))
+        .isInstanceOf(ModelLoadException.class);
+    assertThatThrownBy(
+            () ->
+                OnnxMaskRcnn.load(
+                    DetectorConfig.builder()
+                        .model(Fixtures.model())
+                        .contract(GraphContract.ONNX_ZOO)
+                        .build()))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining("does not follow the onnx_zoo contract");
+  }
+
+  private static Instance closest(List<Instance> candidates, JsonNode expected) {
+    JsonNode b = expected.get("box");
+    Instance best = null;
+    double bestDistance = Double.MAX_VALUE;
+    for (Instance c : candidates) {
+      if (c.classId() != expected.get("label").asInt()) {
+        continue;
+      }
+      double d =
+          Math.abs(c.x1() - b.get(0).asDouble())
+              + Math.abs(c.y1() - b.get(1).asDouble())
+              + Math.abs(c.x2() - b.get(2).asDouble())
+              + Math.abs(c.y2() - b.get(3).asDouble())
+              + 100 * Math.abs(c.score() - expected.get("score").asDouble());
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = c;
+      }
+    }
+    return best;
+  }
+}
