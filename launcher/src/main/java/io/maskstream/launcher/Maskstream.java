@@ -1,8 +1,12 @@
 package io.maskstream.launcher;
 
+import io.maskstream.detector.DetectCommand;
+import io.maskstream.detector.InferCommand;
+import io.maskstream.detector.PublishCommand;
 import io.maskstream.ingest.IngestBenchmark;
 import io.maskstream.ingest.IngestCommand;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.sinks.SinkCommand;
 import io.maskstream.trainer.EvalCommand;
 import io.maskstream.trainer.ShapesCommand;
 import java.io.PrintWriter;
