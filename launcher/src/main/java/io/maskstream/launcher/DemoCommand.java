@@ -1,10 +1,40 @@
 package io.maskstream.launcher;
 
+import io.maskstream.broker.EmbeddedKafka;
+import io.maskstream.detector.DetectorConfig;
+import io.maskstream.detector.DetectorService;
+import io.maskstream.ingest.IngestConfig;
+import io.maskstream.ingest.IngestService;
+import io.maskstream.ingest.publish.KafkaFrameSender;
+import io.maskstream.schemas.TopicNames;
+import io.maskstream.schemas.Topics;
+import io.maskstream.schemas.cli.UserException;
+import io.maskstream.sinks.SinkConfig;
+import io.maskstream.sinks.web.WebSink;
+import io.maskstream.trainer.shapes.ShapesConfig;
+import io.maskstream.trainer.shapes.ShapesGenerator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code maskstream demo}: everything in one process on an embedded Kafka. */
+/**
+ * {@code maskstream demo}: an embedded Kafka, a generated sample video (plus the sample images the
+ * bundled model was checked on), the detector with the bundled model and the live web view, all in
+ * this process until Ctrl-C. Everything is closed in reverse order of starting.
+ */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
@@ -13,6 +43,21 @@ import picocli.CommandLine.Option;
           + " the detector and a live web view, until Ctrl-C."
     })
 final class DemoCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
+
+  /** Where the launcher script says the source tree is; the bundled model lives there. */
+  static final String HOME_PROPERTY = "maskstream.home";
+
+  static final String BUNDLED_MODEL =
+      "detector/src/test/resources/fixtures/shapes-torchvision.onnx";
+  static final String BUNDLED_IMAGES = "detector/src/test/resources/fixtures";
+
+  @Option(
+      names = "--host",
+      defaultValue = "127.0.0.1",
+      description = "Address of the web view (default: ${DEFAULT-VALUE}).")
+  String host;
+
   @Option(
       names = "--port",
       paramLabel = "PORT",
@@ -20,8 +65,158 @@ final class DemoCommand implements Callable<Integer> {
       description = "Port of the web view (default: ${DEFAULT-VALUE}).")
   int port;
 
+  @Option(
+      names = "--model",
+      paramLabel = "FILE.onnx",
+      description = "A Mask R-CNN ONNX model (default: the bundled shapes model).")
+  Path model;
+
+  @Option(
+      names = "--video",
+      paramLabel = "FILE",
+      description = "A video to play in a loop (default: a generated shapes clip).")
+  Path video;
+
+  @Option(
+      names = "--fps",
+      defaultValue = "4",
+      description = "Frames per second per camera (default: ${DEFAULT-VALUE}).")
+  double fps;
+
+  @Option(
+      names = "--score-threshold",
+      defaultValue = "0.3",
+      description = "Minimum detection score shown (default: ${DEFAULT-VALUE}).")
+  float scoreThreshold;
+
   @Override
-  public Integer call() {
-    return Unavailable.command("demo", "ingest, detector and sinks");
+  public Integer call() throws Exception {
+    Path home = Path.of(System.getProperty(HOME_PROPERTY, ".")).toAbsolutePath();
+    Path modelFile = model != null ? model : home.resolve(BUNDLED_MODEL);
+    if (!Files.isRegularFile(modelFile)) {
+      throw new UserException(
+          "model "
+              + modelFile
+              + " not found: pass --model FILE.onnx, or run ./maskstream demo"
+              + " from the source tree");
+    }
+    if (video != null && !Files.isRegularFile(video)) {
+      throw new UserException("--video " + video + " does not exist");
+    }
+    Path work = Files.createTempDirectory("maskstream-demo-");
+    List<AutoCloseable> started = new ArrayList<>();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              LOG.info("Stopping the demo");
+              closeAll(started);
+              stopped.countDown();
+            },
+            "demo-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      Path clip = video != null ? video : sampleClip(work.resolve("clip"));
+
+      EmbeddedKafka kafka = EmbeddedKafka.builder().port(0).dataDir(work.resolve("kafka")).build();
+      started.add(kafka);
+      kafka.start();
+      Properties props = new Properties();
+      props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+      try (Admin admin = Admin.create(props)) {
+        Topics.ensure(
+            admin,
+            Topics.specs(TopicNames.DEFAULTS, Topics.DEFAULT_PARTITIONS),
+            Duration.ofSeconds(30));
+      }
+
+      WebSink web =
+          new WebSink(
+              SinkConfig.of(props, "maskstream-demo-web", -1), SinkConfig.Web.of(host, port));
+      Thread webThread = new Thread(() -> runWeb(web), "demo-web");
+      started.add(
+          () -> {
+            web.stop();
+            webThread.join(30_000);
+          });
+      webThread.start();
+      web.awaitStarted();
+
+      DetectorService detector =
+          DetectorService.start(
+              DetectorConfig.builder()
+                  .model(modelFile)
+                  .kafka(props)
+                  .scoreThreshold(scoreThreshold)
+                  .mode(DetectorConfig.Mode.REALTIME)
+                  .metricsPort(0)
+                  .build());
+      started.add(detector);
+
+      IngestService ingest =
+          IngestService.start(
+              new IngestConfig(
+                  List.of(
+                      camera("shapes-clip", clip.toString()),
+                      camera("shapes-stills", home.resolve(BUNDLED_IMAGES).toString())),
+                  -1,
+                  Duration.ofSeconds(30),
+                  IngestConfig.Defaults.IN_FLIGHT_PER_CAMERA),
+              new KafkaFrameSender(props, TopicNames.DEFAULTS.frames()));
+      started.add(ingest);
+
+      System.out.println(
+          "maskstream demo: open http://" + host + ":" + web.port() + "/ (Ctrl-C to stop)");
+      System.out.flush();
+    } catch (RuntimeException | IOException e) {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      closeAll(started);
+      throw e;
+    }
+    stopped.await();
+    return 0;
+  }
+
+  private IngestConfig.Camera camera(String id, String url) {
+    return new IngestConfig.Camera(
+        id,
+        url,
+        fps,
+        IngestConfig.Defaults.MAX_WIDTH,
+        IngestConfig.Defaults.JPEG_QUALITY,
+        true,
+        true,
+        IngestConfig.Defaults.READ_TIMEOUT,
+        Map.of());
+  }
+
+  private static Path sampleClip(Path dir) throws IOException {
+    LOG.info("Generating a sample clip in {}", dir);
+    new ShapesGenerator(ShapesConfig.defaults()).writeClip(dir, 200, 7);
+    try (var files = Files.list(dir)) {
+      return files
+          .filter(p -> p.getFileName().toString().startsWith("clip."))
+          .findFirst()
+          .orElseThrow(() -> new IOException("no clip was written in " + dir));
+    }
+  }
+
+  private static void runWeb(WebSink web) {
+    try {
+      web.run();
+    } catch (Exception e) {
+      LOG.error("web view stopped: {}", e.toString());
+    }
+  }
+
+  private static void closeAll(List<AutoCloseable> started) {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      try {
+        started.get(i).close();
+      } catch (Exception e) {
+        LOG.warn("closing {}: {}", started.get(i), e.toString());
+      }
+    }
+    started.clear();
   }
 }
