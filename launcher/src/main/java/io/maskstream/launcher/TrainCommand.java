@@ -72,6 +72,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return Unavailable.command("train", "trainer");
+    return Unavailable.command(
+        "train", "the Mask R-CNN model is in place, its training loop and ONNX export are not");
   }
 }

@@ -7,12 +7,12 @@ final class Unavailable {
   private Unavailable() {}
 
   /** Always throws: the command exists in the product but not in this build. */
-  static Integer command(String command, String module) {
+  static Integer command(String command, String missing) {
     throw new UserException(
         "'"
             + command
-            + "' is not available in this build yet: the "
-            + module
-            + " module has no implementation (see README, 'Status')");
+            + "' is not available in this build yet: "
+            + missing
+            + " (see README, 'Status')");
   }
 }
