@@ -8,8 +8,9 @@ Run with Debian's python3-torchvision (0.14) and python3-torch (1.13):
 
 Outputs go to trainer/src/test/resources/torchvision/ and are committed: components.json (anchors,
 box coder, matcher, NMS, RoIAlign, layers), detection.json (pyramid RoIAlign, mask targets, RPN,
-RoI heads), backbones.json (tiny and ResNet-18 FPN backbones) and models.json (whole tiny and
-ResNet-18 FPN Mask R-CNNs). Deterministic: inputs come from torch.Generator().manual_seed(SEED + k),
+RoI heads), backbones.json (tiny and ResNet-18 FPN backbones), models.json (whole tiny and
+ResNet-18 FPN Mask R-CNNs) and transform.json (GeneralizedRCNNTransform's resizing, batching and
+postprocessing of two non-square images of different sizes). Deterministic: inputs come from torch.Generator().manual_seed(SEED + k),
 and the backbones' and models' weights from synthetic(), which the Java tests compute too.
 """
 import base64
@@ -26,6 +27,7 @@ from torchvision.models.resnet import BasicBlock
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.image_list import ImageList
+from torchvision.models.detection.transform import GeneralizedRCNNTransform
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.models.detection.mask_rcnn import MaskRCNN, MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.models.detection.roi_heads import (
@@ -410,7 +412,7 @@ def backbones(g):
 
 
 def full_models(g):
-    """Whole Mask R-CNN networks in evaluation, on images already at the model's size."""
+    """Whole Mask R-CNN networks in evaluation, on images at the model's size and on one it resizes."""
     out = {}
     return_layers = {"layer1": "0", "layer2": "1", "layer3": "2", "layer4": "3"}
     tiny_backbone = BackboneWithFPN(TinyResNet(), return_layers, [32, 64, 128, 256], 64,
@@ -431,7 +433,59 @@ def full_models(g):
         out[name] = {"keys": list(model.state_dict().keys()), "image": packed(x),
                      "boxes": packed(result["boxes"]), "scores": packed(result["scores"]),
                      "labels": result["labels"].tolist(), "masks": packed(result["masks"])}
+    # the tiny network on a non-square image at its own size: resized on the way in (45 x 80),
+    # detections rescaled and masks pasted at 40 x 70 on the way out
+    tiny_backbone = BackboneWithFPN(TinyResNet(), return_layers, [32, 64, 128, 256], 64,
+                                    extra_blocks=LastLevelMaxPool())
+    model = MaskRCNN(tiny_backbone, num_classes=None, min_size=48, max_size=80,
+                     box_detections_per_img=5, box_batch_size_per_image=128,
+                     box_head=TwoMLPHead(64 * 7 * 7, 256), box_predictor=FastRCNNPredictor(256, 4),
+                     mask_head=MaskRCNNHeads(64, [64, 64], 1),
+                     mask_predictor=MaskRCNNPredictor(64, 64, 4))
+    set_synthetic(model)
+    model.eval()
+    x = torch.rand(3, 40, 70, generator=g)
+    with torch.no_grad():
+        (result,) = model([x])
+    out["tiny_resized"] = {"keys": list(model.state_dict().keys()), "image": packed(x),
+                           "min_size": 48, "max_size": 80,
+                           "boxes": packed(result["boxes"]), "scores": packed(result["scores"]),
+                           "labels": result["labels"].tolist(), "masks": packed(result["masks"])}
     return out
+
+
+def transform(g):
+    """GeneralizedRCNNTransform in evaluation: one image scaled up (bounded by max_size), one down."""
+    t = GeneralizedRCNNTransform(min_size=24, max_size=40, image_mean=[0.485, 0.456, 0.406],
+                                 image_std=[0.229, 0.224, 0.225])
+    t.eval()
+    images, targets = [], []
+    for h, w in [(15, 35), (45, 31)]:
+        images.append(torch.rand(3, h, w, generator=g))
+        boxes = random_boxes(g, 3, min(h, w))
+        masks = (torch.rand(3, h, w, generator=g) > 0.5).to(torch.uint8)
+        targets.append({"boxes": boxes, "labels": torch.tensor([1, 2, 3]), "masks": masks})
+    inputs = [{"image": packed(i), "boxes": packed(tg["boxes"]), "masks": packed(tg["masks"])}
+              for i, tg in zip(images, targets)]
+    with torch.no_grad():
+        batch, resized = t([i.clone() for i in images], [dict(tg) for tg in targets])
+    outputs = []
+    for k, ((h, w), tg) in enumerate(zip(batch.image_sizes, resized)):
+        outputs.append({"size": [h, w], "image": packed(batch.tensors[k, :, :h, :w]),
+                        "boxes": packed(tg["boxes"]), "masks": packed(tg["masks"])})
+    found = []
+    for h, w in batch.image_sizes:
+        boxes = random_boxes(g, 3, min(h, w))
+        found.append({"boxes": boxes, "scores": torch.rand(3, generator=g),
+                      "labels": torch.tensor([1, 2, 3]), "masks": torch.rand(3, 1, 14, 14, generator=g)})
+    detections = [{"boxes": packed(f["boxes"]), "masks": packed(f["masks"])} for f in found]
+    with torch.no_grad():
+        back = t.postprocess([dict(f) for f in found], batch.image_sizes,
+                             [tuple(i.shape[-2:]) for i in images])
+    return {"source": f"torchvision {torchvision.__version__}, torch {torch.__version__}",
+            "min_size": 24, "max_size": 40, "inputs": inputs, "batch_shape": list(batch.tensors.shape),
+            "outputs": outputs, "detections": detections,
+            "postprocessed": [{"boxes": packed(b["boxes"]), "masks": packed(b["masks"])} for b in back]}
 
 
 def main():
@@ -455,6 +509,8 @@ def main():
         json.dump(backbones(torch.Generator().manual_seed(SEED + 2)), f)
     with open(os.path.join(OUT, "models.json"), "w") as f:
         json.dump(full_models(torch.Generator().manual_seed(SEED + 3)), f)
+    with open(os.path.join(OUT, "transform.json"), "w") as f:
+        json.dump(transform(torch.Generator().manual_seed(SEED + 4)), f)
 
 
 if __name__ == "__main__":

@@ -5,17 +5,24 @@ import io.maskstream.detector.model.ModelSegmenter;
 import io.maskstream.detector.store.ModelWatcher;
 import io.maskstream.detector.stream.DetectorMetrics;
 import io.maskstream.detector.stream.MetricsEndpoint;
+import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +46,7 @@ public final class DetectorService implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private final MetricsEndpoint endpoint;
   private final ModelWatcher watcher;
+  private final TopicNames topics;
 
   private DetectorService(
       ModelSegmenter segmenter,
@@ -47,8 +55,10 @@ public final class DetectorService implements AutoCloseable {
       KafkaStreams streams,
       KafkaStreamsMetrics streamsMetrics,
       MetricsEndpoint endpoint,
-      ModelWatcher watcher) {
+      ModelWatcher watcher,
+      TopicNames topics) {
     this.watcher = watcher;
+    this.topics = topics;
     this.segmenter = segmenter;
     this.registry = registry;
     this.metrics = metrics;
@@ -101,7 +111,14 @@ public final class DetectorService implements AutoCloseable {
           props.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)));
       ModelWatcher watcher = new ModelWatcher(config, segmenter, metrics, segmenter.model().name());
       return new DetectorService(
-          segmenter, registry, metrics, streams, streamsMetrics, endpoint, watcher);
+          segmenter,
+          registry,
+          metrics,
+          streams,
+          streamsMetrics,
+          endpoint,
+          watcher,
+          config.topics());
     } catch (RuntimeException | IOException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
@@ -114,6 +131,25 @@ public final class DetectorService implements AutoCloseable {
   /** The Kafka Streams state. */
   public KafkaStreams.State state() {
     return streams.state();
+  }
+
+  /**
+   * The partitions of the frames topic this instance is processing now, that is the cameras it
+   * serves; empty before the first assignment and during a rebalance that revoked them all.
+   */
+  public Set<Integer> activeFramePartitions() {
+    String frames = topics.frames();
+    Set<Integer> out = new TreeSet<>();
+    for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
+      for (TaskMetadata task : thread.activeTasks()) {
+        for (TopicPartition tp : task.topicPartitions()) {
+          if (tp.topic().equals(frames)) {
+            out.add(tp.partition());
+          }
+        }
+      }
+    }
+    return Collections.unmodifiableSet(out);
   }
 
   /** The model serving. */

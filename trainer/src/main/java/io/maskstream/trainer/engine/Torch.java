@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -16,6 +17,8 @@ import org.bytedeco.pytorch.global.torch;
  * <p>Tensors returned here are new and owned by the caller, who closes them (or lets an enclosing
  * {@code PointerScope} do it). Thread-safe.
  */
+// the PointerScopes release what Tensor.create allocates besides the tensor
+@SuppressWarnings("try")
 public final class Torch {
   private static volatile boolean loaded;
 
@@ -46,16 +49,45 @@ public final class Torch {
     }
   }
 
-  /** A new float32 tensor of {@code shape} holding a copy of {@code data} (row-major). */
+  /**
+   * A new float32 tensor of {@code shape} holding a copy of {@code data} (row-major), owned by the
+   * innermost open {@link PointerScope} or, without one, by the caller.
+   */
   public static Tensor floats(float[] data, long... shape) {
     load();
-    return Tensor.create(data, shape);
+    Tensor t;
+    try (PointerScope scope = new PointerScope()) {
+      t = Tensor.create(data, shape);
+      t.retainReference();
+    }
+    return toCallerScope(t);
   }
 
-  /** A new int64 tensor of {@code shape} holding a copy of {@code data} (row-major). */
+  /**
+   * A new int64 tensor of {@code shape} holding a copy of {@code data} (row-major), owned by the
+   * innermost open {@link PointerScope} or, without one, by the caller.
+   */
   public static Tensor longs(long[] data, long... shape) {
     load();
-    return Tensor.create(data, shape);
+    Tensor t;
+    try (PointerScope scope = new PointerScope()) {
+      t = Tensor.create(data, shape);
+      t.retainReference();
+    }
+    return toCallerScope(t);
+  }
+
+  /**
+   * Gives a tensor that outlived the scope it was made in (the options and indexer {@code
+   * Tensor.create} allocates stay there and are released with it) to the caller's scope, if any.
+   */
+  private static Tensor toCallerScope(Tensor t) {
+    PointerScope outer = PointerScope.getInnerScope();
+    if (outer != null) {
+      outer.attach(t);
+      t.releaseReference();
+    }
+    return t;
   }
 
   /** The values of a float32 tensor, row-major. */

@@ -16,9 +16,10 @@ import org.bytedeco.pytorch.global.torch;
  * network, and box and mask heads, with torchvision's parameter names ({@code backbone.*}, {@code
  * rpn.*}, {@code roi_heads.*}) so that weights move between the two by name.
  *
- * <p>It works on batches already resized to the model's input size: {@link #normalize} and {@link
- * #batch} prepare them as torchvision's transform does after resizing. Owns its parameters; the
- * detections and losses it returns are the caller's. Not thread-safe.
+ * <p>{@link #detect(List)} takes images at their own size and returns detections at that size,
+ * through the model's {@link InputTransform}; {@link #detectBatch} and {@link #losses} work on
+ * batches the transform already prepared. Owns its parameters; the detections and losses it returns
+ * are the caller's. Not thread-safe.
  */
 // each PointerScope releases the temporaries created inside it without naming them
 @SuppressWarnings("try")
@@ -31,6 +32,7 @@ public final class MaskRcnn extends Module {
   private final Backbone backbone;
   private final RegionProposalNetwork rpn;
   private final RoiHeads roiHeads;
+  private final InputTransform transform;
 
   /**
    * A model on {@code backbone} for {@code numClasses} classes (background included).
@@ -38,6 +40,7 @@ public final class MaskRcnn extends Module {
    * @param representation the box head's width
    * @param maskWidths the mask head's convolution widths
    * @param options the second stage's settings
+   * @param transform the input resizing and output rescaling
    */
   public MaskRcnn(
       SplittableRandom random,
@@ -45,7 +48,9 @@ public final class MaskRcnn extends Module {
       long numClasses,
       long representation,
       long[] maskWidths,
-      RoiHeads.Options options) {
+      RoiHeads.Options options,
+      InputTransform transform) {
+    this.transform = transform;
     this.backbone = registerModule("backbone", backbone);
     this.rpn =
         registerModule(
@@ -67,7 +72,8 @@ public final class MaskRcnn extends Module {
         numClasses,
         256,
         new long[] {64, 64},
-        RoiHeads.Options.torchvision(128));
+        RoiHeads.Options.torchvision(128),
+        new InputTransform(256, 512));
   }
 
   /** The {@code r18-fpn} preset: torchvision's Mask R-CNN heads on a ResNet-18 FPN. */
@@ -78,7 +84,30 @@ public final class MaskRcnn extends Module {
         numClasses,
         1024,
         new long[] {256, 256, 256, 256},
-        RoiHeads.Options.torchvision(512));
+        RoiHeads.Options.torchvision(512),
+        new InputTransform(800, 1333));
+  }
+
+  /** The input resizing and output rescaling. */
+  public InputTransform transform() {
+    return transform;
+  }
+
+  /**
+   * The detections of RGB images {@code [3, H_i, W_i]} in [0, 1] of any sizes, with boxes in each
+   * image's pixels and masks pasted at each image's size ({@code [K, 1, H_i, W_i]} probabilities).
+   */
+  public List<Detections> detect(List<Tensor> images) {
+    List<Detections> out = new ArrayList<>();
+    try (InputTransform.Batch batch = transform.batch(images)) {
+      List<Detections> found = detectResized(batch.images(), batch.sizes());
+      for (int i = 0; i < found.size(); i++) {
+        out.add(
+            InputTransform.postprocess(
+                found.get(i), batch.sizes().get(i), batch.originalSizes().get(i)));
+      }
+    }
+    return out;
   }
 
   /** {@code (image - mean) / std} per channel of RGB images {@code [.., 3, H, W]} in [0, 1]. */
@@ -120,7 +149,19 @@ public final class MaskRcnn extends Module {
    *
    * @param imageSizes per image, {@code {height, width}} before padding
    */
-  public List<Detections> detect(Tensor batch, List<int[]> imageSizes) {
+  public List<Detections> detectBatch(Tensor batch, List<int[]> imageSizes) {
+    List<Detections> out = new ArrayList<>();
+    for (Detections d : detectResized(batch, imageSizes)) {
+      int[] size = imageSizes.get(out.size());
+      try (Tensor masks = d.masks()) {
+        out.add(d.withMasks(MaskPaster.paste(masks, d.boxes(), size[0], size[1])));
+      }
+    }
+    return out;
+  }
+
+  /** Detections with {@code M x M} masks in their boxes, in the batch's pixels. */
+  private List<Detections> detectResized(Tensor batch, List<int[]> imageSizes) {
     List<Detections> out = new ArrayList<>();
     try (PointerScope scope = new PointerScope()) {
       List<Tensor> levels = backbone.forward(batch);
@@ -128,14 +169,7 @@ public final class MaskRcnn extends Module {
           rpn.forward(levels, (int) batch.size(2), (int) batch.size(3), imageSizes, null, null);
       List<Tensor> boxes = new ArrayList<>();
       proposals.proposals().forEach(p -> boxes.add(p.boxes()));
-      List<Detections> found = roiHeads.detect(levels.subList(0, POOLED_LEVELS), boxes, imageSizes);
-      for (int i = 0; i < found.size(); i++) {
-        Detections d = found.get(i);
-        int[] size = imageSizes.get(i);
-        Tensor pasted = BoxOps.keep(MaskPaster.paste(d.masks(), d.boxes(), size[0], size[1]));
-        d.masks().close();
-        out.add(new Detections(d.boxes(), d.scores(), d.labels(), pasted));
-      }
+      out.addAll(roiHeads.detect(levels.subList(0, POOLED_LEVELS), boxes, imageSizes));
       proposals.proposals().forEach(Proposals::close);
       levels.forEach(Tensor::close);
     }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The whole tiny Mask R-CNN against torchvision's {@code MaskRCNN} built with the same layout and
  * weights (the synthetic rule of {@link BackboneTest}): same state-dict keys, same detections and
- * pasted masks.
+ * pasted masks, also for an image the input transform resizes and whose detections it rescales.
  */
 @SuppressWarnings("try") // each PointerScope releases the tensors a test creates
 class MaskRcnnTest {
@@ -46,7 +46,23 @@ class MaskRcnnTest {
             4,
             256,
             new long[] {64, 64},
-            new RoiHeads.Options(128, 0.25, 0.05, 0.5, 10)));
+            new RoiHeads.Options(128, 0.25, 0.05, 0.5, 10),
+            new InputTransform(64, 64)));
+  }
+
+  @Test
+  void tinyDetectsWhatTorchvisionDetectsOnAnImageAtItsOwnSize() {
+    JsonNode c = fixtures.get("tiny_resized");
+    check(
+        c,
+        new MaskRcnn(
+            new SplittableRandom(1),
+            Backbone.tiny(new SplittableRandom(2)),
+            4,
+            256,
+            new long[] {64, 64},
+            new RoiHeads.Options(128, 0.25, 0.05, 0.5, 5),
+            new InputTransform(c.get("min_size").asInt(), c.get("max_size").asInt())));
   }
 
   @Test
@@ -59,7 +75,64 @@ class MaskRcnnTest {
             4,
             1024,
             new long[] {256, 256, 256, 256},
-            new RoiHeads.Options(512, 0.25, 0.05, 0.5, 10)));
+            new RoiHeads.Options(512, 0.25, 0.05, 0.5, 10),
+            new InputTransform(64, 64)));
+  }
+
+  @Test
+  void detectionOfImagesAtTheirOwnSizesReturnsResultsAtThoseSizesAndReleasesItsTensors() {
+    try (MaskRcnn tiny = MaskRcnn.tiny(new SplittableRandom(8), 3);
+        MaskRcnn r18 = MaskRcnn.resnet18Fpn(new SplittableRandom(8), 3)) {
+      assertThat(tiny.transform().minSize()).isEqualTo(256);
+      assertThat(tiny.transform().maxSize()).isEqualTo(512);
+      assertThat(r18.transform().minSize()).isEqualTo(800);
+      assertThat(r18.transform().maxSize()).isEqualTo(1333);
+    }
+    // the tiny layout at a small input size, to keep the test fast
+    try (MaskRcnn model =
+        new MaskRcnn(
+            new SplittableRandom(8),
+            Backbone.tiny(new SplittableRandom(9)),
+            3,
+            256,
+            new long[] {64, 64},
+            new RoiHeads.Options(128, 0.25, 0.05, 0.5, 10),
+            new InputTransform(48, 80))) {
+      model.train(false);
+      long before = 0;
+      for (int round = 0; round < 3; round++) {
+        if (round == 1) {
+          before = org.bytedeco.javacpp.Pointer.totalCount();
+        }
+        try (PointerScope scope = new PointerScope()) {
+          SplittableRandom random = new SplittableRandom(round);
+          float[] a = new float[3 * 40 * 70];
+          float[] b = new float[3 * 90 * 50];
+          for (int i = 0; i < b.length; i++) {
+            b[i] = (float) random.nextDouble();
+            if (i < a.length) {
+              a[i] = (float) random.nextDouble();
+            }
+          }
+          List<Detections> found =
+              model.detect(List.of(Torch.floats(a, 3, 40, 70), Torch.floats(b, 3, 90, 50)));
+          assertThat(found).hasSize(2);
+          long[][] sizes = {{40, 70}, {90, 50}};
+          for (int i = 0; i < 2; i++) {
+            try (Detections d = found.get(i)) {
+              long k = d.boxes().size(0);
+              assertThat(d.masks().shape()).containsExactly(k, 1, sizes[i][0], sizes[i][1]);
+              float[] boxes = Torch.toFloats(d.boxes());
+              for (int j = 0; j < boxes.length; j += 4) {
+                assertThat(boxes[j + 2]).isLessThanOrEqualTo(sizes[i][1]);
+                assertThat(boxes[j + 3]).isLessThanOrEqualTo(sizes[i][0]);
+              }
+            }
+          }
+        }
+      }
+      assertThat(org.bytedeco.javacpp.Pointer.totalCount()).isLessThanOrEqualTo(before);
+    }
   }
 
   @Test
@@ -133,8 +206,7 @@ class MaskRcnnTest {
       model.loadStateDict(weights, false);
       model.train(false);
       Tensor image = DetectionFixtures.tensor(c.get("image"));
-      Tensor batch = MaskRcnn.normalize(MaskRcnn.batch(List.of(image)));
-      List<Detections> detections = model.detect(batch, List.of(new int[] {64, 64}));
+      List<Detections> detections = model.detect(List.of(image));
       assertThat(detections).hasSize(1);
       try (Detections d = detections.get(0)) {
         // detections whose scores differ by a few ulps may come in either order: pair them by box
