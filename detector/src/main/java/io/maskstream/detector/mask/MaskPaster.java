@@ -39,16 +39,11 @@ public final class MaskPaster {
   public static void paste(
       float[] masks, int offset, int m, float[] box, int height, int width, float[] canvas) {
     int p = m + 2 * PADDING;
-    float scale = (float) p / m;
-    float wHalf = (box[2] - box[0]) * 0.5f * scale;
-    float hHalf = (box[3] - box[1]) * 0.5f * scale;
-    float xc = (box[2] + box[0]) * 0.5f;
-    float yc = (box[3] + box[1]) * 0.5f;
-    // torchvision casts the expanded box to int64: truncation towards zero
-    long bx0 = (long) (xc - wHalf);
-    long by0 = (long) (yc - hHalf);
-    long bx1 = (long) (xc + wHalf);
-    long by1 = (long) (yc + hHalf);
+    long[] expanded = expandedBox(box, m);
+    long bx0 = expanded[0];
+    long by0 = expanded[1];
+    long bx1 = expanded[2];
+    long by1 = expanded[3];
     int w = (int) Math.max(bx1 - bx0 + 1, 1);
     int h = (int) Math.max(by1 - by0 + 1, 1);
     long x0 = Math.max(bx0, 0);
@@ -84,21 +79,32 @@ public final class MaskPaster {
    * image, possibly empty). Outside it the pasted mask is zero.
    */
   public static int[] support(float[] box, int m, int height, int width) {
-    int p = m + 2 * PADDING;
-    float scale = (float) p / m;
-    float wHalf = (box[2] - box[0]) * 0.5f * scale;
-    float hHalf = (box[3] - box[1]) * 0.5f * scale;
-    float xc = (box[2] + box[0]) * 0.5f;
-    float yc = (box[3] + box[1]) * 0.5f;
-    long bx0 = (long) (xc - wHalf);
-    long by0 = (long) (yc - hHalf);
-    long bx1 = (long) (xc + wHalf);
-    long by1 = (long) (yc + hHalf);
+    long[] expanded = expandedBox(box, m);
+    long bx0 = expanded[0];
+    long by0 = expanded[1];
+    long bx1 = expanded[2];
+    long by1 = expanded[3];
     int x0 = (int) Math.min(Math.max(bx0, 0), width);
     int y0 = (int) Math.min(Math.max(by0, 0), height);
     int x1 = (int) Math.max(Math.min(bx1 + 1, width), x0);
     int y1 = (int) Math.max(Math.min(by1 + 1, height), y0);
     return new int[] {x0, y0, x1, y1};
+  }
+
+  /**
+   * The box scaled about its centre by the padding ratio {@code (m + 2) / m}, as {@code {x0, y0,
+   * x1, y1}}: the integer rectangle the padded mask is resized onto.
+   */
+  private static long[] expandedBox(float[] box, int m) {
+    float scale = (float) (m + 2 * PADDING) / m;
+    float wHalf = (box[2] - box[0]) * 0.5f * scale;
+    float hHalf = (box[3] - box[1]) * 0.5f * scale;
+    float xc = (box[2] + box[0]) * 0.5f;
+    float yc = (box[3] + box[1]) * 0.5f;
+    // torchvision casts the expanded box to int64: truncation towards zero
+    return new long[] {
+      (long) (xc - wHalf), (long) (yc - hHalf), (long) (xc + wHalf), (long) (yc + hHalf)
+    };
   }
 
   private static float padded(float[] masks, int offset, int m, int py, int px) {
