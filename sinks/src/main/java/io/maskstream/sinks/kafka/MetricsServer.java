@@ -1,6 +1,9 @@
 package io.maskstream.sinks.kafka;
 
 import io.javalin.Javalin;
+import io.maskstream.sinks.SinkConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A small HTTP server exposing {@code GET /metrics} (Prometheus text format) for the sinks that
@@ -9,7 +12,22 @@ import io.javalin.Javalin;
  * <p>Started by the constructor, stopped by {@link #close()}.
  */
 public final class MetricsServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
+
   private final Javalin app;
+
+  /**
+   * Starts serving {@code metrics} where {@code config} says, or returns {@code null} when its
+   * metrics port is negative (off). The caller closes the returned server.
+   */
+  public static MetricsServer startIfEnabled(SinkMetrics metrics, SinkConfig config) {
+    if (config.metricsPort() < 0) {
+      return null;
+    }
+    MetricsServer server = new MetricsServer(metrics, config.metricsHost(), config.metricsPort());
+    LOG.info("metrics on http://{}:{}/metrics", config.metricsHost(), server.port());
+    return server;
+  }
 
   /** Starts serving {@code metrics} on {@code host:port} (port 0: any free port). */
   public MetricsServer(SinkMetrics metrics, String host, int port) {

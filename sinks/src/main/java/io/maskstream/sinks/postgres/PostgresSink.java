@@ -103,13 +103,9 @@ public final class PostgresSink implements Sink {
   @Override
   public void run() throws InterruptedException {
     SinkClients.ensureTopics(config);
-    MetricsServer server =
-        config.metricsPort() < 0
-            ? null
-            : new MetricsServer(metrics, config.metricsHost(), config.metricsPort());
+    MetricsServer server = MetricsServer.startIfEnabled(metrics, config);
     if (server != null) {
       metricsPort = server.port();
-      LOG.info("metrics on http://{}:{}/metrics", config.metricsHost(), metricsPort);
     }
     try (server;
         HikariDataSource dataSource = dataSource();
