@@ -15,16 +15,13 @@ import io.maskstream.sinks.kafka.SinkClients;
 import io.maskstream.sinks.kafka.SinkMetrics;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * /events}, server-sent events) and Prometheus metrics ({@code /metrics}), fed by a consumer of the
  * frames, detections and masks topics.
  *
- * <p>The view is live, not a record: on (re)assignment it starts a few records before the end of
- * each partition, and offsets are committed automatically. Owns its web server, consumer and
- * dead-letter producer from {@link #run()} until it returns.
+ * <p>The view is live, not a record: a partition assigned for the first time starts a few records
+ * before its end, one it held before goes on where it stopped ({@link StartNearEnd}), and offsets
+ * are committed automatically. Owns its web server, consumer and dead-letter producer from {@link
+ * #run()} until it returns.
  */
 public final class WebSink implements Sink {
   private static final Logger LOG = LoggerFactory.getLogger(WebSink.class);
@@ -101,7 +99,7 @@ public final class WebSink implements Sink {
       consumer = c;
       c.subscribe(
           List.of(config.topics().frames(), config.topics().detections(), config.topics().masks()),
-          new StartNearEnd(c));
+          new StartNearEnd(c, web.backlogPerPartition()));
       while (!stopping) {
         ConsumerRecords<byte[], byte[]> records;
         try {
@@ -195,31 +193,6 @@ public final class WebSink implements Sink {
     KafkaConsumer<byte[], byte[]> c = consumer;
     if (c != null) {
       c.wakeup();
-    }
-  }
-
-  /** Starts each assigned partition a few records before its end: the page shows now, not then. */
-  private final class StartNearEnd implements ConsumerRebalanceListener {
-    private final KafkaConsumer<byte[], byte[]> consumer;
-
-    StartNearEnd(KafkaConsumer<byte[], byte[]> consumer) {
-      this.consumer = consumer;
-    }
-
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
-
-    @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-      Map<TopicPartition, Long> begins = consumer.beginningOffsets(partitions);
-      for (TopicPartition tp : partitions) {
-        long start =
-            Math.max(
-                begins.getOrDefault(tp, 0L), ends.getOrDefault(tp, 0L) - web.backlogPerPartition());
-        consumer.seek(tp, start);
-      }
-      LOG.info("showing {} from near their ends", partitions);
     }
   }
 }
