@@ -35,6 +35,25 @@ final class FfmpegSender implements AutoCloseable {
         log);
   }
 
+  /** MPEG-TS over HTTP: ffmpeg listens on {@code 127.0.0.1:port} and serves one client. */
+  static FfmpegSender httpMpegTs(Path clip, int port, Path log) {
+    return new FfmpegSender(
+        base(
+            clip,
+            "-c:v",
+            "mpeg2video",
+            "-q:v",
+            "4",
+            "-g",
+            "12",
+            "-f",
+            "mpegts",
+            "-listen",
+            "1",
+            "http://127.0.0.1:" + port + "/camera.ts"),
+        log);
+  }
+
   /** MJPEG over HTTP: ffmpeg listens on {@code 127.0.0.1:port} and serves one client. */
   static FfmpegSender httpMjpeg(Path clip, int port, Path log) {
     return new FfmpegSender(

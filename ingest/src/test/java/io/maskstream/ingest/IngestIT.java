@@ -1,18 +1,18 @@
 package io.maskstream.ingest;
 
+import static io.maskstream.ingest.IngestItSupport.assertLiveFrames;
+import static io.maskstream.ingest.IngestItSupport.createTopic;
+import static io.maskstream.ingest.IngestItSupport.freePort;
+import static io.maskstream.ingest.IngestItSupport.live;
+import static io.maskstream.ingest.IngestItSupport.sender;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.maskstream.broker.testing.KafkaBrokerExtension;
-import io.maskstream.ingest.IngestConfig.Camera;
+import io.maskstream.ingest.IngestItSupport.TopicReader;
 import io.maskstream.ingest.metrics.CameraMetrics.DropReason;
 import io.maskstream.ingest.metrics.CameraState;
-import io.maskstream.ingest.publish.KafkaFrameSender;
-import io.maskstream.schemas.AvroSerde;
-import io.maskstream.schemas.Topics;
 import io.maskstream.schemas.avro.Frame;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,15 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,96 +41,32 @@ class IngestIT {
     clip = TestClips.video(dir.resolve("camera.mp4"), 320, 240, 25, 100);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static Camera live(String id, String url) {
-    return new Camera(id, url, 5, 0, 80, false, true, Duration.ofSeconds(2), Map.of());
-  }
-
-  private static void createTopic(String topic) {
-    kafka.createTopic(
-        topic, 2, Map.of("max.message.bytes", Integer.toString(Topics.MAX_FRAME_BYTES)));
-  }
-
-  private static KafkaFrameSender sender(String topic) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", kafka.bootstrapServers());
-    props.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
-    return new KafkaFrameSender(props, topic);
-  }
-
-  /** Reads a topic from the beginning, accumulating records across calls. */
-  private static final class TopicReader implements AutoCloseable {
-    final KafkaConsumer<String, Frame> consumer;
-    final List<ConsumerRecord<String, Frame>> records = new ArrayList<>();
-
-    TopicReader(String topic) {
-      Properties props = new Properties();
-      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 << 20));
-      consumer = new KafkaConsumer<>(props, new StringDeserializer(), new AvroSerde<>(Frame.class));
-      consumer.assign(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
-      consumer.seekToBeginning(consumer.assignment());
-    }
-
-    List<Frame> frames(String camera) {
-      for (var record : consumer.poll(Duration.ofMillis(200))) {
-        records.add(record);
-      }
-      return records.stream()
-          .filter(r -> r.key().equals(camera))
-          .map(ConsumerRecord::value)
-          .toList();
-    }
-
-    @Override
-    public void close() {
-      consumer.close();
-    }
-  }
-
-  private static void assertLiveFrames(List<Frame> frames, String camera) {
-    assertThat(frames).allSatisfy(f -> assertThat(f.getCamera()).isEqualTo(camera));
-    assertThat(frames).allSatisfy(f -> assertThat(f.getWidth()).isEqualTo(320));
-    assertThat(frames).allSatisfy(f -> assertThat(f.getHeight()).isEqualTo(240));
-    assertThat(frames).extracting(Frame::getSequence).isSorted().doesNotHaveDuplicates();
-    long now = System.currentTimeMillis();
-    for (int i = 0; i < frames.size(); i++) {
-      long capture = frames.get(i).getCaptureTime().toEpochMilli();
-      assertThat(capture).isBetween(now - 300_000, now + 1_000);
-      if (i > 0) {
-        assertThat(capture)
-            .isGreaterThanOrEqualTo(frames.get(i - 1).getCaptureTime().toEpochMilli());
-      }
-    }
-  }
-
   @Test
   void udpAndHttpCamerasRecoverWhenTheSenderRestarts() throws Exception {
     String topic = "it.frames.live";
-    createTopic(topic);
+    createTopic(kafka, topic);
     int udpPort = freePort();
     int httpPort = freePort();
+    int tsPort = freePort();
     Path log = dir.resolve("ffmpeg-live.log");
     FfmpegSender udp = FfmpegSender.udp(clip, udpPort, log).start();
     FfmpegSender http = FfmpegSender.httpMjpeg(clip, httpPort, log).start();
+    FfmpegSender ts = FfmpegSender.httpMpegTs(clip, tsPort, log).start();
     IngestConfig config =
         new IngestConfig(
             List.of(
                 live("udp-cam", "udp://127.0.0.1:" + udpPort),
-                live("http-cam", "http://127.0.0.1:" + httpPort + "/camera.mjpg")),
+                live("http-cam", "http://127.0.0.1:" + httpPort + "/camera.mjpg"),
+                live("ts-cam", "http://127.0.0.1:" + tsPort + "/camera.ts")),
             0,
             Duration.ofSeconds(5),
             4);
     try (LogCapture logs = new LogCapture();
         udp;
         http;
-        IngestService service = IngestService.start(config, sender(topic));
-        TopicReader reader = new TopicReader(topic)) {
+        ts;
+        IngestService service = IngestService.start(config, sender(kafka, topic));
+        TopicReader reader = new TopicReader(kafka, topic)) {
       await()
           .atMost(Duration.ofSeconds(90))
           .pollInSameThread()
@@ -146,9 +74,11 @@ class IngestIT {
               () -> {
                 assertThat(reader.frames("udp-cam")).hasSizeGreaterThan(10);
                 assertThat(reader.frames("http-cam")).hasSizeGreaterThan(10);
+                assertThat(reader.frames("ts-cam")).hasSizeGreaterThan(10);
               });
       assertLiveFrames(reader.frames("udp-cam"), "udp-cam");
       assertLiveFrames(reader.frames("http-cam"), "http-cam");
+      assertLiveFrames(reader.frames("ts-cam"), "ts-cam");
 
       HttpResponse<String> metrics =
           HttpClient.newHttpClient()
@@ -165,18 +95,26 @@ class IngestIT {
       // the senders stop: the read timeout marks both cameras down
       udp.stop();
       http.stop();
+      ts.stop();
       await()
           .atMost(Duration.ofSeconds(60))
           .untilAsserted(
               () -> {
                 assertThat(service.metrics("udp-cam").state()).isNotEqualTo(CameraState.STREAMING);
                 assertThat(service.metrics("http-cam").state()).isNotEqualTo(CameraState.STREAMING);
+                assertThat(service.metrics("ts-cam").state()).isNotEqualTo(CameraState.STREAMING);
               });
       long udpBefore = reader.frames("udp-cam").size();
       long httpBefore = reader.frames("http-cam").size();
-      Thread.sleep(3_000); // a few failed attempts while nobody sends
+      long tsBefore = reader.frames("ts-cam").size();
+      long tsReconnects = service.metrics("ts-cam").reconnectCount();
+      // a few failed attempts while nobody sends
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> service.metrics("ts-cam").reconnectCount() >= tsReconnects + 2);
       udp.start();
       http.start();
+      ts.start();
       await()
           .atMost(Duration.ofSeconds(120))
           .pollInSameThread()
@@ -184,30 +122,34 @@ class IngestIT {
               () -> {
                 assertThat(reader.frames("udp-cam")).hasSizeGreaterThan((int) udpBefore + 10);
                 assertThat(reader.frames("http-cam")).hasSizeGreaterThan((int) httpBefore + 10);
+                assertThat(reader.frames("ts-cam")).hasSizeGreaterThan((int) tsBefore + 10);
               });
       assertThat(logs.matching("camera udp-cam: streaming again")).hasSize(1);
       assertThat(logs.matching("camera http-cam: streaming again")).isNotEmpty();
+      assertThat(logs.matching("camera ts-cam: streaming again")).isNotEmpty();
       assertThat(service.metrics("udp-cam").reconnectCount()).isPositive();
       assertThat(service.metrics("http-cam").reconnectCount()).isPositive();
+      assertThat(service.metrics("ts-cam").reconnectCount()).isPositive();
       assertThat(service.metrics("udp-cam").state()).isEqualTo(CameraState.STREAMING);
       // sequence numbers go on across reconnects
       assertLiveFrames(reader.frames("udp-cam"), "udp-cam");
       assertLiveFrames(reader.frames("http-cam"), "http-cam");
+      assertLiveFrames(reader.frames("ts-cam"), "ts-cam");
     }
   }
 
   @Test
   void brokerOutageLosesABoundedNumberOfFramesAndIngestResumes() throws Exception {
     String topic = "it.frames.outage";
-    createTopic(topic);
+    createTopic(kafka, topic);
     int port = freePort();
     IngestConfig config =
         new IngestConfig(
             List.of(live("cam", "udp://127.0.0.1:" + port)), -1, Duration.ofSeconds(5), 4);
     try (LogCapture logs = new LogCapture();
         FfmpegSender udp = FfmpegSender.udp(clip, port, dir.resolve("ffmpeg-outage.log")).start();
-        IngestService service = IngestService.start(config, sender(topic));
-        TopicReader reader = new TopicReader(topic)) {
+        IngestService service = IngestService.start(config, sender(kafka, topic));
+        TopicReader reader = new TopicReader(kafka, topic)) {
       await()
           .atMost(Duration.ofSeconds(60))
           .pollInSameThread()
@@ -278,7 +220,7 @@ class IngestIT {
                 "--kafka-config",
                 props.toString());
     assertThat(exit).isZero();
-    try (TopicReader reader = new TopicReader("it.cmd.frames")) {
+    try (TopicReader reader = new TopicReader(kafka, "it.cmd.frames")) {
       await()
           .atMost(Duration.ofSeconds(30))
           .pollInSameThread()

@@ -25,9 +25,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.FrameGrabber;
-import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +42,13 @@ import org.slf4j.LoggerFactory;
 public final class CameraWorker implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(CameraWorker.class);
 
+  /**
+   * Time allowed for probing a stream on top of the read timeout: twice FFmpeg's default analysis
+   * duration, so a source that delivers in real time always completes its probe. A source that
+   * sends data but is still not identified by then is abandoned and reconnected.
+   */
+  public static final Duration PROBE_ALLOWANCE = Duration.ofSeconds(10);
+
   /** Room left in a frame record for the Avro fields other than the image. */
   private static final int RECORD_OVERHEAD = 1024;
 
@@ -61,6 +65,9 @@ public final class CameraWorker implements Runnable {
   private final CountDownLatch stopSignal = new CountDownLatch(1);
   private final int maxImageBytes;
   private volatile boolean running = true;
+  private volatile FfmpegVideoReader current;
+  private boolean ignoredOptionsLogged;
+  private String endReason;
   private String lastProblem;
   private boolean oversizeLogged;
 
@@ -96,10 +103,14 @@ public final class CameraWorker implements Runnable {
     return kind;
   }
 
-  /** Asks the worker to stop; a blocked read returns within the camera's read timeout. */
+  /** Asks the worker to stop; a blocked read or probe is abandoned at once. */
   public void stop() {
     running = false;
     stopSignal.countDown();
+    FfmpegVideoReader reader = current;
+    if (reader != null) {
+      reader.abort();
+    }
   }
 
   @Override
@@ -136,6 +147,7 @@ public final class CameraWorker implements Runnable {
       looping = false;
       long sent;
       String problem;
+      endReason = null;
       try {
         sent = kind == SourceKind.IMAGE_FOLDER ? readFolder() : readStream();
         if (!running) {
@@ -153,7 +165,8 @@ public final class CameraWorker implements Runnable {
           looping = true;
           continue; // the next pass of a looping file: same state, not a reconnect
         }
-        problem = sent > 0 ? "the stream ended" : "the source delivered no frame";
+        String why = endReason == null ? "" : " (" + endReason + ")";
+        problem = (sent > 0 ? "the stream ended" : "the source delivered no frame") + why;
       } catch (IOException e) {
         sent = 0;
         problem = describe(e);
@@ -194,35 +207,10 @@ public final class CameraWorker implements Runnable {
     }
   }
 
-  private static final java.util.regex.Pattern FFMPEG_ERROR =
-      java.util.regex.Pattern.compile("error (-\\d+)");
-
-  /** A short reason: JavaCV's message without its hints, with FFmpeg's text for the error code. */
+  /** A short reason: the reader's message, without JavaCV's hints. */
   private String describe(IOException e) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    message =
-        message
-            .replace(" (Has setFormat() been called?)", "")
-            .replace(" (For more details, make sure FFmpegLogCallback.set() has been called.)", "")
-            .strip();
-    java.util.regex.Matcher code = FFMPEG_ERROR.matcher(message);
-    if (code.find()) {
-      message += " [" + ffmpegError(Integer.parseInt(code.group(1))) + "]";
-    }
-    return "cannot read " + camera.url() + ": " + message;
-  }
-
-  private static String ffmpegError(int code) {
-    try (org.bytedeco.javacpp.BytePointer text = new org.bytedeco.javacpp.BytePointer(256)) {
-      org.bytedeco.ffmpeg.global.avutil.av_strerror(code, text, 256);
-      byte[] bytes = new byte[256];
-      text.get(bytes);
-      int end = 0;
-      while (end < bytes.length && bytes[end] != 0) {
-        end++;
-      }
-      return new String(bytes, 0, end, java.nio.charset.StandardCharsets.UTF_8);
-    }
+    return "cannot read " + camera.url() + ": " + message.strip();
   }
 
   /** Reads one connection of a stream or one pass of a file; returns the frames sent. */
@@ -234,30 +222,33 @@ public final class CameraWorker implements Runnable {
       }
     }
     long sent = 0;
-    try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(kind.ffmpegUrl(camera.url()));
-        OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+    try (FfmpegVideoReader reader =
+            new FfmpegVideoReader(kind.ffmpegUrl(camera.url()), camera.readTimeout());
         OpenCvJpegEncoder encoder = new OpenCvJpegEncoder(camera.maxWidth())) {
-      if (kind.inputFormat() != null) {
-        grabber.setFormat(kind.inputFormat());
+      current = reader;
+      if (!running) {
+        return 0;
       }
-      grabber.setOptions(kind.ffmpegOptions(camera.readTimeout(), camera.options()));
-      grabber.setImageMode(FrameGrabber.ImageMode.COLOR);
-      grabber.start();
-      if (!grabber.hasVideo()) {
-        throw new IOException("no video stream (format " + grabber.getFormat() + ")");
+      reader.open(
+          kind.inputFormat(),
+          kind.ffmpegOptions(camera.readTimeout(), camera.options()),
+          camera.readTimeout().plus(PROBE_ALLOWANCE));
+      if (!reader.ignoredOptions().isEmpty() && !ignoredOptionsLogged) {
+        ignoredOptionsLogged = true;
+        LOG.warn(
+            "camera {}: FFmpeg did not use the option(s) {} (misspelt, or not for this source)",
+            camera.id(),
+            reader.ignoredOptions());
       }
       sampler.reset();
       long passStartMillis = System.currentTimeMillis();
       long passStartNanos = System.nanoTime();
       long firstPts = Long.MIN_VALUE;
-      org.bytedeco.javacv.Frame frame;
-      while (running && (frame = grabber.grabImage()) != null) {
+      FfmpegVideoReader.Picture picture;
+      while (running && (picture = reader.grab()) != null) {
         long grabMillis = System.currentTimeMillis();
-        if (frame.image == null) {
-          continue;
-        }
         metrics.grabbed();
-        long pts = frame.timestamp;
+        long pts = picture.timestampMicros();
         if (firstPts == Long.MIN_VALUE) {
           firstPts = pts;
         }
@@ -268,15 +259,18 @@ public final class CameraWorker implements Runnable {
         if (!kind.live() && camera.realtime()) {
           pace(passStartNanos, offsetMicros);
         }
-        Mat image = converter.convert(frame);
+        Mat image = picture.image();
         long capture = kind.live() ? grabMillis : passStartMillis + offsetMicros / 1000;
         if (publish(encoder, image, capture, pts)) {
           sent++;
           if (sent == 1) {
-            streaming(grabber.getImageWidth(), grabber.getImageHeight(), grabber.getFrameRate());
+            streaming(image.cols(), image.rows(), reader.frameRate());
           }
         }
       }
+      endReason = reader.endReason();
+    } finally {
+      current = null;
     }
     return sent;
   }
