@@ -39,7 +39,7 @@ public final class BatchLoader implements AutoCloseable {
   private int[] cachedOrder;
 
   /**
-   * A loader over {@code samples} (at least one).
+   * A loader over {@code samples} (at least one), from batch 0.
    *
    * @param threads background threads reading and preparing batches
    * @param prefetch batches prepared ahead of the consumer, at least 1
@@ -51,7 +51,25 @@ public final class BatchLoader implements AutoCloseable {
       long seed,
       int threads,
       int prefetch) {
-    if (samples.isEmpty() || batchSize < 1 || threads < 1 || prefetch < 1) {
+    this(samples, transform, batchSize, seed, threads, prefetch, 0);
+  }
+
+  /**
+   * A loader over {@code samples} (at least one) whose first batch is batch {@code firstBatch} of
+   * the seed's stream: a resumed run continues with the very batches it would have seen.
+   *
+   * @param threads background threads reading and preparing batches
+   * @param prefetch batches prepared ahead of the consumer, at least 1
+   */
+  public BatchLoader(
+      List<Sample> samples,
+      InputTransform transform,
+      int batchSize,
+      long seed,
+      int threads,
+      int prefetch,
+      long firstBatch) {
+    if (samples.isEmpty() || batchSize < 1 || threads < 1 || prefetch < 1 || firstBatch < 0) {
       throw new IllegalArgumentException(
           samples.size()
               + " samples, batch size "
@@ -59,8 +77,11 @@ public final class BatchLoader implements AutoCloseable {
               + ", "
               + threads
               + " threads, prefetch "
-              + prefetch);
+              + prefetch
+              + ", first batch "
+              + firstBatch);
     }
+    this.nextToSubmit = firstBatch;
     this.samples = List.copyOf(samples);
     this.transform = transform;
     this.batchSize = batchSize;

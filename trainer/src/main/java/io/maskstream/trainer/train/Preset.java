@@ -1,0 +1,63 @@
+package io.maskstream.trainer.train;
+
+import io.maskstream.schemas.cli.UserException;
+import io.maskstream.trainer.model.MaskRcnn;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/** The networks {@code maskstream train --preset} builds. */
+public enum Preset {
+  /** A small ResNet with a 64-channel pyramid at 256 px, for CPUs. */
+  TINY("tiny"),
+  /** torchvision's Mask R-CNN on a ResNet-18 FPN backbone, at 800 px. */
+  R18_FPN("r18-fpn"),
+  /** torchvision's {@code maskrcnn_resnet50_fpn}. */
+  R50_FPN("r50-fpn");
+
+  private final String label;
+
+  Preset(String label) {
+    this.label = label;
+  }
+
+  /** The command-line spelling. */
+  public String label() {
+    return label;
+  }
+
+  @Override
+  public String toString() {
+    return label;
+  }
+
+  /**
+   * The preset a command-line spelling names.
+   *
+   * @throws UserException for an unknown name
+   */
+  public static Preset parse(String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+    for (Preset p : values()) {
+      if (p.label.equals(t)) {
+        return p;
+      }
+    }
+    throw new UserException("unknown preset '" + text + "': use tiny, r18-fpn or r50-fpn");
+  }
+
+  /**
+   * A new, randomly initialised network of this preset for {@code numClasses} classes (background
+   * included); the caller closes it.
+   *
+   * @throws UserException for a preset this build cannot build
+   */
+  public MaskRcnn create(SplittableRandom random, long numClasses) {
+    return switch (this) {
+      case TINY -> MaskRcnn.tiny(random, numClasses);
+      case R18_FPN -> MaskRcnn.resnet18Fpn(random, numClasses);
+      case R50_FPN ->
+          throw new UserException(
+              "the r50-fpn preset is not in this build yet: use --preset tiny or r18-fpn");
+    };
+  }
+}

@@ -1,0 +1,118 @@
+package io.maskstream.trainer.train;
+
+import io.maskstream.schemas.rle.CocoRle;
+import io.maskstream.trainer.coco.CocoFile;
+import io.maskstream.trainer.coco.CocoJson;
+import io.maskstream.trainer.coco.CocoResult;
+import io.maskstream.trainer.coco.Segmentation;
+import io.maskstream.trainer.data.CocoDataset;
+import io.maskstream.trainer.data.Sample;
+import io.maskstream.trainer.data.TrainingTargets;
+import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.eval.CocoEvaluator;
+import io.maskstream.trainer.eval.CocoResults;
+import io.maskstream.trainer.eval.EvalSummary;
+import io.maskstream.trainer.eval.IouType;
+import io.maskstream.trainer.model.Detections;
+import io.maskstream.trainer.model.MaskRcnn;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+
+/**
+ * COCO box and mask AP of a network on a validation dataset, measured as {@code maskstream eval}
+ * measures results files: detections as torchvision's evaluation makes them (masks thresholded at
+ * 0.5, compressed RLE), evaluated with pycocotools' semantics. Holds the dataset; not thread-safe.
+ */
+// each PointerScope releases the temporaries created inside it without naming them
+@SuppressWarnings("try")
+public final class Validation {
+  private final CocoFile groundTruth;
+  private final List<Sample> samples;
+  private final long[] categoryIds;
+
+  /**
+   * A validation on {@code dataset}, whose labels are the training set's.
+   *
+   * @param categoryIds the dataset category id of each label, index = label
+   */
+  public Validation(CocoDataset dataset, long[] categoryIds) {
+    this.groundTruth = CocoJson.readAnnotations(dataset.root().resolve("annotations.json"));
+    this.samples = dataset.samples();
+    this.categoryIds = categoryIds.clone();
+  }
+
+  /** The box and mask AP summaries. */
+  public record Result(EvalSummary box, EvalSummary mask, int detections) {
+    /** Box AP at IoU 0.50:0.95, 0 when nothing was found. */
+    public double boxAp() {
+      return Math.max(0, box.stat(0));
+    }
+
+    /** Mask AP at IoU 0.50:0.95, 0 when nothing was found. */
+    public double maskAp() {
+      return Math.max(0, mask.stat(0));
+    }
+  }
+
+  /** The number of images. */
+  public int size() {
+    return samples.size();
+  }
+
+  /**
+   * Runs the network on every image in evaluation mode and evaluates its detections; the network is
+   * left in the mode it was in.
+   */
+  public Result evaluate(MaskRcnn model) {
+    boolean training = model.isTraining();
+    model.train(false);
+    List<CocoResult> results = new ArrayList<>();
+    try (NoGradGuard noGrad = new NoGradGuard()) {
+      for (Sample sample : samples) {
+        try (PointerScope scope = new PointerScope();
+            TrainingTargets.Example example = TrainingTargets.example(sample, false)) {
+          for (Detections d : model.detect(List.of(example.image()))) {
+            addResults(sample, d, results);
+            d.close();
+          }
+        }
+      }
+    } finally {
+      model.train(training);
+    }
+    CocoResults detections = CocoResults.of(results, groundTruth, "validation");
+    return new Result(
+        CocoEvaluator.evaluate(groundTruth, detections, IouType.BBOX),
+        CocoEvaluator.evaluate(groundTruth, detections, IouType.SEGM),
+        results.size());
+  }
+
+  private void addResults(Sample sample, Detections d, List<CocoResult> out) {
+    float[] boxes = Torch.toFloats(d.boxes());
+    float[] scores = Torch.toFloats(d.scores());
+    float[] masks = Torch.toFloats(d.masks());
+    int h = sample.height();
+    int w = sample.width();
+    int plane = h * w;
+    for (int k = 0; k < scores.length; k++) {
+      byte[] mask = new byte[plane];
+      for (int i = 0; i < plane; i++) {
+        mask[i] = masks[k * plane + i] > 0.5f ? (byte) 1 : 0;
+      }
+      CocoRle rle = CocoRle.encodeRowMajor(mask, h, w);
+      double x1 = boxes[4 * k];
+      double y1 = boxes[4 * k + 1];
+      out.add(
+          new CocoResult(
+              out.size(),
+              sample.imageId(),
+              categoryIds[(int) d.labels()[k]],
+              (double) scores[k],
+              new double[] {x1, y1, boxes[4 * k + 2] - x1, boxes[4 * k + 3] - y1},
+              new Segmentation.CompressedRle(h, w, rle.toCompressedString()),
+              List.of()));
+    }
+  }
+}
