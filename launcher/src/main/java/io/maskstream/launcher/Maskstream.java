@@ -9,6 +9,7 @@ import io.maskstream.schemas.cli.UserException;
 import io.maskstream.sinks.SinkCommand;
 import io.maskstream.trainer.EvalCommand;
 import io.maskstream.trainer.ShapesCommand;
+import io.maskstream.trainer.TrainCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

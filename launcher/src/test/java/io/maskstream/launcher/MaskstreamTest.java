@@ -100,14 +100,33 @@ class MaskstreamTest {
   }
 
   @Test
-  void commandsNotInThisBuildSaySoAndExitTwo() {
-    Run run = run("train", "--data", "d", "--out", "m.onnx");
-    assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.out()).isEmpty();
-    assertThat(run.err().strip())
+  void trainRefusesBadInputInOneLine(@TempDir Path dir) {
+    Run noBudget = run("train", "--data", dir.toString(), "--out", "m.onnx");
+    assertThat(noBudget.exitCode()).isEqualTo(2);
+    assertThat(noBudget.err().strip())
+        .doesNotContain("\n")
+        .contains("(--minutes=N | --iterations=N)");
+
+    Run noData =
+        run(
+            "train",
+            "--data",
+            dir.resolve("nothing").toString(),
+            "--out",
+            "m.onnx",
+            "--iterations",
+            "5");
+    assertThat(noData.exitCode()).isEqualTo(2);
+    assertThat(noData.err().strip())
         .isEqualTo(
-            "maskstream train: 'train' is not available in this build yet: the Mask R-CNN model"
-                + " is in place, its training loop and ONNX export are not (see README, 'Status')");
+            "maskstream train: --data "
+                + dir.resolve("nothing")
+                + " is not a folder: give a COCO dataset folder");
+
+    Run notADataset =
+        run("train", "--data", dir.toString(), "--out", "m.onnx", "--iterations", "5");
+    assertThat(notADataset.exitCode()).isEqualTo(2);
+    assertThat(notADataset.err().strip()).doesNotContain("\n").contains("no annotations.json");
   }
 
   @Test

@@ -1,0 +1,379 @@
+package io.maskstream.trainer;
+
+import io.maskstream.schemas.cli.UserException;
+import io.maskstream.trainer.export.ExportInfo;
+import io.maskstream.trainer.export.OnnxExporter;
+import io.maskstream.trainer.train.LrSchedule;
+import io.maskstream.trainer.train.Preset;
+import io.maskstream.trainer.train.Trainer;
+import io.maskstream.trainer.train.TrainerConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code maskstream train}: trains Mask R-CNN on a COCO dataset and exports it as an ONNX model the
+ * detector runs. Ctrl-C (SIGTERM) saves a checkpoint that {@code --resume} continues from.
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Trains Mask R-CNN on a COCO dataset and exports an ONNX model.",
+      "Checkpoints go to --checkpoints (last/ for --resume, best/ by validation mask AP);"
+          + " Ctrl-C saves last/ and stops."
+    })
+public final class TrainCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      required = true,
+      description = "The training dataset: a folder with annotations.json and the images.")
+  Path data;
+
+  @Option(
+      names = "--out",
+      paramLabel = "model.onnx",
+      required = true,
+      description = "The ONNX model to write.")
+  Path out;
+
+  @Option(
+      names = "--preset",
+      paramLabel = "NAME",
+      defaultValue = "tiny",
+      converter = PresetConverter.class,
+      description = "tiny, r18-fpn or r50-fpn (default: ${DEFAULT-VALUE}).")
+  Preset preset;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Budget budget;
+
+  static final class Budget {
+    @Option(names = "--minutes", paramLabel = "N", description = "Train for N minutes.")
+    Double minutes;
+
+    @Option(names = "--iterations", paramLabel = "N", description = "Train for N iterations.")
+    Long iterations;
+  }
+
+  @Option(
+      names = "--val",
+      paramLabel = "DIR",
+      description = "A validation dataset: COCO AP every --validate-every iterations.")
+  Path validation;
+
+  @Option(
+      names = "--init",
+      paramLabel = "WEIGHTS",
+      description =
+          "Initial weights: a checkpoint folder or a .safetensors state dict with torchvision's"
+              + " names; tensors of another shape (a head for other classes) stay initialised.")
+  Path init;
+
+  @Option(
+      names = "--resume",
+      paramLabel = "CHECKPOINT",
+      description = "Continue a run exactly from its checkpoints/last folder.")
+  Path resume;
+
+  @Option(
+      names = "--checkpoints",
+      paramLabel = "DIR",
+      description = "Checkpoint folder (default: the --out file's name + .checkpoints).")
+  Path checkpoints;
+
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "4",
+      description = "Images per iteration (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(
+      names = "--lr",
+      paramLabel = "RATE",
+      description = "Base learning rate (default: 0.02 x batch size / 16, as torchvision).")
+  Double lr;
+
+  @Option(
+      names = "--warmup",
+      paramLabel = "N",
+      description =
+          "Linear warm-up iterations (default: a tenth of --iterations, at most 1000;"
+              + " 100 with --minutes).")
+  Integer warmup;
+
+  @Option(
+      names = "--lr-steps",
+      paramLabel = "F,F",
+      split = ",",
+      description =
+          "Fractions of the budget where the rate drops by --lr-gamma (default: 0.615,0.846,"
+              + " torchvision's epochs 16 and 22 of 26).")
+  double[] lrSteps;
+
+  @Option(
+      names = "--lr-gamma",
+      paramLabel = "G",
+      defaultValue = "0.1",
+      description = "Learning-rate decay factor (default: ${DEFAULT-VALUE}).")
+  double gamma;
+
+  @Option(
+      names = "--momentum",
+      paramLabel = "M",
+      defaultValue = "0.9",
+      description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+  double momentum;
+
+  @Option(
+      names = "--weight-decay",
+      paramLabel = "W",
+      defaultValue = "1e-4",
+      description = "SGD weight decay (default: ${DEFAULT-VALUE}).")
+  double weightDecay;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      defaultValue = "0",
+      description = "Seed of initialisation, shuffling, flips and sampling (default: 0).")
+  long seed;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "Compute threads (default: the number of cores).")
+  Integer threads;
+
+  @Option(
+      names = "--loader-threads",
+      paramLabel = "N",
+      defaultValue = "2",
+      description = "Threads reading and preparing batches (default: ${DEFAULT-VALUE}).")
+  int loaderThreads;
+
+  @Option(
+      names = "--validate-every",
+      paramLabel = "N",
+      defaultValue = "500",
+      description = "Iterations between validations (default: ${DEFAULT-VALUE}; also at the end).")
+  int validateEvery;
+
+  @Option(
+      names = "--checkpoint-every",
+      paramLabel = "N",
+      defaultValue = "500",
+      description = "Iterations between checkpoints (default: ${DEFAULT-VALUE}; also at the end).")
+  int checkpointEvery;
+
+  @Option(
+      names = "--skip-bad",
+      description = "Leave bad annotations and unreadable images out (counted) instead of failing.")
+  boolean skipBad;
+
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "Model name in the ONNX metadata (default: the --out file name without .onnx).")
+  String name;
+
+  @Override
+  public Integer call() throws IOException {
+    TrainerConfig config = config();
+    Path parent = out.toAbsolutePath().getParent();
+    if (!Files.isDirectory(parent)) {
+      throw new UserException("the folder of --out " + out + " does not exist: create it first");
+    }
+    Trainer trainer;
+    try {
+      trainer = new Trainer(config);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage(), e);
+    }
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              trainer.requestStop();
+              try {
+                // let the run save its checkpoint before the JVM goes
+                finished.await(2, TimeUnit.MINUTES);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "train-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    PrintWriter console = spec.commandLine().getOut();
+    try {
+      Trainer.Result result = trainer.run();
+      try (var model = result.model()) {
+        if (result.stopped()) {
+          console.println(
+              "stopped at iteration "
+                  + result.state().iteration()
+                  + "; continue with: maskstream train ... --resume "
+                  + trainer.last());
+          return 1;
+        }
+        OnnxExporter.export(model, exportInfo(result), out);
+        console.printf(
+            Locale.ROOT,
+            "wrote %s (%s, %d iterations in %s%s)%n",
+            out,
+            preset,
+            result.state().iteration(),
+            Duration.ofMillis(result.state().elapsedMillis())
+                .toString()
+                .substring(2)
+                .toLowerCase(Locale.ROOT),
+            result.state().bestIteration() < 0
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    ", best validation at %d: box AP %.4f, mask AP %.4f",
+                    result.state().bestIteration(),
+                    result.state().bestBoxAp(),
+                    result.state().bestMaskAp()));
+        console.flush();
+        return 0;
+      }
+    } finally {
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // the JVM is already shutting down
+      }
+    }
+  }
+
+  private ExportInfo exportInfo(Trainer.Result result) {
+    Map<String, String> provenance = new LinkedHashMap<>();
+    provenance.put("maskstream.training.dataset", data.toAbsolutePath().normalize().toString());
+    provenance.put("maskstream.training.iterations", Long.toString(result.state().iteration()));
+    provenance.put(
+        "maskstream.training.seconds", Long.toString(result.state().elapsedMillis() / 1000));
+    provenance.put("maskstream.training.batch_size", Integer.toString(batchSize));
+    provenance.put("maskstream.training.seed", Long.toString(seed));
+    provenance.put("maskstream.training.finished", Instant.now().toString());
+    if (result.state().bestIteration() >= 0) {
+      provenance.put(
+          "maskstream.training.validation", validation.toAbsolutePath().normalize().toString());
+      provenance.put(
+          "maskstream.training.best_iteration", Long.toString(result.state().bestIteration()));
+      provenance.put("maskstream.metrics.box_ap", Double.toString(result.state().bestBoxAp()));
+      provenance.put("maskstream.metrics.mask_ap", Double.toString(result.state().bestMaskAp()));
+    }
+    String modelName =
+        name != null ? name : out.getFileName().toString().replaceFirst("\\.onnx$", "");
+    return new ExportInfo(modelName, preset.label(), result.classNames(), provenance);
+  }
+
+  TrainerConfig config() {
+    Long iterations = budget.iterations;
+    Duration time = null;
+    if (budget.minutes != null) {
+      if (!(budget.minutes > 0) || budget.minutes > 60 * 24 * 365) {
+        throw new UserException("--minutes must be more than 0, got " + budget.minutes);
+      }
+      time = Duration.ofMillis((long) (budget.minutes * 60_000));
+    }
+    if (iterations != null && iterations < 1) {
+      throw new UserException("--iterations must be at least 1, got " + iterations);
+    }
+    if (!Files.isDirectory(data)) {
+      throw new UserException("--data " + data + " is not a folder: give a COCO dataset folder");
+    }
+    if (validation != null && !Files.isDirectory(validation)) {
+      throw new UserException(
+          "--val " + validation + " is not a folder: give a COCO dataset folder");
+    }
+    if (batchSize < 1) {
+      throw new UserException("--batch-size must be at least 1, got " + batchSize);
+    }
+    double rate = lr != null ? lr : TrainerConfig.defaultLr(batchSize);
+    int warm = warmup != null ? warmup : TrainerConfig.defaultWarmup(iterations);
+    LrSchedule schedule;
+    try {
+      schedule =
+          new LrSchedule(
+              rate,
+              warm,
+              0.001,
+              lrSteps != null ? lrSteps : LrSchedule.TORCHVISION_MILESTONES,
+              gamma);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(
+          "bad learning-rate settings (--lr "
+              + rate
+              + ", --warmup "
+              + warm
+              + ", --lr-steps "
+              + Arrays.toString(lrSteps)
+              + "): "
+              + e.getMessage(),
+          e);
+    }
+    Path checkpointDir =
+        checkpoints != null
+            ? checkpoints
+            : out.toAbsolutePath()
+                .resolveSibling(
+                    out.getFileName().toString().replaceFirst("\\.onnx$", "") + ".checkpoints");
+    return new TrainerConfig(
+        data,
+        validation,
+        out,
+        checkpointDir,
+        preset,
+        init,
+        resume,
+        iterations,
+        time,
+        batchSize,
+        schedule,
+        momentum,
+        weightDecay,
+        seed,
+        threads != null ? threads : Runtime.getRuntime().availableProcessors(),
+        loaderThreads,
+        validateEvery,
+        checkpointEvery,
+        skipBad,
+        System.console() != null);
+  }
+
+  /** Parses {@code --preset} values. */
+  static final class PresetConverter implements ITypeConverter<Preset> {
+    @Override
+    public Preset convert(String value) {
+      try {
+        return Preset.parse(value);
+      } catch (UserException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+}
