@@ -93,6 +93,11 @@ public final class MaskRcnn extends Module {
     return transform;
   }
 
+  /** The second stage's settings: score and NMS thresholds, detections per image. */
+  public RoiHeads.Options detectionOptions() {
+    return roiHeads.options();
+  }
+
   /**
    * The detections of RGB images {@code [3, H_i, W_i]} in [0, 1] of any sizes, with boxes in each
    * image's pixels and masks pasted at each image's size ({@code [K, 1, H_i, W_i]} probabilities).

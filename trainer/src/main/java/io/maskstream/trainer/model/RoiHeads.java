@@ -78,6 +78,11 @@ public final class RoiHeads extends Module {
     this.sampler = new BalancedSampler(options.batchSizePerImage(), options.positiveFraction());
   }
 
+  /** The second stage's settings. */
+  Options options() {
+    return options;
+  }
+
   /**
    * The training losses {@code loss_classifier}, {@code loss_box_reg}, {@code loss_mask} of a
    * batch, with RoIs sampled from {@code random}.

@@ -1,0 +1,201 @@
+package io.maskstream.trainer.export;
+
+import ai.onnx.proto.OnnxMl;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.model.AnchorGenerator;
+import io.maskstream.trainer.model.MaskRcnn;
+import io.maskstream.trainer.model.RoiHeads;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Writes a {@link MaskRcnn} as an ONNX model that follows torchvision's Mask R-CNN export contract,
+ * which the detector runs: one input {@code image}, a float RGB image {@code [3, H, W]} in [0, 1]
+ * of any size, and everything else inside the graph (normalisation, resize, padding, both stages,
+ * post-processing and mask pasting); outputs {@code boxes [N, 4]} (float {@code x1, y1, x2, y2} in
+ * the image's pixels), {@code labels [N]} (int64), {@code scores [N]} (descending) and {@code masks
+ * [N, 1, H, W]} (float probabilities at the image's size). An image with no detections gives {@code
+ * N = 0}. The graph computes what {@link MaskRcnn#detect} computes for one image, in evaluation
+ * mode whatever the model's mode, with the model's score and NMS thresholds and detections per
+ * image.
+ *
+ * <p>The file is ONNX IR version 8 with operator set 17 (ONNX 1.12 and later read it). Its metadata
+ * holds {@value #CONTRACT_KEY} = {@value #CONTRACT} (the detector recognises trainer exports by
+ * this key), {@value #NAME_KEY}, {@value #PRESET_KEY}, {@value #CLASSES_KEY} (a JSON array of class
+ * names, index = label id) and the caller's provenance entries.
+ *
+ * <p>Stateless; the model is only read.
+ */
+// the PointerScope releases the weight copies made while reading the model
+@SuppressWarnings("try")
+public final class OnnxExporter {
+  /** Metadata key of the class names, a JSON array (index = label id, 0 the background). */
+  public static final String CLASSES_KEY = "maskstream.classes";
+
+  /** Metadata key naming the graph contract. */
+  public static final String CONTRACT_KEY = "maskstream.contract";
+
+  /** The value of {@value #CONTRACT_KEY}: torchvision's convention, class names in the metadata. */
+  public static final String CONTRACT = "maskstream";
+
+  /** Metadata key of the model name. */
+  public static final String NAME_KEY = "maskstream.name";
+
+  /** Metadata key of the architecture preset. */
+  public static final String PRESET_KEY = "maskstream.preset";
+
+  /** The ONNX IR version written. */
+  public static final long IR_VERSION = 8;
+
+  /** The operator set of the default domain. */
+  public static final long OPSET = 17;
+
+  private static final String INPUT = "image";
+
+  private OnnxExporter() {}
+
+  /**
+   * Exports {@code model} to {@code out}, replacing it; the file appears complete or not at all.
+   *
+   * @throws IllegalArgumentException if the class names do not match the model's classes, or the
+   *     provenance uses a key the exporter writes itself
+   * @throws IOException when the file cannot be written
+   */
+  public static void export(MaskRcnn model, ExportInfo info, Path out) throws IOException {
+    byte[] bytes = toBytes(model, info);
+    Path target = out.toAbsolutePath();
+    Path dir = target.getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
+    try {
+      Files.write(tmp, bytes);
+      try {
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** The serialised ONNX model of {@link #export}. */
+  public static byte[] toBytes(MaskRcnn model, ExportInfo info) {
+    return model(model, info, Set.of()).toByteArray();
+  }
+
+  /**
+   * The ONNX model, with the named intermediate tensors of {@link MaskRcnnGraph#debugTensors} as
+   * extra outputs (float, any shape) for checking parts of the graph.
+   */
+  static OnnxMl.ModelProto model(MaskRcnn model, ExportInfo info, Set<String> extraOutputs) {
+    Map<String, MaskRcnnGraph.Weight> weights = weights(model);
+    MaskRcnnGraph.Weight classifier = weights.get("roi_heads.box_predictor.cls_score.weight");
+    if (classifier == null) {
+      throw new IllegalArgumentException("not a Mask R-CNN: no roi_heads.box_predictor");
+    }
+    long classes = classifier.shape()[0];
+    if (info.classNames().size() != classes) {
+      throw new IllegalArgumentException(
+          info.classNames().size()
+              + " class names for a model of "
+              + classes
+              + " classes (background included)");
+    }
+    RoiHeads.Options options = model.detectionOptions();
+    MaskRcnnGraph.Settings settings =
+        new MaskRcnnGraph.Settings(
+            model.transform().minSize(),
+            model.transform().maxSize(),
+            options.scoreThreshold(),
+            options.nmsThreshold(),
+            options.detectionsPerImage(),
+            AnchorGenerator.fpnDefault());
+    OnnxGraph g = new OnnxGraph(info.name());
+    String image = g.input(INPUT, OnnxGraph.FLOAT, 3L, "height", "width");
+    MaskRcnnGraph net = new MaskRcnnGraph(g, weights, settings);
+    MaskRcnnGraph.Outputs out = net.build(image);
+    g.output(out.boxes(), "boxes", OnnxGraph.FLOAT, "detections", 4L);
+    g.output(out.labels(), "labels", OnnxGraph.INT64, "detections");
+    g.output(out.scores(), "scores", OnnxGraph.FLOAT, "detections");
+    g.output(out.masks(), "masks", OnnxGraph.FLOAT, "detections", 1L, "height", "width");
+    for (String name : extraOutputs) {
+      String tensor = net.debugTensors().get(name);
+      if (tensor == null) {
+        throw new IllegalArgumentException(
+            "no intermediate " + name + "; known: " + net.debugTensors().keySet());
+      }
+      g.outputOfAnyShape(tensor, name, OnnxGraph.FLOAT);
+    }
+    OnnxMl.ModelProto.Builder proto =
+        OnnxMl.ModelProto.newBuilder()
+            .setIrVersion(IR_VERSION)
+            .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+            .setProducerName("maskstream-trainer")
+            .setProducerVersion(version())
+            .setDocString(
+                "Mask R-CNN ("
+                    + info.preset()
+                    + ") exported by maskstream's trainer: image [3,H,W] float RGB in 0..1 ->"
+                    + " boxes [N,4], labels [N], scores [N], masks [N,1,H,W]")
+            .setGraph(g.build());
+    for (Map.Entry<String, String> e : metadata(info).entrySet()) {
+      proto.addMetadataProps(
+          OnnxMl.StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
+    }
+    return proto.build();
+  }
+
+  private static Map<String, String> metadata(ExportInfo info) {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put(CONTRACT_KEY, CONTRACT);
+    out.put(NAME_KEY, info.name());
+    out.put(PRESET_KEY, info.preset());
+    try {
+      out.put(CLASSES_KEY, new ObjectMapper().writeValueAsString(info.classNames()));
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+    for (Map.Entry<String, String> e : info.provenance().entrySet()) {
+      if (out.containsKey(e.getKey())) {
+        throw new IllegalArgumentException(
+            "provenance must not set " + e.getKey() + ": the exporter writes it");
+      }
+      out.put(e.getKey(), e.getValue());
+    }
+    return out;
+  }
+
+  /** The float parameters and buffers of the model by state-dict name, copied out of libtorch. */
+  private static Map<String, MaskRcnnGraph.Weight> weights(MaskRcnn model) {
+    Torch.load();
+    Map<String, MaskRcnnGraph.Weight> out = new LinkedHashMap<>();
+    try (PointerScope scope = new PointerScope()) {
+      for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
+        Tensor t = e.getValue();
+        if (!t.is_floating_point()) {
+          continue; // num_batches_tracked
+        }
+        out.put(e.getKey(), new MaskRcnnGraph.Weight(Torch.toFloats(t.detach()), t.shape()));
+      }
+    }
+    return out;
+  }
+
+  private static String version() {
+    String v = OnnxExporter.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+}

@@ -1,0 +1,346 @@
+package io.maskstream.trainer.export;
+
+import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An ONNX graph under construction, one node at a time: inputs, outputs, initializers (weights and
+ * constants, stored little-endian as raw data) and nodes of the default domain, each output named
+ * uniquely after its operator and the current name scope.
+ *
+ * <p>The graph is written by hand because no library served here turns a libtorch C++ module into
+ * ONNX: {@code torch.onnx} needs Python and traces Python modules, and the Java tooling (Tribuo's
+ * {@code ONNXContext}) knows neither convolutions nor RoIAlign or NMS. Tensors are named by
+ * strings; an empty string is an omitted optional input. Not thread-safe; one exporter builds one
+ * graph.
+ */
+final class OnnxGraph {
+  /** {@code TensorProto.DataType} codes used here. */
+  static final int FLOAT = OnnxMl.TensorProto.DataType.FLOAT.getNumber();
+
+  static final int INT64 = OnnxMl.TensorProto.DataType.INT64.getNumber();
+  static final int BOOL = OnnxMl.TensorProto.DataType.BOOL.getNumber();
+  static final int DOUBLE = OnnxMl.TensorProto.DataType.DOUBLE.getNumber();
+
+  private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
+  private final Map<String, Integer> used = new HashMap<>();
+  private final Map<String, String> constants = new HashMap<>();
+  private String scope = "";
+
+  OnnxGraph(String name) {
+    graph.setName(name);
+  }
+
+  /** Names the nodes and tensors made from now on {@code scope/...}; empty for none. */
+  void scope(String name) {
+    scope = name;
+  }
+
+  /** A name not used before, from {@code base} in the current scope. */
+  String fresh(String base) {
+    String full = scope.isEmpty() ? base : scope + "/" + base;
+    int n = used.merge(full, 1, Integer::sum);
+    return n == 1 ? full : full + "_" + (n - 1);
+  }
+
+  /**
+   * Declares a graph input of element type {@code type}; each dimension is a {@code Long} (fixed)
+   * or a {@code String} (named, dynamic).
+   */
+  String input(String name, int type, Object... dims) {
+    graph.addInput(valueInfo(name, type, dims));
+    used.put(name, 1);
+    return name;
+  }
+
+  /** Declares {@code tensor} as a graph output called {@code name} (an Identity if renamed). */
+  void output(String tensor, String name, int type, Object... dims) {
+    if (!tensor.equals(name)) {
+      graph.addNode(
+          OnnxMl.NodeProto.newBuilder()
+              .setOpType("Identity")
+              .setName(name)
+              .addInput(tensor)
+              .addOutput(name));
+    }
+    graph.addOutput(valueInfo(name, type, dims));
+  }
+
+  /** Declares {@code tensor} as an output of element type {@code type} and unknown shape. */
+  void outputOfAnyShape(String tensor, String name, int type) {
+    if (!tensor.equals(name)) {
+      graph.addNode(
+          OnnxMl.NodeProto.newBuilder()
+              .setOpType("Identity")
+              .setName(name)
+              .addInput(tensor)
+              .addOutput(name));
+    }
+    graph.addOutput(
+        OnnxMl.ValueInfoProto.newBuilder()
+            .setName(name)
+            .setType(
+                OnnxMl.TypeProto.newBuilder()
+                    .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(type))));
+  }
+
+  private static OnnxMl.ValueInfoProto valueInfo(String name, int type, Object... dims) {
+    OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
+    for (Object d : dims) {
+      OnnxMl.TensorShapeProto.Dimension.Builder dim =
+          OnnxMl.TensorShapeProto.Dimension.newBuilder();
+      if (d instanceof String s) {
+        dim.setDimParam(s);
+      } else {
+        dim.setDimValue(((Number) d).longValue());
+      }
+      shape.addDim(dim);
+    }
+    return OnnxMl.ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(
+            OnnxMl.TypeProto.newBuilder()
+                .setTensorType(
+                    OnnxMl.TypeProto.Tensor.newBuilder().setElemType(type).setShape(shape)))
+        .build();
+  }
+
+  /** A float32 initializer of {@code shape} (no dimensions: a scalar). */
+  String floats(String name, float[] values, long... shape) {
+    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(values);
+    return initializer(name, FLOAT, b.array(), shape);
+  }
+
+  /** An int64 initializer of {@code shape} (no dimensions: a scalar). */
+  String longs(String name, long[] values, long... shape) {
+    ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    b.asLongBuffer().put(values);
+    return initializer(name, INT64, b.array(), shape);
+  }
+
+  /** A float64 initializer of {@code shape} (no dimensions: a scalar). */
+  String doubles(String name, double[] values, long... shape) {
+    ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    b.asDoubleBuffer().put(values);
+    return initializer(name, DOUBLE, b.array(), shape);
+  }
+
+  private String initializer(String name, int type, byte[] raw, long... shape) {
+    String unique = fresh(name);
+    OnnxMl.TensorProto.Builder t =
+        OnnxMl.TensorProto.newBuilder()
+            .setName(unique)
+            .setDataType(type)
+            .setRawData(ByteString.copyFrom(raw));
+    for (long d : shape) {
+      t.addDims(d);
+    }
+    graph.addInitializer(t);
+    return unique;
+  }
+
+  /** A float32 scalar constant, shared by every use of the same value. */
+  String scalar(float v) {
+    return constants.computeIfAbsent(
+        "f" + Float.floatToRawIntBits(v), k -> globalConstant(() -> floats("c", new float[] {v})));
+  }
+
+  /** A float64 scalar constant, shared by every use of the same value. */
+  String scalarDouble(double v) {
+    return constants.computeIfAbsent(
+        "d" + Double.doubleToRawLongBits(v),
+        k -> globalConstant(() -> doubles("c", new double[] {v})));
+  }
+
+  /** An int64 scalar constant, shared by every use of the same value. */
+  String scalar(long v) {
+    return constants.computeIfAbsent(
+        "l" + v, k -> globalConstant(() -> longs("c", new long[] {v})));
+  }
+
+  /** A one-dimensional int64 constant, shared by every use of the same values. */
+  String vector(long... v) {
+    return constants.computeIfAbsent(
+        "v" + java.util.Arrays.toString(v), k -> globalConstant(() -> longs("c", v, v.length)));
+  }
+
+  /** A one-dimensional float32 constant, shared by every use of the same values. */
+  String vector(float... v) {
+    return constants.computeIfAbsent(
+        "fv" + java.util.Arrays.toString(v), k -> globalConstant(() -> floats("c", v, v.length)));
+  }
+
+  private String globalConstant(java.util.function.Supplier<String> make) {
+    String saved = scope;
+    scope = "const";
+    try {
+      return make.get();
+    } finally {
+      scope = saved;
+    }
+  }
+
+  /** One node attribute. */
+  record Attr(OnnxMl.AttributeProto proto) {}
+
+  static Attr attr(String name, long v) {
+    return new Attr(
+        OnnxMl.AttributeProto.newBuilder()
+            .setName(name)
+            .setType(OnnxMl.AttributeProto.AttributeType.INT)
+            .setI(v)
+            .build());
+  }
+
+  static Attr attr(String name, float v) {
+    return new Attr(
+        OnnxMl.AttributeProto.newBuilder()
+            .setName(name)
+            .setType(OnnxMl.AttributeProto.AttributeType.FLOAT)
+            .setF(v)
+            .build());
+  }
+
+  static Attr attr(String name, String v) {
+    return new Attr(
+        OnnxMl.AttributeProto.newBuilder()
+            .setName(name)
+            .setType(OnnxMl.AttributeProto.AttributeType.STRING)
+            .setS(ByteString.copyFromUtf8(v))
+            .build());
+  }
+
+  static Attr attr(String name, long... v) {
+    OnnxMl.AttributeProto.Builder b =
+        OnnxMl.AttributeProto.newBuilder()
+            .setName(name)
+            .setType(OnnxMl.AttributeProto.AttributeType.INTS);
+    for (long x : v) {
+      b.addInts(x);
+    }
+    return new Attr(b.build());
+  }
+
+  /** A node of {@code type} with one output, which is returned. */
+  String op(String type, List<String> inputs, Attr... attrs) {
+    return op(type, 1, inputs, attrs)[0];
+  }
+
+  /** A node of {@code type} with {@code outputs} outputs, which are returned. */
+  String[] op(String type, int outputs, List<String> inputs, Attr... attrs) {
+    String name = fresh(type);
+    OnnxMl.NodeProto.Builder node =
+        OnnxMl.NodeProto.newBuilder().setOpType(type).setName(name).addAllInput(inputs);
+    String[] out = new String[outputs];
+    for (int i = 0; i < outputs; i++) {
+      out[i] = outputs == 1 ? name : name + "." + i;
+      node.addOutput(out[i]);
+    }
+    for (Attr a : attrs) {
+      node.addAttribute(a.proto());
+    }
+    graph.addNode(node);
+    return out;
+  }
+
+  /** A node with one input and one output. */
+  String op(String type, String input, Attr... attrs) {
+    return op(type, List.of(input), attrs);
+  }
+
+  String add(String a, String b) {
+    return op("Add", List.of(a, b));
+  }
+
+  String sub(String a, String b) {
+    return op("Sub", List.of(a, b));
+  }
+
+  String mul(String a, String b) {
+    return op("Mul", List.of(a, b));
+  }
+
+  String div(String a, String b) {
+    return op("Div", List.of(a, b));
+  }
+
+  String min(String a, String b) {
+    return op("Min", List.of(a, b));
+  }
+
+  String max(String a, String b) {
+    return op("Max", List.of(a, b));
+  }
+
+  String cast(String x, int type) {
+    return op("Cast", x, attr("to", (long) type));
+  }
+
+  /** Elements of {@code x} at {@code indices} along {@code axis}. */
+  String gather(String x, String indices, long axis) {
+    return op("Gather", List.of(x, indices), attr("axis", axis));
+  }
+
+  String unsqueeze(String x, long... axes) {
+    return op("Unsqueeze", List.of(x, vector(axes)));
+  }
+
+  String squeeze(String x, long... axes) {
+    return op("Squeeze", List.of(x, vector(axes)));
+  }
+
+  String reshape(String x, long... shape) {
+    return op("Reshape", List.of(x, vector(shape)));
+  }
+
+  String reshape(String x, String shape) {
+    return op("Reshape", List.of(x, shape));
+  }
+
+  String transpose(String x, long... perm) {
+    return op("Transpose", x, attr("perm", perm));
+  }
+
+  String concat(long axis, String... parts) {
+    return op("Concat", List.of(parts), attr("axis", axis));
+  }
+
+  /** {@code x[..., start:end]} along {@code axis} (constant bounds). */
+  String slice(String x, long axis, long start, long end) {
+    return op("Slice", List.of(x, vector(start), vector(end), vector(axis)));
+  }
+
+  /** The sizes of dimensions {@code [start, end)} of {@code x}: an int64 vector. */
+  String shape(String x, long start, long end) {
+    return op("Shape", x, attr("start", start), attr("end", end));
+  }
+
+  /** The size of dimension {@code axis} of {@code x}, as a one-element int64 vector. */
+  String dim(String x, long axis) {
+    return shape(x, axis, axis + 1);
+  }
+
+  /** The finished graph; the builder must not be used afterwards. */
+  OnnxMl.GraphProto build() {
+    return graph.build();
+  }
+
+  /** The number of nodes so far (for tests and logs). */
+  int nodeCount() {
+    return graph.getNodeCount();
+  }
+
+  /** The names of the initializers so far (for tests). */
+  List<String> initializerNames() {
+    List<String> out = new ArrayList<>();
+    graph.getInitializerList().forEach(t -> out.add(t.getName()));
+    return out;
+  }
+}
