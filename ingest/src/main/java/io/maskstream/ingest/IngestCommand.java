@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -119,6 +120,8 @@ public final class IngestCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
 
+  private volatile IngestService running;
+
   /** The validated configuration of this command line. */
   IngestConfig ingestConfig() {
     if (readTimeoutSeconds != null && !(readTimeoutSeconds > 0)) {
@@ -164,18 +167,22 @@ public final class IngestCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserException("--kafka-config: " + e.getMessage(), e);
     }
+    KafkaFrameSender sender;
     try {
-      FrameTopic.prepare(properties, names, Duration.ofSeconds(30));
+      sender = new KafkaFrameSender(properties, names.frames());
     } catch (KafkaException e) {
-      LOG.error("cannot prepare topic {}: {}", names.frames(), e.getMessage());
-      return 1;
+      throw new UserException("--kafka-config: " + e.getMessage(), e);
     }
     IngestService service;
     try {
-      service = IngestService.start(ingest, new KafkaFrameSender(properties, names.frames()));
+      // Kafka need not be up: the cameras start and hold their newest frame until it is
+      service =
+          IngestService.start(
+              ingest, sender, timeout -> FrameTopic.prepare(properties, names, timeout));
     } catch (UncheckedIOException e) {
       throw new UserException(e.getMessage(), e);
     }
+    running = service;
     CountDownLatch closed = new CountDownLatch(1);
     Thread hook =
         new Thread(
@@ -188,7 +195,7 @@ public final class IngestCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     List<String> ids = ingest.cameras().stream().map(IngestConfig.Camera::id).toList();
     LOG.info("ingesting {} camera(s) {} into {}", ids.size(), ids, names.frames());
-    service.awaitSourcesDone();
+    Optional<String> failure = service.awaitEnd();
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
       service.close();
@@ -196,6 +203,14 @@ public final class IngestCommand implements Callable<Integer> {
       // the JVM is already exiting: the hook closes the service
       closed.await();
     }
-    return 0;
+    return failure.isPresent() ? 1 : 0;
+  }
+
+  /** Stops a running {@link #call()} as SIGTERM would: it returns 0 once ingest has stopped. */
+  void stop() {
+    IngestService service = running;
+    if (service != null) {
+      service.close();
+    }
   }
 }

@@ -5,8 +5,10 @@ import io.maskstream.ingest.metrics.CameraMetrics;
 import io.maskstream.ingest.metrics.CameraState;
 import io.maskstream.ingest.metrics.PrometheusHttpEndpoint;
 import io.maskstream.ingest.metrics.StatusLine;
+import io.maskstream.ingest.publish.KafkaPreparation;
 import io.maskstream.ingest.publish.LatestFrameDispatcher;
 import io.maskstream.ingest.publish.RecordSender;
+import io.maskstream.ingest.source.Backoff;
 import io.maskstream.ingest.source.CameraWorker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -17,9 +19,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * releases it in {@link #close()}: sources stop grabbing, waiting frames are sent and the producer
  * is flushed, then grabbers and the endpoint are closed. Cameras with an invalid id are logged and
  * not started; the others run.
+ *
+ * <p>Started with a {@link KafkaPreparation}, the service does not wait for Kafka: the cameras
+ * start at once and frames are held (the newest of each camera) until the preparation succeeds,
+ * which is retried for as long as Kafka is unreachable. A refusal that retrying cannot cure (bad
+ * credentials, no permission) ends the service with that reason (see {@link #awaitEnd()}).
  */
 public final class IngestService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
@@ -45,16 +59,25 @@ public final class IngestService implements AutoCloseable {
   private final PrometheusHttpEndpoint endpoint;
   private final ScheduledExecutorService statusLog;
   private final StatusLine statusLine = new StatusLine();
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private final AtomicInteger runningSources = new AtomicInteger();
+  private volatile String failure;
+  private Thread preparation;
   private boolean closed;
 
-  private IngestService(IngestConfig config, RecordSender sender) {
+  /** How long one attempt at preparing Kafka may take; attempts repeat while it is down. */
+  static final Duration PREPARE_ATTEMPT = Duration.ofSeconds(5);
+
+  private IngestService(IngestConfig config, RecordSender sender, boolean awaitingKafka) {
     this.config = config;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     for (Camera camera : config.cameras()) {
       metrics.put(camera.id(), new CameraMetrics(registry, camera.id()));
     }
     this.dispatcher =
-        new LatestFrameDispatcher(sender, config.inFlightPerCamera(), this::metricsOf);
+        new LatestFrameDispatcher(
+            sender, config.inFlightPerCamera(), this::metricsOf, awaitingKafka);
     PrometheusHttpEndpoint started = null;
     if (config.metricsPort() >= 0) {
       try {
@@ -105,9 +128,67 @@ public final class IngestService implements AutoCloseable {
   public static IngestService start(IngestConfig config, RecordSender sender) {
     // FFmpeg's own log would repeat every warning of a broken stream on stderr
     avutil.av_log_set_level(avutil.AV_LOG_ERROR);
-    IngestService service = new IngestService(config, sender);
+    IngestService service = new IngestService(config, sender, false);
     service.startWorkers();
     return service;
+  }
+
+  /**
+   * Starts ingesting the cameras of {@code config} into {@code sender} once {@code kafka} is
+   * prepared; the cameras start at once, whether Kafka is reachable or not.
+   *
+   * @throws UncheckedIOException when the metrics port cannot be bound
+   */
+  public static IngestService start(
+      IngestConfig config, RecordSender sender, KafkaPreparation kafka) {
+    avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+    IngestService service = new IngestService(config, sender, true);
+    service.startWorkers();
+    service.startPreparation(kafka);
+    return service;
+  }
+
+  private void startPreparation(KafkaPreparation kafka) {
+    preparation = new Thread(() -> prepare(kafka), "ingest-kafka");
+    preparation.setDaemon(true);
+    preparation.start();
+  }
+
+  private void prepare(KafkaPreparation kafka) {
+    Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(5), new Random());
+    try {
+      while (closing.getCount() > 0) {
+        try {
+          kafka.prepare(PREPARE_ATTEMPT);
+          dispatcher.kafkaReachable();
+          return;
+        } catch (KafkaException e) {
+          if (!curable(e)) {
+            failure = "Kafka refused ingest: " + e.getMessage();
+            LOG.error("{}", failure);
+            ended.countDown();
+            return;
+          }
+          dispatcher.kafkaUnreachable(e.getMessage());
+          LOG.debug("Kafka not ready yet", e);
+        }
+        if (closing.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS)) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Whether retrying may cure {@code e}: Kafka unreachable or busy, not a refusal. */
+  static boolean curable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ApiException && !(t instanceof RetriableException)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void startWorkers() {
@@ -122,7 +203,19 @@ public final class IngestService implements AutoCloseable {
         continue;
       }
       CameraWorker worker = CameraWorker.create(camera, dispatcher, cameraMetrics);
-      Thread thread = new Thread(worker, "ingest-" + camera.id());
+      runningSources.incrementAndGet();
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  worker.run();
+                } finally {
+                  if (runningSources.decrementAndGet() == 0) {
+                    ended.countDown();
+                  }
+                }
+              },
+              "ingest-" + camera.id());
       workers.add(worker);
       threads.add(thread);
       thread.start();
@@ -174,6 +267,19 @@ public final class IngestService implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Waits until every camera has stopped (by itself or by {@link #close()}) or Kafka refused
+   * ingest.
+   *
+   * @return the reason when Kafka refused ingest, empty when the cameras stopped
+   */
+  public Optional<String> awaitEnd() throws InterruptedException {
+    if (!threads.isEmpty() || failure != null) {
+      ended.await();
+    }
+    return Optional.ofNullable(failure);
+  }
+
   /** Waits until every camera has stopped by itself; see {@link #awaitSourcesDone(Duration)}. */
   public void awaitSourcesDone() throws InterruptedException {
     for (Thread thread : threads) {
@@ -188,6 +294,7 @@ public final class IngestService implements AutoCloseable {
       return;
     }
     closed = true;
+    closing.countDown();
     workers.forEach(CameraWorker::stop);
     Duration longestRead =
         config.cameras().stream()

@@ -56,7 +56,10 @@ final class IngestItSupport {
     return new KafkaFrameSender(props, topic);
   }
 
-  /** Reads a 2-partition topic from the beginning, accumulating records across calls. */
+  /**
+   * Reads every partition of an existing topic from the beginning, accumulating records across
+   * calls.
+   */
   static final class TopicReader implements AutoCloseable {
     final KafkaConsumer<String, Frame> consumer;
     final List<ConsumerRecord<String, Frame>> records = new ArrayList<>();
@@ -66,7 +69,10 @@ final class IngestItSupport {
       props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
       props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 << 20));
       consumer = new KafkaConsumer<>(props, new StringDeserializer(), new AvroSerde<>(Frame.class));
-      consumer.assign(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
+      consumer.assign(
+          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList());
       consumer.seekToBeginning(consumer.assignment());
     }
 

@@ -13,6 +13,12 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,5 +145,82 @@ class IngestServiceTest {
         .extracting(Frame::getSequence)
         .isSorted()
         .doesNotHaveDuplicates();
+  }
+
+  @Test
+  void camerasRunWhileKafkaIsUnreachableAndFramesFlowOnceItIsPrepared() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("waiting"));
+    TestClips.images(folder, 64, 48, 5);
+    Camera looping =
+        new Camera(
+            "cam", folder.toString(), 20, 0, 80, true, true, Duration.ofSeconds(2), Map.of());
+    CollectingSender sender = new CollectingSender();
+    AtomicBoolean kafkaUp = new AtomicBoolean();
+    AtomicInteger attempts = new AtomicInteger();
+    try (LogCapture logs = new LogCapture();
+        IngestService service =
+            IngestService.start(
+                config(looping),
+                sender,
+                timeout -> {
+                  attempts.incrementAndGet();
+                  if (!kafkaUp.get()) {
+                    throw new KafkaException("Kafka did not answer within 5 s: check --bootstrap");
+                  }
+                })) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> attempts.get() >= 2);
+      assertThat(service.metrics("cam").grabbedCount()).isPositive();
+      assertThat(sender.frames()).isEmpty();
+      // the folder waits for room: one frame waits, none is lost
+      assertThat(service.pendingFrames()).isEqualTo(1);
+      assertThat(logs.matching("Kafka is not reachable (Kafka did not answer")).hasSize(1);
+
+      kafkaUp.set(true);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(sender.frames("cam")).hasSizeGreaterThan(10));
+      assertThat(sender.frames("cam")).extracting(Frame::getSequence).startsWith(0L, 1L, 2L);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(logs.matching("Kafka takes frames after")).hasSize(1));
+      assertThat(logs.matching("Kafka is not reachable")).hasSize(1);
+      assertThat(logs.matching("Kafka has acknowledged no frame")).isEmpty();
+    }
+  }
+
+  @Test
+  void aRefusalThatRetryingCannotCureEndsTheService() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("refused"));
+    TestClips.images(folder, 64, 48, 2);
+    Camera looping =
+        new Camera(
+            "cam", folder.toString(), 20, 0, 80, true, true, Duration.ofSeconds(2), Map.of());
+    try (LogCapture logs = new LogCapture();
+        IngestService service =
+            IngestService.start(
+                config(looping),
+                new CollectingSender(),
+                timeout -> {
+                  throw new KafkaException(
+                      "cannot create topics: denied",
+                      new TopicAuthorizationException("Not authorized"));
+                })) {
+      assertThat(service.awaitEnd()).hasValueSatisfying(r -> assertThat(r).contains("denied"));
+      assertThat(logs.matching("Kafka refused ingest: cannot create topics: denied")).hasSize(1);
+    }
+  }
+
+  @Test
+  void onlyRefusalsEndTheService() {
+    assertThat(IngestService.curable(new KafkaException("timeout", new TimeoutException())))
+        .isTrue();
+    assertThat(
+            IngestService.curable(
+                new KafkaException(
+                    "x", new org.apache.kafka.common.errors.TimeoutException("no node"))))
+        .isTrue();
+    assertThat(
+            IngestService.curable(new KafkaException("x", new SaslAuthenticationException("no"))))
+        .isFalse();
   }
 }

@@ -24,7 +24,8 @@ public final class FrameTopic {
    * @throws KafkaException when Kafka cannot be reached or refuses within {@code timeout}
    */
   public static void prepare(Properties clientProperties, TopicNames names, Duration timeout) {
-    try (Admin admin = Admin.create(clientProperties)) {
+    Admin admin = Admin.create(clientProperties);
+    try {
       Topics.ensure(
           admin,
           Topics.specs(names, Topics.DEFAULT_PARTITIONS).stream()
@@ -57,6 +58,9 @@ public final class FrameTopic {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new KafkaException("interrupted while preparing " + names.frames(), e);
+    } finally {
+      // calls still pending when Kafka did not answer are abandoned, not awaited
+      admin.close(Duration.ZERO);
     }
   }
 }

@@ -41,6 +41,11 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
   private boolean running = true;
   private int cursor;
 
+  // closed until Kafka is known to be reachable, when started with awaitingKafka
+  private boolean held;
+  private boolean unreachableLogged;
+  private boolean everAcked;
+
   // Kafka availability, logged once per change
   private boolean kafkaDown;
   private long downSinceNanos;
@@ -71,12 +76,34 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
    */
   public LatestFrameDispatcher(
       RecordSender sender, int inFlightPerCamera, Function<String, CameraMetrics> metrics) {
+    this(sender, inFlightPerCamera, metrics, false);
+  }
+
+  /**
+   * Starts the dispatcher thread; with {@code awaitingKafka} it sends nothing until {@link
+   * #kafkaReachable()} (frames wait and are superseded meanwhile, as during an outage).
+   *
+   * @param sender where frames go; owned by the dispatcher from now on
+   * @param inFlightPerCamera unacknowledged frames per camera, at least 1
+   * @param metrics the meters of a camera id
+   * @param awaitingKafka hold frames until {@link #kafkaReachable()}
+   */
+  public LatestFrameDispatcher(
+      RecordSender sender,
+      int inFlightPerCamera,
+      Function<String, CameraMetrics> metrics,
+      boolean awaitingKafka) {
     if (inFlightPerCamera < 1) {
       throw new IllegalArgumentException("inFlightPerCamera must be at least 1");
     }
     this.sender = sender;
     this.inFlightLimit = inFlightPerCamera;
     this.metrics = metrics;
+    if (awaitingKafka) {
+      held = true;
+      kafkaDown = true;
+      downSinceNanos = System.nanoTime();
+    }
     this.thread = new Thread(this::dispatch, "ingest-dispatch");
     thread.setDaemon(true);
     thread.start();
@@ -126,6 +153,48 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
     }
   }
 
+  /**
+   * Says once that Kafka cannot be reached while frames are held ({@code awaitingKafka}); the
+   * sources go on and only the newest frame of each camera waits.
+   */
+  public void kafkaUnreachable(String reason) {
+    lock.lock();
+    try {
+      if (!held || unreachableLogged) {
+        return;
+      }
+      unreachableLogged = true;
+    } finally {
+      lock.unlock();
+    }
+    LOG.warn(
+        "Kafka is not reachable ({}); the cameras run and only the newest frame of each waits"
+            + " until it is",
+        reason);
+  }
+
+  /**
+   * Starts sending the held frames: Kafka answers and the topic is ready. The first acknowledgement
+   * is logged when {@link #kafkaUnreachable} was.
+   */
+  public void kafkaReachable() {
+    lock.lock();
+    try {
+      if (!held) {
+        return;
+      }
+      held = false;
+      if (!unreachableLogged) {
+        // Kafka answered at once: nothing to report when the first frame is acknowledged
+        kafkaDown = false;
+        lastAckNanos = System.nanoTime();
+      }
+      work.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Frames waiting or in flight, all cameras (for tests and the benchmark). */
   public int pending() {
     lock.lock();
@@ -147,7 +216,8 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
       try {
         Slot slot;
         while ((slot = nextReady()) == null) {
-          if (!running && !anyWaiting()) {
+          if (!running && (held || !anyWaiting())) {
+            // closing while Kafka was never reached: what waits cannot be sent
             return;
           }
           work.await(200, TimeUnit.MILLISECONDS);
@@ -177,6 +247,9 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
 
   /** The next camera, round robin, with a waiting frame and room in flight; under the lock. */
   private Slot nextReady() {
+    if (held) {
+      return null;
+    }
     List<Slot> all = new ArrayList<>(slots.values());
     for (int i = 0; i < all.size(); i++) {
       Slot slot = all.get((cursor + i) % all.size());
@@ -194,6 +267,7 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
     boolean cameBack = false;
     long downMillis = 0;
     long dropped = 0;
+    boolean firstAck;
     lock.lock();
     try {
       Slot slot = slots.get(frame.getCamera());
@@ -201,6 +275,10 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
       work.signal();
       if (error == null) {
         lastAckNanos = System.nanoTime();
+      }
+      firstAck = error == null && !everAcked;
+      if (error == null) {
+        everAcked = true;
       }
       if (error == null && kafkaDown) {
         kafkaDown = false;
@@ -232,7 +310,8 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
           error.toString());
     } else if (cameBack) {
       LOG.info(
-          "Kafka takes frames again after {} s; {} frames were dropped meanwhile",
+          "Kafka takes frames {}after {} s; {} frames were dropped meanwhile",
+          firstAck ? "" : "again ",
           downMillis / 1000.0,
           dropped);
     }
