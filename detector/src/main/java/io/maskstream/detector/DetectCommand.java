@@ -61,13 +61,6 @@ public final class DetectCommand implements Callable<Integer> {
   long maxFrameAgeMs;
 
   @Option(
-      names = "--score-threshold",
-      paramLabel = "S",
-      defaultValue = "0.5",
-      description = "Minimum score (default: ${DEFAULT-VALUE}).")
-  float scoreThreshold;
-
-  @Option(
       names = "--application-id",
       paramLabel = "ID",
       defaultValue = DetectorConfig.DEFAULT_APPLICATION_ID,
@@ -124,25 +117,16 @@ public final class DetectCommand implements Callable<Integer> {
     if (maxFrameAgeMs < 1) {
       throw new UserException("--max-frame-age must be a positive number of milliseconds");
     }
-    if (!(scoreThreshold >= 0 && scoreThreshold <= 1)) {
-      throw new UserException("--score-threshold must be in [0, 1]");
-    }
     if (metricsPort < 0 || metricsPort > 65535) {
       throw new UserException("--metrics-port must be 0..65535");
     }
     Properties props = kafka.clientProperties();
-    TopicNames topics;
-    try {
-      topics = TopicNames.from(props);
-    } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
-    }
+    TopicNames topics = CommandSupport.topics(props);
     return modelOptions
         .applyTo(DetectorConfig.builder())
         .streamThreads(threads)
         .mode(mode == Mode.realtime ? DetectorConfig.Mode.REALTIME : DetectorConfig.Mode.COMPLETE)
         .maxFrameAge(Duration.ofMillis(maxFrameAgeMs))
-        .scoreThreshold(scoreThreshold)
         .applicationId(applicationId)
         .metricsPort(metricsPort)
         .topics(topics)

@@ -55,20 +55,9 @@ public final class InferCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "results.json", required = true, description = "Output.")
   Path out;
 
-  @Option(
-      names = "--score-threshold",
-      paramLabel = "S",
-      defaultValue = "0.5",
-      description = "Minimum score (default: ${DEFAULT-VALUE}).")
-  float scoreThreshold;
-
   @Override
   public Integer call() throws IOException {
-    if (!(scoreThreshold >= 0 && scoreThreshold <= 1)) {
-      throw new UserException("--score-threshold must be in [0, 1]");
-    }
-    DetectorConfig config =
-        modelOptions.applyTo(DetectorConfig.builder()).scoreThreshold(scoreThreshold).build();
+    DetectorConfig config = modelOptions.applyTo(DetectorConfig.builder()).build();
     ImageSource source =
         input.data != null
             ? ImageSource.dataset(input.data)

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * Command-line options that say which model to run and how: a picocli mixin shared by {@code
- * detect} and {@code infer}.
+ * Command-line options that say which model to run and how, down to the scores it reports: a
+ * picocli mixin shared by {@code detect} and {@code infer}.
  */
 public final class ModelOptions {
   @Option(
@@ -56,6 +56,13 @@ public final class ModelOptions {
   int topK;
 
   @Option(
+      names = "--score-threshold",
+      paramLabel = "S",
+      defaultValue = "0.5",
+      description = "Minimum score (default: ${DEFAULT-VALUE}).")
+  float scoreThreshold;
+
+  @Option(
       names = "--mask-threshold",
       paramLabel = "P",
       defaultValue = "0.5",
@@ -65,9 +72,13 @@ public final class ModelOptions {
   /**
    * Applies these options to a configuration builder.
    *
-   * @throws UserException for a missing model or labels file or an unknown device or contract
+   * @throws UserException for a missing model or labels file, an unknown device or contract, or a
+   *     threshold out of range
    */
   DetectorConfig.Builder applyTo(DetectorConfig.Builder builder) {
+    if (!(scoreThreshold >= 0 && scoreThreshold <= 1)) {
+      throw new UserException("--score-threshold must be in [0, 1]");
+    }
     if (!Files.isRegularFile(model)) {
       throw new UserException("--model " + model + " does not exist: give a .onnx file");
     }
@@ -103,6 +114,7 @@ public final class ModelOptions {
         .contract(c)
         .intraOpThreads(intraOpThreads)
         .topK(topK)
+        .scoreThreshold(scoreThreshold)
         .maskThreshold(maskThreshold);
   }
 }

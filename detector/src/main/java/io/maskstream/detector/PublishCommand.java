@@ -78,12 +78,7 @@ public final class PublishCommand implements Callable<Integer> {
       throw new UserException("--model " + model + " does not exist: give a .onnx file");
     }
     Properties props = kafka.clientProperties();
-    TopicNames topics;
-    try {
-      topics = TopicNames.from(props);
-    } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
-    }
+    TopicNames topics = CommandSupport.topics(props);
     String defaultName = model.getFileName().toString().replaceFirst("\\.onnx$", "");
     DetectorConfig check = DetectorConfig.builder().model(model).device(Device.CPU).build();
     ModelAnnouncement.Builder announcement = ModelAnnouncement.newBuilder();

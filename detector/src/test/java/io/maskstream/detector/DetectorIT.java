@@ -7,7 +7,6 @@ import io.maskstream.broker.testing.KafkaBrokerExtension;
 import io.maskstream.detector.model.Device;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
-import io.maskstream.schemas.Topics;
 import io.maskstream.schemas.avro.DeadLetter;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Masks;
@@ -19,7 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,13 +28,8 @@ class DetectorIT {
 
   @Test
   void framesInEventsOutCountsEqualAndBadRecordsToTheDeadLetterTopic() throws Exception {
-    TopicNames topics =
-        new TopicNames("it1.frames", "it1.detections", "it1.masks", "it1.models", "it1.dlq");
-    Properties client = new Properties();
-    client.put("bootstrap.servers", kafka.bootstrapServers());
-    try (Admin admin = Admin.create(client)) {
-      Topics.ensure(admin, Topics.specs(topics, 2), Duration.ofSeconds(30));
-    }
+    TopicNames topics = DetectorItKit.createTopics(kafka.bootstrapServers(), "it1", 2);
+    Properties client = DetectorItKit.client(kafka.bootstrapServers());
     byte[] jpeg = TestFrames.jpeg("image1.png");
     List<String> keys = new ArrayList<>();
     List<byte[]> values = new ArrayList<>();

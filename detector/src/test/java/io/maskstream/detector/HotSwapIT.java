@@ -9,7 +9,6 @@ import io.maskstream.detector.model.OnnxMaskRcnn;
 import io.maskstream.detector.store.ModelStore;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
-import io.maskstream.schemas.Topics;
 import io.maskstream.schemas.avro.DeadLetter;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.ModelAnnouncement;
@@ -26,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,19 +38,10 @@ class HotSwapIT {
   @Test
   void publishedModelIsSwappedInUnderLoadAndBadModelsAreRefused(@TempDir Path dir)
       throws Exception {
-    TopicNames topics =
-        new TopicNames("it3.frames", "it3.detections", "it3.masks", "it3.models", "it3.dlq");
-    Properties client = new Properties();
-    client.put("bootstrap.servers", kafka.bootstrapServers());
-    try (Admin admin = Admin.create(client)) {
-      Topics.ensure(admin, Topics.specs(topics, 2), Duration.ofSeconds(30));
-    }
-    Path clientFile = dir.resolve("client.properties");
-    Files.writeString(
-        clientFile,
-        "maskstream.topic.frames=it3.frames\nmaskstream.topic.detections=it3.detections\n"
-            + "maskstream.topic.masks=it3.masks\nmaskstream.topic.models=it3.models\n"
-            + "maskstream.topic.dlq=it3.dlq\n");
+    TopicNames topics = DetectorItKit.createTopics(kafka.bootstrapServers(), "it3", 2);
+    Properties client = DetectorItKit.client(kafka.bootstrapServers());
+    Path clientFile =
+        Files.write(dir.resolve("client.properties"), DetectorItKit.topicLines(topics));
     byte[] original = Files.readAllBytes(Fixtures.model());
     byte[] v2 = withMetadata(original, "maskstream.note", "retrained");
     Path v2File = Files.write(dir.resolve("shapes-torchvision.onnx"), v2);
@@ -82,12 +71,12 @@ class HotSwapIT {
       announce(topics, "shapes-torchvision", truncated, store.put(truncated), null);
       announce(topics, "shapes-torchvision", v2, store.put(original), OnnxMaskRcnn.sha256Hex(v2));
       for (int round = 0; round < 3; round++) {
-        frames += sendFrames(topics, frames, 6, jpeg);
+        frames += sendFrames(topics.frames(), frames, jpeg);
         Thread.sleep(1500);
       }
       assertThat(service.segmenter().model().version()).isEqualTo(v1Version);
 
-      frames += sendFrames(topics, frames, 6, jpeg);
+      frames += sendFrames(topics.frames(), frames, jpeg);
       int exit =
           new CommandLine(new PublishCommand())
               .execute(
@@ -99,13 +88,13 @@ class HotSwapIT {
                   clientFile.toString());
       assertThat(exit).isZero();
       for (int round = 0; round < 4; round++) {
-        frames += sendFrames(topics, frames, 6, jpeg);
+        frames += sendFrames(topics.frames(), frames, jpeg);
         Thread.sleep(500);
       }
       await()
           .atMost(Duration.ofMinutes(2))
           .until(() -> service.segmenter().model().version().equals(v2Version));
-      frames += sendFrames(topics, frames, 6, jpeg);
+      frames += sendFrames(topics.frames(), frames, jpeg);
       int expected = frames;
       List<Detections> seen = new ArrayList<>();
       await()
@@ -149,16 +138,8 @@ class HotSwapIT {
     }
   }
 
-  private static int sendFrames(TopicNames topics, int from, int n, byte[] jpeg) throws Exception {
-    List<String> keys = new ArrayList<>();
-    List<byte[]> values = new ArrayList<>();
-    for (int i = from; i < from + n; i++) {
-      String camera = i % 2 == 0 ? "gate" : "lobby";
-      keys.add(camera);
-      values.add(TestFrames.bytes(TestFrames.frame(camera, i, Instant.now(), jpeg)));
-    }
-    TestFrames.send(kafka.bootstrapServers(), topics.frames(), keys, values);
-    return n;
+  private static int sendFrames(String topic, int from, byte[] jpeg) throws Exception {
+    return DetectorItKit.sendGateAndLobby(kafka.bootstrapServers(), topic, from, 6, jpeg);
   }
 
   private static void announce(

@@ -4,29 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.maskstream.broker.testing.KafkaBrokerExtension;
+import io.maskstream.detector.DetectorItKit.EventsPerFrame;
 import io.maskstream.detector.model.Device;
-import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
-import io.maskstream.schemas.Topics;
 import io.maskstream.schemas.avro.Detections;
-import io.maskstream.schemas.avro.FrameRef;
 import io.maskstream.schemas.avro.Masks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Future;
-import java.util.function.Function;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -56,33 +49,16 @@ class ScaleOutIT {
   @Test
   void survivorTakesOverTheKilledDetectorsCamerasWithNothingLostOrDuplicated(@TempDir Path dir)
       throws Exception {
-    TopicNames topics =
-        new TopicNames("it4.frames", "it4.detections", "it4.masks", "it4.models", "it4.dlq");
-    Properties client = new Properties();
-    client.put("bootstrap.servers", kafka.bootstrapServers());
-    try (Admin admin = Admin.create(client)) {
-      Topics.ensure(admin, Topics.specs(topics, PARTITIONS), Duration.ofSeconds(30));
-    }
+    String bootstrap = kafka.bootstrapServers();
+    TopicNames topics = DetectorItKit.createTopics(bootstrap, "it4", PARTITIONS);
     // a dead member leaves the group, and its open transaction is aborted, within seconds
-    Properties survivorClient = new Properties();
-    survivorClient.putAll(client);
+    Properties survivorClient = DetectorItKit.client(bootstrap);
     survivorClient.put("state.dir", dir.resolve("state-survivor").toString());
     survivorClient.put("consumer.session.timeout.ms", "10000");
     survivorClient.put("producer.transaction.timeout.ms", "15000");
-    Path victimConfig = dir.resolve("victim.properties");
-    Files.writeString(
-        victimConfig,
-        String.join(
-            "\n",
-            "maskstream.topic.frames=" + topics.frames(),
-            "maskstream.topic.detections=" + topics.detections(),
-            "maskstream.topic.masks=" + topics.masks(),
-            "maskstream.topic.models=" + topics.models(),
-            "maskstream.topic.dlq=" + topics.deadLetters(),
-            "state.dir=" + dir.resolve("state-victim"),
-            "consumer.session.timeout.ms=10000",
-            "producer.transaction.timeout.ms=15000",
-            ""));
+    Path victimConfig =
+        DetectorItKit.processConfig(
+            dir.resolve("victim.properties"), topics, dir.resolve("state-victim"));
     DetectorConfig config =
         DetectorConfig.builder()
             .model(Fixtures.model())
@@ -93,19 +69,22 @@ class ScaleOutIT {
             .kafka(survivorClient)
             .build();
     byte[] jpeg = TestFrames.jpeg("image3.png");
-    AvroSerde<Detections> detSerde = new AvroSerde<>(Detections.class);
-    AvroSerde<Masks> maskSerde = new AvroSerde<>(Masks.class);
-    Map<String, Integer> detections = new HashMap<>();
-    Map<String, Integer> masks = new HashMap<>();
+    Map<String, Integer> detections;
+    Map<String, Integer> masks;
     Path victimLog = dir.resolve("victim.log");
 
-    Process victim = start(victimConfig, victimLog);
+    Process victim =
+        DetectorItKit.startDetector(
+            bootstrap, APPLICATION_ID, victimConfig, victimLog, "--mode", "complete");
     try (DetectorService survivor = DetectorService.start(config);
-        KafkaConsumer<String, byte[]> detReader =
-            TestFrames.committedReader(kafka.bootstrapServers(), topics.detections());
-        KafkaConsumer<String, byte[]> maskReader =
-            TestFrames.committedReader(kafka.bootstrapServers(), topics.masks());
+        EventsPerFrame<Detections> detReader =
+            new EventsPerFrame<>(
+                bootstrap, topics.detections(), Detections.class, Detections::getFrame);
+        EventsPerFrame<Masks> maskReader =
+            new EventsPerFrame<>(bootstrap, topics.masks(), Masks.class, Masks::getFrame);
         KafkaProducer<String, byte[]> producer = producer()) {
+      detections = detReader.counts();
+      masks = maskReader.counts();
       // both detectors hold partitions
       await()
           .atMost(Duration.ofMinutes(3))
@@ -132,7 +111,7 @@ class ScaleOutIT {
             .pollInterval(Duration.ofMillis(100))
             .until(
                 () -> {
-                  collect(detReader, detSerde, Detections::getFrame, detections);
+                  detReader.collect();
                   return detections.keySet().stream()
                           .filter(k -> victimPartitions.contains(partitionOf(k)))
                           .count()
@@ -149,15 +128,15 @@ class ScaleOutIT {
           .pollInterval(Duration.ofMillis(200))
           .until(
               () -> {
-                collect(detReader, detSerde, Detections::getFrame, detections);
-                collect(maskReader, maskSerde, Masks::getFrame, masks);
+                detReader.collect();
+                maskReader.collect();
                 return detections.size() >= FRAMES && masks.size() >= FRAMES;
               });
       assertThat(survivor.activeFramePartitions()).containsExactly(0, 1, 2, 3);
       // anything duplicated would be committed by now
       Thread.sleep(3000);
-      collect(detReader, detSerde, Detections::getFrame, detections);
-      collect(maskReader, maskSerde, Masks::getFrame, masks);
+      detReader.collect();
+      maskReader.collect();
     } finally {
       if (victim.isAlive()) {
         victim.destroyForcibly();
@@ -207,42 +186,5 @@ class ScaleOutIT {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
     return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-  }
-
-  private static <T extends SpecificRecord> void collect(
-      KafkaConsumer<String, byte[]> reader,
-      AvroSerde<T> serde,
-      Function<T, FrameRef> frame,
-      Map<String, Integer> seen) {
-    for (T event : TestFrames.poll(reader, r -> serde.deserialize(r.topic(), r.value()))) {
-      FrameRef ref = frame.apply(event);
-      seen.merge(ref.getCamera() + "/" + ref.getSequence(), 1, Integer::sum);
-    }
-  }
-
-  private static Process start(Path config, Path log) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    return new ProcessBuilder(
-            java,
-            "-cp",
-            System.getProperty("java.class.path"),
-            DetectorProcess.class.getName(),
-            "--model",
-            Fixtures.model().toString(),
-            "--device",
-            "cpu",
-            "--score-threshold",
-            "0.1",
-            "--mode",
-            "complete",
-            "--application-id",
-            APPLICATION_ID,
-            "--bootstrap",
-            kafka.bootstrapServers(),
-            "--kafka-config",
-            config.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
   }
 }

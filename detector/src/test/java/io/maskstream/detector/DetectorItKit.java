@@ -1,0 +1,165 @@
+package io.maskstream.detector;
+
+import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.TopicNames;
+import io.maskstream.schemas.Topics;
+import io.maskstream.schemas.avro.FrameRef;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+/**
+ * What the detector's broker tests share: topics of their own, frames fed to them, a detector in a
+ * JVM of its own that can be killed, and the events a read_committed consumer sees, counted per
+ * frame.
+ */
+public final class DetectorItKit {
+  private DetectorItKit() {}
+
+  /** Client properties for {@code bootstrap} and nothing else. */
+  public static Properties client(String bootstrap) {
+    Properties client = new Properties();
+    client.put("bootstrap.servers", bootstrap);
+    return client;
+  }
+
+  /**
+   * Creates {@code PREFIX.frames}, {@code .detections}, {@code .masks}, {@code .models}, {@code
+   * .dlq}.
+   */
+  public static TopicNames createTopics(String bootstrap, String prefix, int partitions)
+      throws Exception {
+    TopicNames topics =
+        new TopicNames(
+            prefix + ".frames",
+            prefix + ".detections",
+            prefix + ".masks",
+            prefix + ".models",
+            prefix + ".dlq");
+    try (Admin admin = Admin.create(client(bootstrap))) {
+      Topics.ensure(admin, Topics.specs(topics, partitions), Duration.ofSeconds(30));
+    }
+    return topics;
+  }
+
+  /** The {@code maskstream.topic.*} lines that name {@code topics} in a client properties file. */
+  static List<String> topicLines(TopicNames topics) {
+    return List.of(
+        "maskstream.topic.frames=" + topics.frames(),
+        "maskstream.topic.detections=" + topics.detections(),
+        "maskstream.topic.masks=" + topics.masks(),
+        "maskstream.topic.models=" + topics.models(),
+        "maskstream.topic.dlq=" + topics.deadLetters());
+  }
+
+  /**
+   * Writes the {@code --kafka-config} file of a detector process on {@code topics} with its state
+   * in {@code stateDir}, whose death the group notices, and whose open transaction is aborted,
+   * within seconds.
+   */
+  static Path processConfig(Path file, TopicNames topics, Path stateDir) throws Exception {
+    List<String> lines = new ArrayList<>(topicLines(topics));
+    lines.add("state.dir=" + stateDir);
+    lines.add("consumer.session.timeout.ms=10000");
+    lines.add("producer.transaction.timeout.ms=15000");
+    lines.add("");
+    return Files.writeString(file, String.join("\n", lines));
+  }
+
+  /**
+   * Starts {@code maskstream detect} in its own JVM with the fixture model on the CPU, score
+   * threshold 0.1, {@code applicationId}, the given client config file and {@code more} options;
+   * its output goes to {@code log}.
+   */
+  static Process startDetector(
+      String bootstrap, String applicationId, Path config, Path log, String... more)
+      throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(DetectorProcess.class.getName());
+    command.addAll(
+        List.of(
+            "--model", Fixtures.model().toString(), "--device", "cpu", "--score-threshold", "0.1"));
+    command.addAll(List.of(more));
+    command.addAll(
+        List.of(
+            "--application-id",
+            applicationId,
+            "--bootstrap",
+            bootstrap,
+            "--kafka-config",
+            config.toString()));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  /**
+   * Sends frames {@code from} to {@code from + n - 1} of the {@code image} JPEG, the even ones from
+   * camera {@code gate}, the odd ones from {@code lobby}, waiting for every acknowledgement.
+   *
+   * @return {@code n}
+   */
+  static int sendGateAndLobby(String bootstrap, String topic, int from, int n, byte[] image)
+      throws Exception {
+    List<String> keys = new ArrayList<>();
+    List<byte[]> values = new ArrayList<>();
+    for (int i = from; i < from + n; i++) {
+      String camera = i % 2 == 0 ? "gate" : "lobby";
+      keys.add(camera);
+      values.add(TestFrames.bytes(TestFrames.frame(camera, i, Instant.now(), image)));
+    }
+    TestFrames.send(bootstrap, topic, keys, values);
+    return n;
+  }
+
+  /**
+   * Events of one topic as a read_committed consumer sees them, counted per frame ({@code
+   * camera/sequence}). Owns its consumer until closed.
+   */
+  static final class EventsPerFrame<T extends SpecificRecord> implements AutoCloseable {
+    private final KafkaConsumer<String, byte[]> reader;
+    private final AvroSerde<T> serde;
+    private final Function<T, FrameRef> frame;
+    private final Map<String, Integer> counts = new HashMap<>();
+
+    /** Reads {@code topic} from its beginning; {@code frame} says which frame an event is of. */
+    EventsPerFrame(String bootstrap, String topic, Class<T> type, Function<T, FrameRef> frame) {
+      this.reader = TestFrames.committedReader(bootstrap, topic);
+      this.serde = new AvroSerde<>(type);
+      this.frame = frame;
+    }
+
+    /** Polls once, counts what arrived; returns the number of events seen so far. */
+    int collect() {
+      for (T event : TestFrames.poll(reader, r -> serde.deserialize(r.topic(), r.value()))) {
+        FrameRef ref = frame.apply(event);
+        counts.merge(ref.getCamera() + "/" + ref.getSequence(), 1, Integer::sum);
+      }
+      return counts.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** Events seen per frame, {@code camera/sequence}; live, not a copy. */
+    Map<String, Integer> counts() {
+      return counts;
+    }
+
+    @Override
+    public void close() {
+      reader.close();
+    }
+  }
+}
