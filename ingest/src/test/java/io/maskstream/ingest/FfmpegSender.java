@@ -54,6 +54,50 @@ final class FfmpegSender implements AutoCloseable {
         log);
   }
 
+  /**
+   * RTP to {@code 127.0.0.1:port} (RTCP to the next port), the stream described in {@code sdpFile}
+   * for an RTSP server to serve.
+   */
+  static FfmpegSender rtp(Path clip, int port, Path sdpFile, Path log) {
+    return new FfmpegSender(
+        base(
+            clip,
+            "-c:v",
+            "mpeg4",
+            "-q:v",
+            "5",
+            "-g",
+            "12",
+            "-f",
+            "rtp",
+            "-sdp_file",
+            sdpFile.toString(),
+            "rtp://127.0.0.1:" + port + "?pkt_size=1200"),
+        log);
+  }
+
+  /**
+   * Publishes to an RTSP server (ANNOUNCE and RECORD) with RTP interleaved over TCP, like a camera
+   * pushing to a recorder. It exits when nobody listens: see {@link #startIfExited()}.
+   */
+  static FfmpegSender rtspPush(Path clip, String url, Path log) {
+    return new FfmpegSender(
+        base(
+            clip,
+            "-c:v",
+            "mpeg4",
+            "-q:v",
+            "5",
+            "-g",
+            "12",
+            "-f",
+            "rtsp",
+            "-rtsp_transport",
+            "tcp",
+            url),
+        log);
+  }
+
   /** MJPEG over HTTP: ffmpeg listens on {@code 127.0.0.1:port} and serves one client. */
   static FfmpegSender httpMjpeg(Path clip, int port, Path log) {
     return new FfmpegSender(
@@ -96,6 +140,15 @@ final class FfmpegSender implements AutoCloseable {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
     return this;
+  }
+
+  /** Starts ffmpeg again when it has exited (or was never started); returns whether it did. */
+  boolean startIfExited() throws IOException {
+    if (process != null && process.isAlive()) {
+      return false;
+    }
+    start();
+    return true;
   }
 
   void stop() throws InterruptedException {
