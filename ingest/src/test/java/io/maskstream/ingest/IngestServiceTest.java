@@ -76,6 +76,29 @@ class IngestServiceTest {
   }
 
   @Test
+  void optionsFfmpegDidNotUseAreLoggedOnce() throws Exception {
+    Camera file =
+        new Camera(
+            "file",
+            clip.toString(),
+            5,
+            0,
+            80,
+            false,
+            false,
+            Duration.ofSeconds(2),
+            Map.of("no_such_option", "1", "probesize", "100000"));
+    CollectingSender sender = new CollectingSender();
+    try (LogCapture logs = new LogCapture();
+        IngestService service = IngestService.start(config(file), sender)) {
+      assertThat(service.awaitSourcesDone(Duration.ofSeconds(60))).isTrue();
+      assertThat(logs.matching("camera file: FFmpeg did not use the option(s) [no_such_option]"))
+          .hasSize(1);
+    }
+    assertThat(sender.frames("file")).hasSizeBetween(14, 16);
+  }
+
+  @Test
   void imageFolderSendsEachImageInNameOrder() throws Exception {
     Path folder = Files.createDirectories(dir.resolve("images"));
     TestClips.images(folder, 64, 48, 5);
