@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,16 +58,58 @@ public final class SinkCommand implements Runnable {
     String joinTimeout;
 
     SinkConfig config(KafkaOptions kafka, String sink, int metricsPort, String metricsHost) {
-      try {
-        return SinkConfig.of(
-                kafka.clientProperties(),
-                groupId == null ? "maskstream-sink-" + sink : groupId,
-                metricsPort)
-            .withMetrics(metricsHost, metricsPort)
-            .withJoinTimeout(parseDuration("--join-timeout", joinTimeout));
-      } catch (IllegalArgumentException e) {
-        throw new UserException(e.getMessage(), e);
-      }
+      return valid(
+          () ->
+              SinkConfig.of(
+                      kafka.clientProperties(),
+                      groupId == null ? "maskstream-sink-" + sink : groupId,
+                      metricsPort)
+                  .withMetrics(metricsHost, metricsPort)
+                  .withJoinTimeout(parseDuration("--join-timeout", joinTimeout)));
+    }
+  }
+
+  /**
+   * {@code --metrics-port} and {@code --metrics-host} of a sink without a web server of its own.
+   */
+  static final class MetricsOptions {
+    @Option(
+        names = "--metrics-port",
+        paramLabel = "PORT",
+        description = "Port of /metrics (default: ${DEFAULT-VALUE}; 0 any free port, -1 off).")
+    int port;
+
+    @Option(
+        names = "--metrics-host",
+        paramLabel = "HOST",
+        defaultValue = "127.0.0.1",
+        description = "Bind address of /metrics (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    /** Options whose port is {@code defaultPort} unless given. */
+    MetricsOptions(int defaultPort) {
+      port = defaultPort;
+    }
+  }
+
+  /**
+   * A sink subcommand: builds its {@link Sink} from the options, then runs it until stopped and
+   * returns 0.
+   */
+  abstract static class SinkSubcommand implements Callable<Integer> {
+    @Mixin KafkaOptions kafka;
+    @Mixin CommonOptions common;
+
+    /**
+     * The sink the options describe.
+     *
+     * @throws UserException for bad options
+     */
+    abstract Sink sink();
+
+    @Override
+    public final Integer call() throws Exception {
+      return runUntilStopped(sink());
     }
   }
 
@@ -77,7 +120,7 @@ public final class SinkCommand implements Runnable {
       description =
           "A live page of every camera with masks, boxes, labels and scores"
               + " (also /metrics for Prometheus).")
-  static final class Web implements Callable<Integer> {
+  static final class Web extends SinkSubcommand {
     @Option(
         names = "--host",
         defaultValue = SinkConfig.Web.DEFAULT_HOST,
@@ -90,18 +133,10 @@ public final class SinkCommand implements Runnable {
         description = "Port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Mixin KafkaOptions kafka;
-    @Mixin CommonOptions common;
-
     @Override
-    public Integer call() throws Exception {
-      SinkConfig.Web web;
-      try {
-        web = SinkConfig.Web.of(host, port);
-      } catch (IllegalArgumentException e) {
-        throw new UserException(e.getMessage(), e);
-      }
-      return runUntilStopped(new WebSink(common.config(kafka, "web", -1, host), web));
+    Sink sink() {
+      SinkConfig.Web web = valid(() -> SinkConfig.Web.of(host, port));
+      return new WebSink(common.config(kafka, "web", -1, host), web);
     }
   }
 
@@ -110,7 +145,7 @@ public final class SinkCommand implements Runnable {
       name = "postgres",
       mixinStandardHelpOptions = true,
       description = "Detections and masks into PostgreSQL, idempotently.")
-  static final class Postgres implements Callable<Integer> {
+  static final class Postgres extends SinkSubcommand {
     @Option(names = "--jdbc-url", required = true, description = "jdbc:postgresql://HOST/DB")
     String jdbcUrl;
 
@@ -137,40 +172,21 @@ public final class SinkCommand implements Runnable {
         description = "Records per database transaction at most (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(
-        names = "--metrics-port",
-        paramLabel = "PORT",
-        defaultValue = "9466",
-        description = "Port of /metrics (default: ${DEFAULT-VALUE}; 0 any free port, -1 off).")
-    int metricsPort;
-
-    @Option(
-        names = "--metrics-host",
-        paramLabel = "HOST",
-        defaultValue = "127.0.0.1",
-        description = "Bind address of /metrics (default: ${DEFAULT-VALUE}).")
-    String metricsHost;
-
-    @Mixin KafkaOptions kafka;
-    @Mixin CommonOptions common;
+    @Mixin MetricsOptions metrics = new MetricsOptions(9466);
 
     @Override
-    public Integer call() throws Exception {
-      SinkConfig.Postgres pg;
-      try {
-        pg =
-            new SinkConfig.Postgres(
-                jdbcUrl,
-                user,
-                password != null ? password : System.getenv("PGPASSWORD"),
-                schema,
-                batch,
-                Duration.ofSeconds(30));
-      } catch (IllegalArgumentException e) {
-        throw new UserException(e.getMessage(), e);
-      }
-      return runUntilStopped(
-          new PostgresSink(common.config(kafka, "postgres", metricsPort, metricsHost), pg));
+    Sink sink() {
+      SinkConfig.Postgres pg =
+          valid(
+              () ->
+                  new SinkConfig.Postgres(
+                      jdbcUrl,
+                      user,
+                      password != null ? password : System.getenv("PGPASSWORD"),
+                      schema,
+                      batch,
+                      Duration.ofSeconds(30)));
+      return new PostgresSink(common.config(kafka, "postgres", metrics.port, metrics.host), pg);
     }
   }
 
@@ -179,7 +195,7 @@ public final class SinkCommand implements Runnable {
       name = "jsonl",
       mixinStandardHelpOptions = true,
       description = "One JSON object per frame, in files rotated by size and time.")
-  static final class Jsonl implements Callable<Integer> {
+  static final class Jsonl extends SinkSubcommand {
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Output folder.")
     Path dir;
 
@@ -204,41 +220,33 @@ public final class SinkCommand implements Runnable {
         description = "Start of the file names (default: ${DEFAULT-VALUE}).")
     String prefix;
 
-    @Option(
-        names = "--metrics-port",
-        paramLabel = "PORT",
-        defaultValue = "9467",
-        description = "Port of /metrics (default: ${DEFAULT-VALUE}; 0 any free port, -1 off).")
-    int metricsPort;
-
-    @Option(
-        names = "--metrics-host",
-        paramLabel = "HOST",
-        defaultValue = "127.0.0.1",
-        description = "Bind address of /metrics (default: ${DEFAULT-VALUE}).")
-    String metricsHost;
-
-    @Mixin KafkaOptions kafka;
-    @Mixin CommonOptions common;
+    @Mixin MetricsOptions metrics = new MetricsOptions(9467);
 
     @Override
-    public Integer call() throws Exception {
+    Sink sink() {
       if (Files.exists(dir) && !Files.isDirectory(dir)) {
         throw new UserException("--dir " + dir + " is a file; give a folder");
       }
-      SinkConfig.Jsonl jsonl;
-      try {
-        jsonl =
-            new SinkConfig.Jsonl(
-                dir,
-                parseSize("--max-file-size", maxFileSize),
-                parseDuration("--max-file-age", maxFileAge),
-                prefix);
-      } catch (IllegalArgumentException e) {
-        throw new UserException(e.getMessage(), e);
-      }
-      return runUntilStopped(
-          new JsonlSink(common.config(kafka, "jsonl", metricsPort, metricsHost), jsonl));
+      SinkConfig.Jsonl jsonl =
+          valid(
+              () ->
+                  new SinkConfig.Jsonl(
+                      dir,
+                      parseSize("--max-file-size", maxFileSize),
+                      parseDuration("--max-file-age", maxFileAge),
+                      prefix));
+      return new JsonlSink(common.config(kafka, "jsonl", metrics.port, metrics.host), jsonl);
+    }
+  }
+
+  /**
+   * {@code value.get()}; a value the sink refuses ({@link IllegalArgumentException}) is bad input.
+   */
+  static <T> T valid(Supplier<T> value) {
+    try {
+      return value.get();
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage(), e);
     }
   }
 

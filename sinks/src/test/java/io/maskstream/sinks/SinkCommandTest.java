@@ -62,6 +62,24 @@ class SinkCommandTest {
   }
 
   @Test
+  void eachSinkWithItsOwnMetricsServerHasItsOwnDefaultPort() {
+    CommandLine cli = new CommandLine(new SinkCommand());
+    cli.parseArgs("postgres", "--jdbc-url", "jdbc:postgresql://127.0.0.1/test");
+    SinkCommand.Postgres pg = cli.getSubcommands().get("postgres").getCommand();
+    assertThat(pg.metrics.port).isEqualTo(9466);
+    assertThat(pg.metrics.host).isEqualTo("127.0.0.1");
+    cli = new CommandLine(new SinkCommand());
+    cli.parseArgs("jsonl", "--dir", "out", "--metrics-port", "0", "--metrics-host", "0.0.0.0");
+    SinkCommand.Jsonl jsonl = cli.getSubcommands().get("jsonl").getCommand();
+    assertThat(jsonl.metrics.port).isZero();
+    assertThat(jsonl.metrics.host).isEqualTo("0.0.0.0");
+    cli = new CommandLine(new SinkCommand());
+    cli.parseArgs("jsonl", "--dir", "out");
+    assertThat(((SinkCommand.Jsonl) cli.getSubcommands().get("jsonl").getCommand()).metrics.port)
+        .isEqualTo(9467);
+  }
+
+  @Test
   void parsesSizesAndDurations() {
     assertThat(SinkCommand.parseSize("x", "64MB")).isEqualTo(64L << 20);
     assertThat(SinkCommand.parseSize("x", "512kb")).isEqualTo(512L << 10);

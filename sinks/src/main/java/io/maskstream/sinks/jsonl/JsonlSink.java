@@ -13,6 +13,7 @@ import io.maskstream.sinks.kafka.MetricsServer;
 import io.maskstream.sinks.kafka.PendingOffsets;
 import io.maskstream.sinks.kafka.SinkClients;
 import io.maskstream.sinks.kafka.SinkMetrics;
+import io.maskstream.sinks.kafka.StopSignal;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.time.Duration;
@@ -54,8 +55,8 @@ public final class JsonlSink implements Sink {
   private final EventDecoder decoder;
   private final EventJoiner<ConsumerRecord<byte[], byte[]>> joiner;
   private final PendingOffsets offsets = new PendingOffsets();
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private volatile boolean stopping;
+  private final StopSignal stop = new StopSignal();
+  private KafkaConsumer<byte[], byte[]> consumer; // while run() runs, on its thread
   private volatile int metricsPort = -1;
   private DeadLetterPublisher deadLetters;
   private RotatingFileWriter writer;
@@ -97,6 +98,7 @@ public final class JsonlSink implements Sink {
             new RotatingFileWriter(
                 jsonl.dir(), jsonl.filePrefix(), jsonl.maxFileBytes(), jsonl.maxFileAge())) {
       consumer = c;
+      stop.attach(c);
       deadLetters = dlq;
       writer = w;
       c.subscribe(List.of(config.topics().detections(), config.topics().masks()), new Rebalance());
@@ -109,13 +111,14 @@ public final class JsonlSink implements Sink {
       loop();
       commit(); // clean stop: everything read so far that is written becomes committed
     } finally {
+      stop.detach();
       consumer = null;
     }
   }
 
   private void loop() throws IOException {
     long lastCommit = System.currentTimeMillis();
-    while (!stopping) {
+    while (!stop.stopping()) {
       try {
         long now = pollOnce();
         if (now - lastCommit >= COMMIT_INTERVAL_MS) {
@@ -214,11 +217,7 @@ public final class JsonlSink implements Sink {
 
   @Override
   public void stop() {
-    stopping = true;
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
+    stop.stop();
   }
 
   private final class Rebalance implements ConsumerRebalanceListener {

@@ -1,13 +1,14 @@
 package io.maskstream.sinks.kafka;
 
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.maskstream.sinks.SinkConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A small HTTP server exposing {@code GET /metrics} (Prometheus text format) for the sinks that
- * have no web server of their own.
+ * have no web server of their own; {@link #serve} gives the web sink's server the same route.
  *
  * <p>Started by the constructor, stopped by {@link #close()}.
  */
@@ -31,20 +32,23 @@ public final class MetricsServer implements AutoCloseable {
 
   /** Starts serving {@code metrics} on {@code host:port} (port 0: any free port). */
   public MetricsServer(SinkMetrics metrics, String host, int port) {
-    app =
-        Javalin.create(
-            config -> {
-              config.startup.showJavalinBanner = false;
-              config.startup.showOldJavalinVersionWarning = false;
-              config.jetty.host = host;
-              config.jetty.port = port;
-              config.routes.get(
-                  "/metrics",
-                  ctx ->
-                      ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-                          .result(metrics.scrape()));
-            });
+    app = Javalin.create(config -> serve(config, host, port, metrics));
     app.start();
+  }
+
+  /**
+   * Sets up a sink's HTTP server: bound to {@code host:port}, without start-up banners, with {@code
+   * GET /metrics} serving {@code metrics}. The caller may add its own routes.
+   */
+  public static void serve(JavalinConfig config, String host, int port, SinkMetrics metrics) {
+    config.startup.showJavalinBanner = false;
+    config.startup.showOldJavalinVersionWarning = false;
+    config.jetty.host = host;
+    config.jetty.port = port;
+    config.routes.get(
+        "/metrics",
+        ctx ->
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
   }
 
   /** The port it listens on. */

@@ -12,6 +12,7 @@ import io.maskstream.sinks.kafka.EventDecoder.UnusableRecordException;
 import io.maskstream.sinks.kafka.MetricsServer;
 import io.maskstream.sinks.kafka.SinkClients;
 import io.maskstream.sinks.kafka.SinkMetrics;
+import io.maskstream.sinks.kafka.StopSignal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import java.sql.SQLException;
@@ -59,8 +60,8 @@ public final class PostgresSink implements Sink {
   private final Counter rows;
   private final Counter retries;
   private final AtomicInteger databaseUp = new AtomicInteger();
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private volatile boolean stopping;
+  private final StopSignal stop = new StopSignal();
+  private KafkaConsumer<byte[], byte[]> consumer; // while run() runs, on its thread
   private volatile int metricsPort = -1;
 
   /** A sink for {@code config} writing where {@code postgres} says; nothing starts until run. */
@@ -115,6 +116,7 @@ public final class PostgresSink implements Sink {
         DeadLetterPublisher dlq =
             new DeadLetterPublisher(config.kafka(), config.topics().deadLetters(), STAGE)) {
       consumer = c;
+      stop.attach(c);
       JdbcEventStore store = new JdbcEventStore(dataSource, postgres.schema());
       if (!migrate(store)) {
         return;
@@ -127,7 +129,7 @@ public final class PostgresSink implements Sink {
           postgres.jdbcUrl(),
           postgres.schema(),
           config.groupId());
-      while (!stopping) {
+      while (!stop.stopping()) {
         ConsumerRecords<byte[], byte[]> records;
         try {
           records = c.poll(Duration.ofMillis(500));
@@ -143,6 +145,7 @@ public final class PostgresSink implements Sink {
         }
       }
     } finally {
+      stop.detach();
       consumer = null;
     }
   }
@@ -174,7 +177,7 @@ public final class PostgresSink implements Sink {
   /** Migrates, retrying while the database is unreachable; false when stopped meanwhile. */
   private boolean migrate(JdbcEventStore store) throws InterruptedException {
     Backoff backoff = new Backoff(postgres.maxRetryBackoff());
-    while (!stopping) {
+    while (!stop.stopping()) {
       try {
         store.migrate();
         databaseUp.set(1);
@@ -241,7 +244,7 @@ public final class PostgresSink implements Sink {
       }
       // partitions assigned by a rebalance meanwhile are not paused: their records join the batch
       batch.add(more, dlq);
-      if (stopping) {
+      if (stop.stopping()) {
         return false;
       }
     }
@@ -262,8 +265,7 @@ public final class PostgresSink implements Sink {
       LOG.info(
           "offset commit refused by a rebalance ({}); the batch will be replayed", e.getMessage());
     } catch (WakeupException e) {
-      consumer.commitSync(commit);
-      stopping = true;
+      consumer.commitSync(commit); // stop() woke the commit up; the loop ends after it
     }
     if (paused) {
       consumer.resume(consumer.assignment());
@@ -413,17 +415,13 @@ public final class PostgresSink implements Sink {
 
   private void sleep(Duration d) throws InterruptedException {
     long until = System.nanoTime() + d.toNanos();
-    while (!stopping && System.nanoTime() < until) {
+    while (!stop.stopping() && System.nanoTime() < until) {
       Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
     }
   }
 
   @Override
   public void stop() {
-    stopping = true;
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
+    stop.stop();
   }
 }

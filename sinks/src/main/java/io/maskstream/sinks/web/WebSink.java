@@ -11,8 +11,10 @@ import io.maskstream.sinks.SinkConfig;
 import io.maskstream.sinks.kafka.DeadLetterPublisher;
 import io.maskstream.sinks.kafka.EventDecoder;
 import io.maskstream.sinks.kafka.EventDecoder.UnusableRecordException;
+import io.maskstream.sinks.kafka.MetricsServer;
 import io.maskstream.sinks.kafka.SinkClients;
 import io.maskstream.sinks.kafka.SinkMetrics;
+import io.maskstream.sinks.kafka.StopSignal;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.List;
@@ -47,8 +49,7 @@ public final class WebSink implements Sink {
   private final Broadcaster broadcaster = new Broadcaster(LiveView.MAX_CAMERAS);
   private final EventDecoder decoder;
   private final CountDownLatch started = new CountDownLatch(1);
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private volatile boolean stopping;
+  private final StopSignal stop = new StopSignal();
   private volatile int port = -1;
 
   /** A sink for {@code config} serving as {@code web} says; nothing starts until run. */
@@ -96,11 +97,11 @@ public final class WebSink implements Sink {
             SinkClients.consumer(config, "maskstream-sink-web", true, 500);
         DeadLetterPublisher dlq =
             new DeadLetterPublisher(config.kafka(), config.topics().deadLetters(), STAGE)) {
-      consumer = c;
+      stop.attach(c);
       c.subscribe(
           List.of(config.topics().frames(), config.topics().detections(), config.topics().masks()),
           new StartNearEnd(c, web.backlogPerPartition()));
-      while (!stopping) {
+      while (!stop.stopping()) {
         ConsumerRecords<byte[], byte[]> records;
         try {
           records = c.poll(Duration.ofMillis(100));
@@ -132,7 +133,7 @@ public final class WebSink implements Sink {
       }
       dlq.flush();
     } finally {
-      consumer = null;
+      stop.detach();
       broadcaster.close();
       app.stop();
     }
@@ -141,10 +142,7 @@ public final class WebSink implements Sink {
   private Javalin server() {
     return Javalin.create(
         cfg -> {
-          cfg.startup.showJavalinBanner = false;
-          cfg.startup.showOldJavalinVersionWarning = false;
-          cfg.jetty.host = web.host();
-          cfg.jetty.port = web.port();
+          MetricsServer.serve(cfg, web.host(), web.port(), metrics);
           cfg.staticFiles.add("/io/maskstream/sinks/web", Location.CLASSPATH);
           cfg.routes.before(
               ctx -> {
@@ -156,11 +154,6 @@ public final class WebSink implements Sink {
                 ctx.header("X-Content-Type-Options", "nosniff");
                 ctx.header("Referrer-Policy", "no-referrer");
               });
-          cfg.routes.get(
-              "/metrics",
-              ctx ->
-                  ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-                      .result(metrics.scrape()));
           cfg.routes.sse("/events", this::stream);
         });
   }
@@ -189,10 +182,6 @@ public final class WebSink implements Sink {
 
   @Override
   public void stop() {
-    stopping = true;
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
+    stop.stop();
   }
 }
