@@ -94,6 +94,9 @@ public final class Torch {
   public static float[] toFloats(Tensor t) {
     try (Tensor c = t.contiguous()) {
       float[] out = new float[(int) c.numel()];
+      if (out.length == 0) {
+        return out; // an empty tensor may have no data pointer to make a buffer of
+      }
       FloatBuffer buffer = c.createBuffer();
       buffer.get(out);
       return out;
@@ -104,6 +107,9 @@ public final class Torch {
   public static long[] toLongs(Tensor t) {
     try (Tensor c = t.contiguous()) {
       long[] out = new long[(int) c.numel()];
+      if (out.length == 0) {
+        return out; // an empty tensor may have no data pointer to make a buffer of
+      }
       LongBuffer buffer = c.createBuffer();
       buffer.get(out);
       return out;

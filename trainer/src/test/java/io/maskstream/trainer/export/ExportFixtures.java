@@ -1,0 +1,194 @@
+package io.maskstream.trainer.export;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.model.Detections;
+import io.maskstream.trainer.model.MaskRcnn;
+import io.maskstream.trainer.shapes.ShapesConfig;
+import io.maskstream.trainer.shapes.ShapesGenerator;
+import java.awt.image.BufferedImage;
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Models, images and runners shared by the export tests: deterministic weights that make a model
+ * detect plenty, shapes images, and the detections of {@link MaskRcnn#detect} and of the exported
+ * graph in ONNX Runtime side by side.
+ */
+@SuppressWarnings("try") // each PointerScope releases the tensors a helper creates
+final class ExportFixtures {
+  private ExportFixtures() {}
+
+  /** Class names of the shapes dataset, background first. */
+  static final List<String> SHAPES =
+      List.of("background", "square", "circle", "triangle", "star", "hexagon", "cross");
+
+  /**
+   * Deterministic weights for one state-dict entry (the rule of the torchvision fixtures): a
+   * hash-based uniform value in [-1, 1) scaled by the fan-in to about unit variance, variances near
+   * 1, means and biases near 0.
+   */
+  static float[] synthetic(String key, long[] shape) {
+    int n = 1;
+    for (long d : shape) {
+      n *= (int) d;
+    }
+    long salt = (key.hashCode() & 0xFFFFFFFFL) * 40503L;
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      long h = ((i + 1L) * 2654435761L + salt) & 0xFFFFFFFFL;
+      float v = (float) ((h >>> 8) - (1L << 23)) / (float) (1 << 23);
+      if (key.endsWith("running_var")) {
+        out[i] = 1f + 0.5f * v;
+      } else if (key.endsWith("running_mean") || key.endsWith("bias")) {
+        out[i] = 0.1f * v;
+      } else if (shape.length == 1) {
+        out[i] = 1f + 0.25f * v;
+      } else {
+        long fanIn = n / shape[0];
+        int e = (63 - Long.numberOfLeadingZeros(fanIn)) / 2;
+        out[i] = v * (float) Math.scalb(1.0, -e);
+      }
+    }
+    return out;
+  }
+
+  /** Loads {@link #synthetic} weights into every float entry of {@code model}'s state dict. */
+  static <M extends io.maskstream.trainer.engine.Module> M withSyntheticWeights(M model) {
+    try (PointerScope scope = new PointerScope()) {
+      Map<String, Tensor> weights = new HashMap<>();
+      model
+          .stateDict()
+          .forEach(
+              (k, v) -> {
+                if (v.is_floating_point()) {
+                  weights.put(k, Torch.floats(synthetic(k, v.shape()), v.shape()));
+                }
+              });
+      model.loadStateDict(weights, false);
+    }
+    model.train(false);
+    return model;
+  }
+
+  /** An RGB image {@code [3, H, W]} in [0, 1], row-major, with its size. */
+  record Image(float[] chw, int height, int width) {
+    static Image of(BufferedImage img) {
+      int w = img.getWidth();
+      int h = img.getHeight();
+      float[] out = new float[3 * h * w];
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          int rgb = img.getRGB(x, y);
+          int p = y * w + x;
+          out[p] = ((rgb >> 16) & 0xff) / 255f;
+          out[h * w + p] = ((rgb >> 8) & 0xff) / 255f;
+          out[2 * h * w + p] = (rgb & 0xff) / 255f;
+        }
+      }
+      return new Image(out, h, w);
+    }
+
+    /** Image {@code index} of the shapes dataset of seed 11 (192 to 320 pixels a side). */
+    static Image shapes(int index) {
+      return of(new ShapesGenerator(ShapesConfig.defaults()).image(11, index).image());
+    }
+
+    /**
+     * The image with a little uniform noise (up to 2 / 255 per value), as a camera adds: without
+     * it, flat regions give many exactly equal scores, whose order is left to each implementation's
+     * sort.
+     */
+    Image noisy(long seed) {
+      SplittableRandom random = new SplittableRandom(seed);
+      float[] out = chw.clone();
+      for (int i = 0; i < out.length; i++) {
+        float v = out[i] + (float) (random.nextDouble(-2, 2) / 255);
+        out[i] = Math.min(1f, Math.max(0f, v));
+      }
+      return new Image(out, height, width);
+    }
+
+    /** One colour everywhere. */
+    static Image plain(int height, int width, float r, float g, float b) {
+      float[] out = new float[3 * height * width];
+      java.util.Arrays.fill(out, 0, height * width, r);
+      java.util.Arrays.fill(out, height * width, 2 * height * width, g);
+      java.util.Arrays.fill(out, 2 * height * width, 3 * height * width, b);
+      return new Image(out, height, width);
+    }
+  }
+
+  /**
+   * Detections of one image.
+   *
+   * @param boxes {@code [N * 4]}
+   * @param masks {@code [N * H * W]}
+   */
+  record Found(float[] boxes, long[] labels, float[] scores, float[] masks, int height, int width) {
+    int count() {
+      return scores.length;
+    }
+  }
+
+  /** What {@link MaskRcnn#detect} finds in {@code image}. */
+  static Found detect(MaskRcnn model, Image image) {
+    try (PointerScope scope = new PointerScope()) {
+      Tensor input = Torch.floats(image.chw(), 3, image.height(), image.width());
+      try (Detections d = model.detect(List.of(input)).get(0)) {
+        return new Found(
+            Torch.toFloats(d.boxes()),
+            d.labels().clone(),
+            Torch.toFloats(d.scores()),
+            Torch.toFloats(d.masks()),
+            image.height(),
+            image.width());
+      }
+    }
+  }
+
+  /** What the exported graph finds in {@code image} in ONNX Runtime. */
+  static Found run(OrtSession session, Image image) throws OrtException {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OnnxTensor input =
+            OnnxTensor.createTensor(
+                env, FloatBuffer.wrap(image.chw()), new long[] {3, image.height(), image.width()});
+        OrtSession.Result result = session.run(Map.of("image", input))) {
+      float[] boxes = floats(result, "boxes");
+      java.nio.LongBuffer lb = ((OnnxTensor) result.get("labels").orElseThrow()).getLongBuffer();
+      long[] labels = new long[lb.remaining()];
+      lb.get(labels);
+      float[] scores = floats(result, "scores");
+      float[] masks = floats(result, "masks");
+      return new Found(boxes, labels, scores, masks, image.height(), image.width());
+    }
+  }
+
+  static float[] floats(OrtSession.Result result, String name) throws OrtException {
+    OnnxTensor t = (OnnxTensor) result.get(name).orElseThrow();
+    FloatBuffer b = t.getFloatBuffer();
+    float[] out = new float[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  static long[] shapeOf(OrtSession.Result result, String name) throws OrtException {
+    return ((OnnxTensor) result.get(name).orElseThrow()).getInfo().getShape();
+  }
+
+  /** A CPU session on the model bytes, two threads, all graph optimisations. */
+  static OrtSession session(byte[] model) throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    options.setIntraOpNumThreads(2);
+    return OrtEnvironment.getEnvironment().createSession(model, options);
+  }
+}
