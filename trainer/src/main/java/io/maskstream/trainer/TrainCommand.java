@@ -336,33 +336,23 @@ public final class TrainCommand implements Callable<Integer> {
               + e.getMessage(),
           e);
     }
-    Path checkpointDir =
-        checkpoints != null
-            ? checkpoints
-            : out.toAbsolutePath()
-                .resolveSibling(
-                    out.getFileName().toString().replaceFirst("\\.onnx$", "") + ".checkpoints");
-    return new TrainerConfig(
-        data,
-        validation,
-        out,
-        checkpointDir,
-        preset,
-        init,
-        resume,
-        iterations,
-        time,
-        batchSize,
-        schedule,
-        momentum,
-        weightDecay,
-        seed,
-        threads != null ? threads : Runtime.getRuntime().availableProcessors(),
-        loaderThreads,
-        validateEvery,
-        checkpointEvery,
-        skipBad,
-        System.console() != null);
+    return TrainerConfig.builder(data, out)
+        .validation(validation)
+        .checkpoints(checkpoints)
+        .preset(preset)
+        .init(init)
+        .resume(resume)
+        .budget(iterations, time)
+        .batchSize(batchSize)
+        .schedule(schedule)
+        .sgd(momentum, weightDecay)
+        .seed(seed)
+        .threads(
+            threads != null ? threads : Runtime.getRuntime().availableProcessors(), loaderThreads)
+        .every(validateEvery, checkpointEvery)
+        .skipBad(skipBad)
+        .progressBar(System.console() != null)
+        .build();
   }
 
   /** Parses {@code --preset} values. */

@@ -1,7 +1,7 @@
 package io.maskstream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -76,52 +76,30 @@ class TrainCommandTest {
   }
 
   @Test
-  void resumingWithAnotherDatasetIsRefused() throws Exception {
+  void badSettingsAreRefusedWithWhatToDo() throws Exception {
     Path data = dir.resolve("data");
     new ShapesGenerator(new ShapesConfig(96, 96, 1, 1, 60, 64, 64, 10)).writeDataset(data, 2, 1);
-    Path empty = dir.resolve("empty");
-    Files.createDirectories(empty);
-    assertThatThrownBy(
-            () ->
-                Cli.run(
-                    new TrainCommand(),
-                    "--data",
-                    data.toString(),
-                    "--out",
-                    dir.resolve("m.onnx").toString(),
-                    "--iterations",
-                    "2",
-                    "--resume",
-                    empty.toString()))
-        .isInstanceOf(UserException.class)
-        .hasMessageContaining("is not a checkpoint");
-    assertThatThrownBy(
-            () ->
-                Cli.run(
-                    new TrainCommand(),
-                    "--data",
-                    data.toString(),
-                    "--out",
-                    dir.resolve("m.onnx").toString(),
-                    "--iterations",
-                    "2",
-                    "--preset",
-                    "r50-fpn"))
-        .isInstanceOf(UserException.class)
-        .hasMessageContaining("use --preset tiny or r18-fpn");
-    assertThatThrownBy(
-            () ->
-                Cli.run(
-                    new TrainCommand(),
-                    "--data",
-                    data.toString(),
-                    "--out",
-                    dir.resolve("m.onnx").toString(),
-                    "--iterations",
-                    "2",
-                    "--lr-steps",
-                    "0.9,0.5"))
-        .isInstanceOf(UserException.class)
-        .hasMessageContaining("increasing fractions");
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    assertThat(refusal(data, "--resume", empty.toString())).contains("is not a checkpoint");
+    assertThat(refusal(data, "--preset", "r50-fpn")).contains("use --preset tiny or r18-fpn");
+    assertThat(refusal(data, "--lr-steps", "0.9,0.5")).contains("increasing fractions");
+    assertThat(refusal(data, "--batch-size", "0")).contains("--batch-size must be at least 1");
+    assertThat(refusal(data, "--val", empty.resolve("none").toString()))
+        .contains("is not a folder");
+  }
+
+  /** The message of the error a two-iteration run on {@code data} with {@code extra} fails with. */
+  private String refusal(Path data, String... extra) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "--data", data.toString(),
+                "--out", dir.resolve("m.onnx").toString(),
+                "--iterations", "2"));
+    args.addAll(List.of(extra));
+    Throwable thrown =
+        catchThrowable(() -> Cli.run(new TrainCommand(), args.toArray(new String[0])));
+    assertThat(thrown).isInstanceOf(UserException.class);
+    return thrown.getMessage();
   }
 }

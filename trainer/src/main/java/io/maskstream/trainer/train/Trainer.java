@@ -142,35 +142,66 @@ public final class Trainer {
       if (resumed != null) {
         Checkpoint.loadModel(config.resume(), model);
       }
-      return train(model, samples, classNames, categoryIds, validation, resumed);
+      return train(model, samples, new Standing(classNames, categoryIds, resumed), validation);
     } catch (IOException | RuntimeException e) {
       model.close();
       throw e;
     }
   }
 
-  private Result train(
-      MaskRcnn model,
-      List<Sample> samples,
-      List<String> classNames,
-      List<Long> categoryIds,
-      Validation validation,
-      Checkpoint.State resumed)
+  /** Where the run stands, as the checkpoints record it. Changed by the training loop only. */
+  private final class Standing {
+    final List<String> classNames;
+    final List<Long> categoryIds;
+    final long elapsedBefore;
+    final long startNanos = System.nanoTime();
+    long iteration;
+    long bestIteration = -1;
+    double bestBox;
+    double bestMask = -1;
+    Map<String, Double> losses = Map.of();
+
+    Standing(List<String> classNames, List<Long> categoryIds, Checkpoint.State resumed) {
+      this.classNames = List.copyOf(classNames);
+      this.categoryIds = List.copyOf(categoryIds);
+      this.elapsedBefore = resumed == null ? 0 : resumed.elapsedMillis();
+      if (resumed != null) {
+        iteration = resumed.iteration();
+        bestIteration = resumed.bestIteration();
+        bestBox = resumed.bestBoxAp();
+        bestMask = bestIteration < 0 ? -1 : resumed.bestMaskAp();
+        losses = resumed.losses();
+      }
+    }
+
+    Duration elapsed() {
+      return Duration.ofMillis(elapsedBefore + (System.nanoTime() - startNanos) / 1_000_000);
+    }
+
+    Checkpoint.State state() {
+      return new Checkpoint.State(
+          iteration,
+          elapsed().toMillis(),
+          config.seed(),
+          config.preset().label(),
+          classNames,
+          categoryIds,
+          bestIteration,
+          bestBox,
+          Math.max(0, bestMask),
+          losses);
+    }
+  }
+
+  private Result train(MaskRcnn model, List<Sample> samples, Standing run, Validation validation)
       throws IOException {
     Map<String, Tensor> trained = model.trainableParameters();
     TensorVector parameters = new TensorVector(trained.values().toArray(new Tensor[0]));
     SGDOptions options = new SGDOptions(config.schedule().baseLr());
     options.momentum().put(config.momentum());
     options.weight_decay().put(config.weightDecay());
-    long iteration = resumed == null ? 0 : resumed.iteration();
-    long elapsedBefore = resumed == null ? 0 : resumed.elapsedMillis();
-    long bestIteration = resumed == null ? -1 : resumed.bestIteration();
-    double bestBox = resumed == null ? 0 : resumed.bestBoxAp();
-    double bestMask = bestIteration < 0 ? -1 : resumed.bestMaskAp();
-    Map<String, Double> losses = resumed == null ? Map.of() : resumed.losses();
     Validation.Result lastValidation = null;
     boolean stopped = false;
-    long startNanos = System.nanoTime();
     try (SGD sgd = new SGD(parameters, options);
         BatchLoader loader =
             new BatchLoader(
@@ -180,96 +211,60 @@ public final class Trainer {
                 config.seed(),
                 config.loaderThreads(),
                 2,
-                iteration);
+                run.iteration);
         TrainingProgress progress =
-            new TrainingProgress(config, iteration, Duration.ofMillis(elapsedBefore))) {
-      if (resumed != null) {
+            new TrainingProgress(config, run.iteration, Duration.ofMillis(run.elapsedBefore))) {
+      if (config.resume() != null) {
         Checkpoint.loadOptimizer(config.resume(), sgd);
-        progress.say("resumed from " + config.resume() + " at iteration " + iteration);
+        progress.say("resumed from " + config.resume() + " at iteration " + run.iteration);
       }
       model.train(true);
-      Duration elapsed = Duration.ofMillis(elapsedBefore);
-      while (!config.done(iteration, elapsed)) {
-        double lr = config.schedule().at(iteration, config.progress(iteration, elapsed));
+      Duration elapsed = run.elapsed();
+      while (!config.done(run.iteration, elapsed)) {
+        double lr = config.schedule().at(run.iteration, config.progress(run.iteration, elapsed));
         sgd.param_groups().get(0).options().set_lr(lr);
-        losses = step(model, sgd, loader, iteration);
-        iteration++;
-        elapsed = Duration.ofMillis(elapsedBefore + (System.nanoTime() - startNanos) / 1_000_000);
-        progress.update(iteration, elapsed, lr, losses);
-        listener.iterationDone(iteration, losses);
-        boolean last = config.done(iteration, elapsed);
-        if (validation != null && (iteration % config.validateEvery() == 0 || last)) {
+        run.losses = step(model, sgd, loader, run.iteration);
+        run.iteration++;
+        elapsed = run.elapsed();
+        progress.update(run.iteration, elapsed, lr, run.losses);
+        listener.iterationDone(run.iteration, run.losses);
+        boolean last = config.done(run.iteration, elapsed);
+        if (validation != null && (run.iteration % config.validateEvery() == 0 || last)) {
           lastValidation = validation.evaluate(model);
-          boolean better = lastValidation.maskAp() > bestMask;
+          boolean better = lastValidation.maskAp() > run.bestMask;
           progress.say(
               String.format(
                   Locale.ROOT,
                   "iteration %d: box AP %.4f, mask AP %.4f on %d images%s",
-                  iteration,
+                  run.iteration,
                   lastValidation.boxAp(),
                   lastValidation.maskAp(),
                   validation.size(),
                   better ? " (best so far)" : ""));
           if (better) {
-            bestMask = lastValidation.maskAp();
-            bestBox = lastValidation.boxAp();
-            bestIteration = iteration;
-            Checkpoint.save(
-                best(),
-                model,
-                null,
-                state(
-                    iteration,
-                    elapsed,
-                    classNames,
-                    categoryIds,
-                    bestIteration,
-                    bestBox,
-                    bestMask,
-                    losses));
+            run.bestMask = lastValidation.maskAp();
+            run.bestBox = lastValidation.boxAp();
+            run.bestIteration = run.iteration;
+            Checkpoint.save(best(), model, null, run.state());
           }
         }
-        if (stopRequested || iteration % config.checkpointEvery() == 0 || last) {
-          Checkpoint.save(
-              last(),
-              model,
-              sgd,
-              state(
-                  iteration,
-                  elapsed,
-                  classNames,
-                  categoryIds,
-                  bestIteration,
-                  bestBox,
-                  bestMask,
-                  losses));
+        if (stopRequested || run.iteration % config.checkpointEvery() == 0 || last) {
+          Checkpoint.save(last(), model, sgd, run.state());
         }
         if (stopRequested) {
-          progress.say("stopped at iteration " + iteration + "; continue with --resume " + last());
+          progress.say(
+              "stopped at iteration " + run.iteration + "; continue with --resume " + last());
           stopped = true;
           break;
         }
       }
     }
-    if (!stopped && bestIteration >= 0 && bestIteration != iteration) {
-      LOG.info("keeping the weights of iteration {}, the best on validation", bestIteration);
+    if (!stopped && run.bestIteration >= 0 && run.bestIteration != run.iteration) {
+      LOG.info("keeping the weights of iteration {}, the best on validation", run.bestIteration);
       Checkpoint.loadModel(best(), model);
     }
     model.train(false);
-    return new Result(
-        model,
-        List.copyOf(classNames),
-        state(
-            iteration,
-            Duration.ofMillis(elapsedBefore + (System.nanoTime() - startNanos) / 1_000_000),
-            classNames,
-            categoryIds,
-            bestIteration,
-            bestBox,
-            bestMask,
-            losses),
-        lastValidation,
-        stopped);
+    return new Result(model, run.classNames, run.state(), lastValidation, stopped);
   }
 
   /** One SGD step on the next batch; returns the losses by name. */
@@ -404,28 +399,6 @@ public final class Trainer {
     } finally {
       weights.values().forEach(Tensor::close);
     }
-  }
-
-  private Checkpoint.State state(
-      long iteration,
-      Duration elapsed,
-      List<String> classNames,
-      List<Long> categoryIds,
-      long bestIteration,
-      double bestBox,
-      double bestMask,
-      Map<String, Double> losses) {
-    return new Checkpoint.State(
-        iteration,
-        elapsed.toMillis(),
-        config.seed(),
-        config.preset().label(),
-        classNames,
-        categoryIds,
-        bestIteration,
-        bestBox,
-        Math.max(0, bestMask),
-        losses);
   }
 
   /** The folder of the last checkpoint. */

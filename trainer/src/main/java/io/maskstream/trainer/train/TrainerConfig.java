@@ -107,4 +107,209 @@ public record TrainerConfig(
     }
     return this;
   }
+
+  /**
+   * A builder starting from the defaults of {@code maskstream train}: the {@code tiny} preset,
+   * batch 4, torchvision's learning rate for it, its warm-up for the budget and its milestones,
+   * momentum 0.9, weight decay 1e-4, seed 0, all cores, 2 loader threads, validation and
+   * checkpoints every 500 iterations, checkpoints next to {@code out}, no progress bar.
+   */
+  public static Builder builder(Path data, Path out) {
+    return new Builder(data, out);
+  }
+
+  /** A copy of this configuration to change. */
+  public Builder toBuilder() {
+    Builder b = new Builder(data, out);
+    b.validation = validation;
+    b.checkpoints = checkpoints;
+    b.preset = preset;
+    b.init = init;
+    b.resume = resume;
+    b.iterations = iterations;
+    b.time = time;
+    b.batchSize = batchSize;
+    b.schedule = schedule;
+    b.momentum = momentum;
+    b.weightDecay = weightDecay;
+    b.seed = seed;
+    b.threads = threads;
+    b.loaderThreads = loaderThreads;
+    b.validateEvery = validateEvery;
+    b.checkpointEvery = checkpointEvery;
+    b.skipBad = skipBad;
+    b.progressBar = progressBar;
+    return b;
+  }
+
+  /** Builds a {@link TrainerConfig}; settings not given keep the defaults of {@link #builder}. */
+  public static final class Builder {
+    private final Path data;
+    private final Path out;
+    private Path validation;
+    private Path checkpoints;
+    private Preset preset = Preset.TINY;
+    private Path init;
+    private Path resume;
+    private Long iterations;
+    private Duration time;
+    private int batchSize = 4;
+    private LrSchedule schedule;
+    private double momentum = 0.9;
+    private double weightDecay = 1e-4;
+    private long seed;
+    private int threads = Runtime.getRuntime().availableProcessors();
+    private int loaderThreads = 2;
+    private int validateEvery = 500;
+    private int checkpointEvery = 500;
+    private boolean skipBad;
+    private boolean progressBar;
+
+    private Builder(Path data, Path out) {
+      this.data = data;
+      this.out = out;
+    }
+
+    /** The validation dataset, or null for none. */
+    public Builder validation(Path dir) {
+      this.validation = dir;
+      return this;
+    }
+
+    /** The checkpoint folder (default: the {@code out} file's name + {@code .checkpoints}). */
+    public Builder checkpoints(Path dir) {
+      this.checkpoints = dir;
+      return this;
+    }
+
+    /** The network. */
+    public Builder preset(Preset p) {
+      this.preset = p;
+      return this;
+    }
+
+    /** Initial weights, or null. */
+    public Builder init(Path weights) {
+      this.init = weights;
+      return this;
+    }
+
+    /** A checkpoint to resume, or null. */
+    public Builder resume(Path checkpoint) {
+      this.resume = checkpoint;
+      return this;
+    }
+
+    /** An iteration budget (replacing a time budget). */
+    public Builder iterations(long n) {
+      this.iterations = n;
+      this.time = null;
+      return this;
+    }
+
+    /** A time budget (replacing an iteration budget). */
+    public Builder time(Duration budget) {
+      this.time = budget;
+      this.iterations = null;
+      return this;
+    }
+
+    /** Both budgets as given, either may be null (for the command line to check). */
+    public Builder budget(Long iterations, Duration time) {
+      this.iterations = iterations;
+      this.time = time;
+      return this;
+    }
+
+    /** Images per iteration. */
+    public Builder batchSize(int n) {
+      this.batchSize = n;
+      return this;
+    }
+
+    /** The learning-rate schedule (default: torchvision's for the batch size and budget). */
+    public Builder schedule(LrSchedule s) {
+      this.schedule = s;
+      return this;
+    }
+
+    /** SGD momentum and weight decay. */
+    public Builder sgd(double momentum, double weightDecay) {
+      this.momentum = momentum;
+      this.weightDecay = weightDecay;
+      return this;
+    }
+
+    /** The seed. */
+    public Builder seed(long s) {
+      this.seed = s;
+      return this;
+    }
+
+    /** Compute threads and batch-loading threads. */
+    public Builder threads(int compute, int loader) {
+      this.threads = compute;
+      this.loaderThreads = loader;
+      return this;
+    }
+
+    /** Iterations between validations and between checkpoints. */
+    public Builder every(int validate, int checkpoint) {
+      this.validateEvery = validate;
+      this.checkpointEvery = checkpoint;
+      return this;
+    }
+
+    /** Whether bad annotations are skipped. */
+    public Builder skipBad(boolean on) {
+      this.skipBad = on;
+      return this;
+    }
+
+    /** Whether a progress bar is drawn. */
+    public Builder progressBar(boolean on) {
+      this.progressBar = on;
+      return this;
+    }
+
+    /** The configuration (not yet validated: {@link TrainerConfig#validate()}). */
+    public TrainerConfig build() {
+      LrSchedule s =
+          schedule != null
+              ? schedule
+              : new LrSchedule(
+                  defaultLr(batchSize),
+                  defaultWarmup(iterations),
+                  0.001,
+                  LrSchedule.TORCHVISION_MILESTONES,
+                  0.1);
+      Path c =
+          checkpoints != null
+              ? checkpoints
+              : out.toAbsolutePath()
+                  .resolveSibling(
+                      out.getFileName().toString().replaceFirst("\\.onnx$", "") + ".checkpoints");
+      return new TrainerConfig(
+          data,
+          validation,
+          out,
+          c,
+          preset,
+          init,
+          resume,
+          iterations,
+          time,
+          batchSize,
+          s,
+          momentum,
+          weightDecay,
+          seed,
+          threads,
+          loaderThreads,
+          validateEvery,
+          checkpointEvery,
+          skipBad,
+          progressBar);
+    }
+  }
 }

@@ -42,28 +42,22 @@ class TrainerTest {
   }
 
   static TrainerConfig config(Path data, Path validation, Path out, long iterations, double lr) {
-    return new TrainerConfig(
-        data,
-        validation,
-        out.resolve("model.onnx"),
-        out.resolve("checkpoints"),
-        Preset.TINY,
-        null,
-        null,
-        iterations,
-        null,
-        2,
-        new LrSchedule(
-            lr, (int) Math.min(20, iterations / 5), 0.001, LrSchedule.TORCHVISION_MILESTONES, 0.1),
-        0.9,
-        1e-4,
-        3,
-        2,
-        1,
-        1_000_000,
-        1_000_000,
-        false,
-        false);
+    return TrainerConfig.builder(data, out.resolve("model.onnx"))
+        .validation(validation)
+        .checkpoints(out.resolve("checkpoints"))
+        .iterations(iterations)
+        .batchSize(2)
+        .schedule(
+            new LrSchedule(
+                lr,
+                (int) Math.min(20, iterations / 5),
+                0.001,
+                LrSchedule.TORCHVISION_MILESTONES,
+                0.1))
+        .seed(3)
+        .threads(2, 1)
+        .every(1_000_000, 1_000_000)
+        .build();
   }
 
   @Test
@@ -116,7 +110,8 @@ class TrainerTest {
     assertThat(stopped.stopped()).isTrue();
     assertThat(Checkpoint.readState(stopping.last()).iteration()).isEqualTo(3);
 
-    try (MaskRcnn model = new Trainer(resuming(interrupted, stopping.last())).run().model()) {
+    try (MaskRcnn model =
+        new Trainer(interrupted.toBuilder().resume(stopping.last()).build()).run().model()) {
       Map<String, Tensor> actual = model.stateDict();
       assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
       for (Map.Entry<String, Tensor> e : expected.entrySet()) {
@@ -141,79 +136,14 @@ class TrainerTest {
     TrainerConfig config = config(fourImages, null, dir, 1, 0.01);
     new Trainer(config).run().model().close();
     Path last = config.checkpoints().resolve("last");
-    TrainerConfig otherPreset =
-        new TrainerConfig(
-            config.data(),
-            null,
-            config.out(),
-            config.checkpoints(),
-            Preset.R18_FPN,
-            null,
-            last,
-            2L,
-            null,
-            2,
-            config.schedule(),
-            0.9,
-            1e-4,
-            3,
-            2,
-            1,
-            10,
-            10,
-            false,
-            false);
-    assertThatThrownBy(() -> new Trainer(otherPreset).run())
+    TrainerConfig.Builder resuming = config.toBuilder().resume(last).iterations(2);
+    assertThatThrownBy(() -> new Trainer(resuming.preset(Preset.R18_FPN).build()).run())
         .isInstanceOf(UserException.class)
         .hasMessageContaining("give --preset tiny");
-    TrainerConfig otherSeed =
-        new TrainerConfig(
-            config.data(),
-            null,
-            config.out(),
-            config.checkpoints(),
-            Preset.TINY,
-            null,
-            last,
-            2L,
-            null,
-            2,
-            config.schedule(),
-            0.9,
-            1e-4,
-            4,
-            2,
-            1,
-            10,
-            10,
-            false,
-            false);
-    assertThatThrownBy(() -> new Trainer(otherSeed).run())
+    assertThatThrownBy(() -> new Trainer(resuming.preset(Preset.TINY).seed(4).build()).run())
         .isInstanceOf(UserException.class)
         .hasMessageContaining("--seed 3");
-    TrainerConfig notACheckpoint =
-        new TrainerConfig(
-            config.data(),
-            null,
-            config.out(),
-            config.checkpoints(),
-            Preset.TINY,
-            null,
-            dir,
-            2L,
-            null,
-            2,
-            config.schedule(),
-            0.9,
-            1e-4,
-            3,
-            2,
-            1,
-            10,
-            10,
-            false,
-            false);
-    assertThatThrownBy(() -> new Trainer(notACheckpoint).run())
+    assertThatThrownBy(() -> new Trainer(resuming.seed(3).resume(dir).build()).run())
         .isInstanceOf(UserException.class)
         .hasMessageContaining("is not a checkpoint");
   }
@@ -221,80 +151,10 @@ class TrainerTest {
   @Test
   void refusesAnEmptyBudgetAndBothBudgets() {
     TrainerConfig c = config(fourImages, null, dir, 1, 0.01);
-    assertThatThrownBy(
-            () ->
-                new Trainer(
-                    new TrainerConfig(
-                        c.data(),
-                        null,
-                        c.out(),
-                        c.checkpoints(),
-                        Preset.TINY,
-                        null,
-                        null,
-                        null,
-                        null,
-                        2,
-                        c.schedule(),
-                        0.9,
-                        1e-4,
-                        3,
-                        2,
-                        1,
-                        10,
-                        10,
-                        false,
-                        false)))
+    assertThatThrownBy(() -> new Trainer(c.toBuilder().budget(null, null).build()))
         .hasMessageContaining("--iterations N or --minutes N");
-    assertThatThrownBy(
-            () ->
-                new Trainer(
-                    new TrainerConfig(
-                        c.data(),
-                        null,
-                        c.out(),
-                        c.checkpoints(),
-                        Preset.TINY,
-                        null,
-                        null,
-                        5L,
-                        Duration.ofMinutes(1),
-                        2,
-                        c.schedule(),
-                        0.9,
-                        1e-4,
-                        3,
-                        2,
-                        1,
-                        10,
-                        10,
-                        false,
-                        false)))
+    assertThatThrownBy(() -> new Trainer(c.toBuilder().budget(5L, Duration.ofMinutes(1)).build()))
         .hasMessageContaining("--iterations N or --minutes N");
-  }
-
-  static TrainerConfig resuming(TrainerConfig c, Path checkpoint) {
-    return new TrainerConfig(
-        c.data(),
-        c.validation(),
-        c.out(),
-        c.checkpoints(),
-        c.preset(),
-        null,
-        checkpoint,
-        c.iterations(),
-        c.time(),
-        c.batchSize(),
-        c.schedule(),
-        c.momentum(),
-        c.weightDecay(),
-        c.seed(),
-        c.threads(),
-        c.loaderThreads(),
-        c.validateEvery(),
-        c.checkpointEvery(),
-        c.skipBad(),
-        c.progressBar());
   }
 
   static double mean(List<Double> values) {
