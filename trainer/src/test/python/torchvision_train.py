@@ -1,0 +1,255 @@
+#!/usr/bin/python3
+"""Trains torchvision's Mask R-CNN with the trainer's `tiny` preset, as the baseline of the trainer
+benchmarks (io.maskstream.trainer.bench.TrainSpeedBenchmark and TrainAccuracyBenchmark run it).
+
+Run with Debian's python3-torchvision (0.14) and python3-torch (1.13):
+
+    apt-get install python3-torchvision
+    /usr/bin/python3 trainer/src/test/python/torchvision_train.py --data DIR --iterations 30
+
+The recipe is the one `maskstream train` follows: torchvision's reference detection training
+(SGD, momentum 0.9, weight decay 1e-4, lr 0.02 x batch / 16, linear warm-up from 0.001, decay by
+0.1 at 16/26 and 22/26 of the budget), horizontal flips with probability 1/2, crowd regions left
+out, images without objects skipped. It prints one JSON line: seconds per iteration after the
+warm-up iterations, iterations done, and the last losses. With --results it then runs the model
+on --val and writes COCO results (masks as compressed RLE) for `maskstream eval`, so that both
+trainers are measured by the same evaluator.
+"""
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torchvision
+from PIL import Image
+from torchvision.models.detection.backbone_utils import BackboneWithFPN
+from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+from torchvision.models.detection.mask_rcnn import MaskRCNN, MaskRCNNHeads, MaskRCNNPredictor
+from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_torchvision_fixtures import TinyResNet  # noqa: E402 (the `tiny` body, shared)
+
+
+def tiny_maskrcnn(num_classes):
+    return_layers = {"layer1": "0", "layer2": "1", "layer3": "2", "layer4": "3"}
+    backbone = BackboneWithFPN(TinyResNet(), return_layers, [32, 64, 128, 256], 64,
+                               extra_blocks=LastLevelMaxPool())
+    return MaskRCNN(backbone, num_classes=None, min_size=256, max_size=512,
+                    box_batch_size_per_image=128,
+                    box_head=TwoMLPHead(64 * 7 * 7, 256),
+                    box_predictor=FastRCNNPredictor(256, num_classes),
+                    mask_head=MaskRCNNHeads(64, [64, 64], 1),
+                    mask_predictor=MaskRCNNPredictor(64, 64, num_classes))
+
+
+def rle_decode(size, counts):
+    """COCO compressed RLE (pycocotools' rleFrString + rleDecode) to an H x W uint8 mask."""
+    h, w = size
+    runs, p = [], 0
+    while p < len(counts):
+        x, k, more = 0, 0, True
+        while more:
+            c = ord(counts[p]) - 48
+            x |= (c & 0x1f) << (5 * k)
+            more = bool(c & 0x20)
+            p += 1
+            k += 1
+            if not more and (c & 0x10):
+                x |= -1 << (5 * k)
+        if len(runs) > 2:
+            x += runs[-2]
+        runs.append(x)
+    flat = np.zeros(h * w, dtype=np.uint8)
+    at, value = 0, 0
+    for r in runs:
+        flat[at:at + r] = value
+        at += r
+        value = 1 - value
+    return flat.reshape(w, h).T
+
+
+def rle_encode(mask):
+    """An H x W 0/1 mask to COCO compressed RLE (pycocotools' rleEncode + rleToString)."""
+    flat = mask.T.reshape(-1).astype(np.int8)
+    bounds = np.concatenate([[0], np.flatnonzero(np.diff(flat)) + 1, [flat.size]])
+    runs = np.diff(bounds).tolist()
+    if flat.size and flat[0] == 1:
+        runs = [0] + runs
+    out = []
+    for i, x in enumerate(runs):
+        if i > 2:
+            x -= runs[i - 2]
+        more = True
+        while more:
+            c = x & 0x1f
+            x >>= 5
+            more = (x != -1) if (c & 0x10) else (x != 0)
+            if more:
+                c |= 0x20
+            out.append(chr(c + 48))
+    return "".join(out)
+
+
+def load(folder):
+    with open(os.path.join(folder, "annotations.json")) as f:
+        coco = json.load(f)
+    categories = sorted(c["id"] for c in coco["categories"])
+    label_of = {cid: i + 1 for i, cid in enumerate(categories)}
+    by_image = {}
+    for a in coco["annotations"]:
+        by_image.setdefault(a["image_id"], []).append(a)
+    images = []
+    for im in sorted(coco["images"], key=lambda i: i["id"]):
+        path = os.path.join(folder, im["file_name"])
+        if not os.path.exists(path):
+            path = os.path.join(folder, "images", im["file_name"])
+        images.append((im, path, by_image.get(im["id"], [])))
+    return images, categories, label_of
+
+
+def example(entry, label_of, flip):
+    im, path, anns = entry
+    image = torch.from_numpy(np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255)
+    image = image.permute(2, 0, 1).contiguous()
+    h, w = image.shape[1:]
+    boxes, labels, masks = [], [], []
+    for a in anns:
+        if a.get("iscrowd", 0):
+            continue
+        x, y, bw, bh = a["bbox"]
+        box = [min(max(x, 0), w), min(max(y, 0), h), min(max(x + bw, 0), w), min(max(y + bh, 0), h)]
+        if not (box[2] > box[0] and box[3] > box[1]):
+            continue
+        seg = a["segmentation"]
+        masks.append(torch.from_numpy(rle_decode(seg["size"], seg["counts"]).copy()))
+        boxes.append(box)
+        labels.append(label_of[a["category_id"]])
+    target = {"boxes": torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
+              "labels": torch.tensor(labels, dtype=torch.int64),
+              "masks": torch.stack(masks) if masks else torch.zeros(0, h, w, dtype=torch.uint8)}
+    if flip:
+        image = image.flip(-1)
+        b = target["boxes"]
+        target["boxes"] = torch.stack([w - b[:, 2], b[:, 1], w - b[:, 0], b[:, 3]], dim=1)
+        target["masks"] = target["masks"].flip(-1)
+    return image, target
+
+
+def usable(entry):
+    return any(a["bbox"][2] > 1 and a["bbox"][3] > 1 for a in entry[2])
+
+
+class Batches(torch.utils.data.IterableDataset):
+    def __init__(self, entries, label_of, batch, seed):
+        self.entries, self.label_of, self.batch, self.seed = entries, label_of, batch, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        workers, me = (info.num_workers, info.id) if info else (1, 0)
+        rng = random.Random(self.seed)
+        k, order, epoch = 0, [], 0
+        while True:
+            chosen = []
+            for _ in range(self.batch):
+                if not order:
+                    order = list(range(len(self.entries)))
+                    random.Random(self.seed * 1000 + epoch).shuffle(order)
+                    epoch += 1
+                chosen.append((order.pop(), rng.random() < 0.5))
+            if k % workers == me:
+                yield [example(self.entries[i], self.label_of, f) for i, f in chosen]
+            k += 1
+
+
+def lr_at(base, it, warmup, progress, milestones=(16 / 26, 22 / 26)):
+    lr = base * (0.1 ** sum(progress >= m for m in milestones))
+    if it < warmup:
+        alpha = it / warmup
+        lr *= 0.001 * (1 - alpha) + alpha
+    return lr
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--iterations", type=int)
+    ap.add_argument("--minutes", type=float)
+    ap.add_argument("--skip", type=int, default=5, help="iterations left out of the timing")
+    ap.add_argument("--batch-size", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--loader-threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--val")
+    ap.add_argument("--results")
+    args = ap.parse_args()
+    if (args.iterations is None) == (args.minutes is None):
+        sys.exit("give --iterations N or --minutes N")
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    entries, categories, label_of = load(args.data)
+    entries = [e for e in entries if usable(e)]
+    model = tiny_maskrcnn(len(categories) + 1)
+    model.train()
+    base_lr = 0.02 * args.batch_size / 16
+    warmup = args.warmup if args.warmup is not None else (
+        min(1000, max(1, args.iterations // 10)) if args.iterations else 100)
+    opt = torch.optim.SGD(model.parameters(), lr=base_lr, momentum=0.9, weight_decay=1e-4)
+    loader = torch.utils.data.DataLoader(
+        Batches(entries, label_of, args.batch_size, args.seed), batch_size=None,
+        num_workers=args.loader_threads, prefetch_factor=2)
+    start = time.time()
+    timed_start, it, losses = None, 0, {}
+    budget = args.minutes * 60 if args.minutes else None
+    for batch in loader:
+        elapsed = time.time() - start
+        progress = it / args.iterations if args.iterations else elapsed / budget
+        for g in opt.param_groups:
+            g["lr"] = lr_at(base_lr, it, warmup, progress)
+        images = [b[0] for b in batch]
+        targets = [b[1] for b in batch]
+        loss_dict = model(images, targets)
+        loss = sum(loss_dict.values())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        it += 1
+        losses = {k: float(v) for k, v in loss_dict.items()}
+        if it == args.skip:
+            timed_start = time.time()
+        if (args.iterations and it >= args.iterations) or (budget and time.time() - start >= budget):
+            break
+    end = time.time()
+    timed = it - args.skip if timed_start else it
+    per_iteration = (end - (timed_start or start)) / max(1, timed)
+    print(json.dumps({"trainer": f"torchvision {torchvision.__version__}, torch {torch.__version__}",
+                      "seconds_per_iteration": per_iteration, "iterations": it,
+                      "seconds": end - start, "losses": losses}), flush=True)
+    if args.results:
+        model.eval()
+        val_entries, _, _ = load(args.val)
+        results = []
+        with torch.no_grad():
+            for entry in val_entries:
+                image, _ = example((entry[0], entry[1], []), label_of, False)
+                (out,) = model([image])
+                for box, score, label, mask in zip(out["boxes"], out["scores"], out["labels"],
+                                                   out["masks"]):
+                    x1, y1, x2, y2 = box.tolist()
+                    m = (mask[0] > 0.5).numpy().astype(np.uint8)
+                    results.append({"image_id": entry[0]["id"],
+                                    "category_id": categories[int(label) - 1],
+                                    "bbox": [x1, y1, x2 - x1, y2 - y1], "score": float(score),
+                                    "segmentation": {"size": list(m.shape),
+                                                     "counts": rle_encode(m)}})
+        with open(args.results, "w") as f:
+            json.dump(results, f)
+
+
+if __name__ == "__main__":
+    main()
