@@ -296,6 +296,8 @@ public final class IngestService implements AutoCloseable {
     closed = true;
     closing.countDown();
     workers.forEach(CameraWorker::stop);
+    // a file waiting for room while Kafka is away must not hold the shutdown up
+    dispatcher.stopAccepting();
     Duration longestRead =
         config.cameras().stream()
             .map(Camera::readTimeout)

@@ -128,7 +128,7 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
         slot.waiting = frame;
         work.signal();
       }
-      if (replaced != null) {
+      if (replaced != null && accepting) {
         if (!kafkaDown && System.nanoTime() - lastAckNanos > STALL_NANOS) {
           kafkaDown = true;
           stalled = true;
@@ -318,6 +318,21 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
   }
 
   /**
+   * Takes no more frames (a later {@link #submit} drops its frame) and wakes sources waiting for
+   * room; the frames already waiting are still sent. For shutting down sources that may be blocked
+   * while Kafka is away.
+   */
+  public void stopAccepting() {
+    lock.lock();
+    try {
+      accepting = false;
+      room.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Stops taking frames, sends those still waiting, waits for Kafka to acknowledge everything in
    * flight (at most {@code timeout}) and closes the sender.
    */
@@ -330,7 +345,7 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
   public void close(Duration timeout) {
     lock.lock();
     try {
-      if (!accepting) {
+      if (!running) {
         return;
       }
       accepting = false;
