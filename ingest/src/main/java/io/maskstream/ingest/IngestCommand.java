@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  * SIGTERM or Ctrl-C (or until every non-looping file has been read).
  *
  * <p>Each call creates and owns an {@link IngestService}; a shutdown hook closes it so that
- * grabbing stops, the producer is flushed and the grabbers are closed.
+ * grabbing stops, the producer is flushed and the readers are closed.
  */
 @Command(
     name = "ingest",

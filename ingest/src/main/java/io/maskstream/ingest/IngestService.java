@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The service owns everything it starts, including the {@link RecordSender} it is given, and
  * releases it in {@link #close()}: sources stop grabbing, waiting frames are sent and the producer
- * is flushed, then grabbers and the endpoint are closed. Cameras with an invalid id are logged and
- * not started; the others run.
+ * is flushed, then the readers and the endpoint are closed. Cameras with an invalid id are logged
+ * and not started; the others run.
  *
  * <p>Started with a {@link KafkaPreparation}, the service does not wait for Kafka: the cameras
  * start at once and frames are held (the newest of each camera) until the preparation succeeds,
@@ -312,7 +312,7 @@ public final class IngestService implements AutoCloseable {
         break;
       }
       if (thread.isAlive()) {
-        LOG.warn("{} did not stop in time; its grabber is left to the process exit", thread);
+        LOG.warn("{} did not stop in time; its reader is left to the process exit", thread);
       }
     }
     dispatcher.close(Duration.ofSeconds(10));

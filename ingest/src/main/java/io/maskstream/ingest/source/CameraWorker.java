@@ -30,14 +30,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads one camera on its own thread: opens the source with a fresh {@link FFmpegFrameGrabber} (or
+ * Reads one camera on its own thread: opens the source with a fresh {@link FfmpegVideoReader} (or
  * reads an image folder), samples frames to the target rate by presentation time, downscales and
- * JPEG-encodes each sampled frame before the next grab (the grabber reuses frame memory) and hands
- * it to a {@link FrameSink}. Any failure or end of a live stream closes the grabber and reopens the
- * source after a jittered exponential backoff, forever, until {@link #stop()}.
+ * JPEG-encodes each sampled frame before the next read (the reader reuses picture memory) and hands
+ * it to a {@link FrameSink}. Any failure or end of a live stream closes the reader and reopens the
+ * source after a jittered exponential backoff, forever, until {@link #stop()}. Opening, probing and
+ * each read have a wall-clock limit, so a source that sends data FFmpeg never makes a picture of is
+ * reconnected too.
  *
- * <p>The worker owns its grabber, converter and encoder; they are closed when a connection ends and
- * when the thread exits. Sequence numbers continue across reconnects.
+ * <p>The worker owns its reader and encoder; they are closed when a connection ends and when the
+ * thread exits. Sequence numbers continue across reconnects.
  */
 public final class CameraWorker implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(CameraWorker.class);
@@ -207,7 +209,7 @@ public final class CameraWorker implements Runnable {
     }
   }
 
-  /** A short reason: the reader's message, without JavaCV's hints. */
+  /** A short reason: the source and the reader's message. */
   private String describe(IOException e) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
     return "cannot read " + camera.url() + ": " + message.strip();

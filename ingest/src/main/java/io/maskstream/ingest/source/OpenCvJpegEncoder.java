@@ -16,7 +16,7 @@ import org.bytedeco.opencv.opencv_core.Size;
  *
  * <p>The encoder owns a scratch image and parameter buffers that it reuses between calls: one
  * instance per source thread, closed when the source stops. The returned bytes are a copy, so the
- * input image may be reused (the grabber overwrites it on the next grab) as soon as {@link #encode}
+ * input image may be reused (the reader overwrites it on the next read) as soon as {@link #encode}
  * returns.
  */
 public final class OpenCvJpegEncoder implements AutoCloseable {
