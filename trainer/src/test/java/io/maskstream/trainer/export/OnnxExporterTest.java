@@ -95,6 +95,20 @@ class OnnxExporterTest {
     }
   }
 
+  /**
+   * Copies an exported file to the folder named by the system property {@code
+   * maskstream.export.out}, if set, for checking with src/test/python/check_onnx_export.py.
+   */
+  static void keep(Path file) throws java.io.IOException {
+    String out = System.getProperty("maskstream.export.out");
+    if (out != null) {
+      Path target = Path.of(out).resolve(file.getFileName());
+      Files.createDirectories(target.getParent());
+      Files.copy(file, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      log.info("export kept as {}", target);
+    }
+  }
+
   static ExportInfo info(String preset) {
     return new ExportInfo("shapes-test", preset, ExportFixtures.SHAPES);
   }
@@ -251,6 +265,7 @@ class OnnxExporterTest {
       sharpen(model, 30, 5, 0);
       Path file = dir.resolve("r18.onnx");
       OnnxExporter.export(model, info("r18-fpn"), file);
+      keep(file);
       try (OrtSession session = ExportFixtures.session(Files.readAllBytes(file))) {
         // 160 x 200 becomes 800 x 1000 inside the graph
         Image image = Image.of(shapes(160, 200).image(12, 0).image()).noisy(9);
@@ -304,6 +319,7 @@ class OnnxExporterTest {
       try (var files = Files.list(file.getParent())) {
         assertThat(files.map(p -> p.getFileName().toString())).containsExactly("tiny.onnx");
       }
+      keep(file);
       byte[] bytes = Files.readAllBytes(file);
       OnnxMl.ModelProto proto = OnnxMl.ModelProto.parseFrom(bytes);
       assertThat(proto.getIrVersion()).isEqualTo(8);
