@@ -52,6 +52,7 @@ class RtspIT {
       await()
           .atMost(Duration.ofSeconds(90))
           .pollInSameThread()
+          .pollInterval(Duration.ofMillis(500))
           .untilAsserted(
               () -> {
                 camera.startIfExited();
@@ -67,6 +68,7 @@ class RtspIT {
       await()
           .atMost(Duration.ofSeconds(120))
           .pollInSameThread()
+          .pollInterval(Duration.ofMillis(500))
           .untilAsserted(
               () -> {
                 camera.startIfExited();
