@@ -11,6 +11,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.export.ExportFixtures.Found;
@@ -19,6 +20,7 @@ import io.maskstream.trainer.model.Backbone;
 import io.maskstream.trainer.model.InputTransform;
 import io.maskstream.trainer.model.MaskRcnn;
 import io.maskstream.trainer.model.RegionProposalNetwork;
+import io.maskstream.trainer.model.RoiHeads;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -124,7 +126,11 @@ class OnnxExporterTest {
               Image.shapes(1).noisy(2),
               Image.shapes(4).noisy(3),
               Image.shapes(9).noisy(4),
-              Image.plain(200, 240, 0.3f, 0.5f, 0.7f).noisy(5));
+              Image.plain(200, 240, 0.3f, 0.5f, 0.7f).noisy(5),
+              // max_size decides: 20 x 512, where the pyramid scales are inferred as 1/2..1/16
+              Image.plain(40, 1000, 0.6f, 0.4f, 0.2f).noisy(11),
+              // upscaled four times
+              Image.plain(60, 80, 0.2f, 0.2f, 0.9f).noisy(12));
       Agreement worst = new Agreement();
       for (Image image : images) {
         Found java = ExportFixtures.detect(model, image);
@@ -256,6 +262,75 @@ class OnnxExporterTest {
         }
       }
     }
+  }
+
+  @Test
+  void exportsDetectWhatTorchvisionDetectsWithTheSameWeights() throws Exception {
+    JsonNode fixtures;
+    try (var in = OnnxExporterTest.class.getResourceAsStream("/torchvision/models.json")) {
+      fixtures = new ObjectMapper().readTree(in);
+    }
+    List<String> classes = List.of("background", "a", "b", "c");
+    // the layouts and weights of MaskRcnnTest, whose outputs torchvision computed
+    for (String name : List.of("tiny", "tiny_resized", "r18_fpn")) {
+      JsonNode c = fixtures.get(name);
+      boolean r18 = name.equals("r18_fpn");
+      InputTransform transform =
+          c.has("min_size")
+              ? new InputTransform(c.get("min_size").asInt(), c.get("max_size").asInt())
+              : new InputTransform(64, 64);
+      try (MaskRcnn model =
+              ExportFixtures.withSyntheticWeights(
+                  new MaskRcnn(
+                      new SplittableRandom(1),
+                      r18
+                          ? Backbone.resnet18Fpn(new SplittableRandom(2))
+                          : Backbone.tiny(new SplittableRandom(2)),
+                      4,
+                      r18 ? 1024 : 256,
+                      r18 ? new long[] {256, 256, 256, 256} : new long[] {64, 64},
+                      new RoiHeads.Options(
+                          r18 ? 512 : 128,
+                          0.25,
+                          0.05,
+                          0.5,
+                          c.get("scores").get("shape").get(0).asInt()),
+                      transform));
+          OrtSession session =
+              ExportFixtures.session(
+                  OnnxExporter.toBytes(model, new ExportInfo(name, name, classes)))) {
+        long[] shape = longs(c.get("image").get("shape"));
+        Image image = new Image(packed(c.get("image")), (int) shape[1], (int) shape[2]);
+        long[] labels = longs(c.get("labels"));
+        Found torchvision =
+            new Found(
+                packed(c.get("boxes")),
+                labels,
+                packed(c.get("scores")),
+                packed(c.get("masks")),
+                image.height(),
+                image.width());
+        Found onnx = ExportFixtures.run(session, image);
+        log.info("{} export vs torchvision: {}", name, assertSameDetections(torchvision, onnx));
+      }
+    }
+  }
+
+  private static float[] packed(JsonNode node) throws java.io.IOException {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.wrap(node.get("f32").binaryValue())
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    float[] out = new float[b.remaining() / 4];
+    b.asFloatBuffer().get(out);
+    return out;
+  }
+
+  private static long[] longs(JsonNode list) {
+    long[] out = new long[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = list.get(i).asLong();
+    }
+    return out;
   }
 
   @Test
