@@ -4,7 +4,6 @@ import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,18 +13,17 @@ import java.util.Map;
  * constants, stored little-endian as raw data) and nodes of the default domain, each output named
  * uniquely after its operator and the current name scope.
  *
- * <p>The graph is written by hand because no library served here turns a libtorch C++ module into
- * ONNX: {@code torch.onnx} needs Python and traces Python modules, and the Java tooling (Tribuo's
- * {@code ONNXContext}) knows neither convolutions nor RoIAlign or NMS. Tensors are named by
- * strings; an empty string is an omitted optional input. Not thread-safe; one exporter builds one
- * graph.
+ * <p>The graph is written by hand, with the generated protobuf classes, because no library served
+ * here exports a libtorch C++ module to ONNX: {@code torch.onnx} traces Python modules, and
+ * Tribuo's {@code ONNXContext}, which builds graphs in Java, has no convolution, RoIAlign or NMS
+ * among its operators. Tensors are named by strings; an empty string is an omitted optional input.
+ * Not thread-safe; one exporter builds one graph.
  */
 final class OnnxGraph {
   /** {@code TensorProto.DataType} codes used here. */
   static final int FLOAT = OnnxMl.TensorProto.DataType.FLOAT.getNumber();
 
   static final int INT64 = OnnxMl.TensorProto.DataType.INT64.getNumber();
-  static final int BOOL = OnnxMl.TensorProto.DataType.BOOL.getNumber();
   static final int DOUBLE = OnnxMl.TensorProto.DataType.DOUBLE.getNumber();
 
   private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
@@ -330,17 +328,5 @@ final class OnnxGraph {
   /** The finished graph; the builder must not be used afterwards. */
   OnnxMl.GraphProto build() {
     return graph.build();
-  }
-
-  /** The number of nodes so far (for tests and logs). */
-  int nodeCount() {
-    return graph.getNodeCount();
-  }
-
-  /** The names of the initializers so far (for tests). */
-  List<String> initializerNames() {
-    List<String> out = new ArrayList<>();
-    graph.getInitializerList().forEach(t -> out.add(t.getName()));
-    return out;
   }
 }
