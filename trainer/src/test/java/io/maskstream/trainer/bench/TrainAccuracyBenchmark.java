@@ -7,8 +7,11 @@ import io.maskstream.trainer.eval.CocoEvaluator;
 import io.maskstream.trainer.eval.CocoResults;
 import io.maskstream.trainer.eval.EvalSummary;
 import io.maskstream.trainer.eval.IouType;
+import io.maskstream.trainer.export.ExportInfo;
+import io.maskstream.trainer.export.OnnxExporter;
 import io.maskstream.trainer.shapes.ShapesConfig;
 import io.maskstream.trainer.shapes.ShapesGenerator;
+import io.maskstream.trainer.train.Preset;
 import io.maskstream.trainer.train.Trainer;
 import io.maskstream.trainer.train.TrainerConfig;
 import java.nio.file.Files;
@@ -16,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Box and mask AP on shapes data (1500 training, 200 validation images) after the same training
@@ -48,6 +52,19 @@ public final class TrainAccuracyBenchmark {
             .every(Integer.MAX_VALUE, Integer.MAX_VALUE)
             .build();
     Trainer.Result ours = new Trainer(config).run();
+    if (args.length > 2) {
+      OnnxExporter.export(
+          ours.model(),
+          new ExportInfo(
+              "shapes-tiny",
+              Preset.TINY.label(),
+              ours.classNames(),
+              Map.of(
+                  "maskstream.training.iterations", Long.toString(ours.state().iteration()),
+                  "maskstream.metrics.box_ap", Double.toString(ours.validation().boxAp()),
+                  "maskstream.metrics.mask_ap", Double.toString(ours.validation().maskAp()))),
+          Path.of(args[2]));
+    }
     ours.model().close();
 
     Path results = dir.resolve("torchvision-results.json");
