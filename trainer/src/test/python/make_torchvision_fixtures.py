@@ -8,8 +8,8 @@ Run with Debian's python3-torchvision (0.14) and python3-torch (1.13):
 
 Outputs go to trainer/src/test/resources/torchvision/ and are committed: components.json (anchors,
 box coder, matcher, NMS, RoIAlign, layers), detection.json (pyramid RoIAlign, mask targets, RPN,
-RoI heads), backbones.json (tiny and ResNet-18 FPN backbones), models.json (whole tiny and
-ResNet-18 FPN Mask R-CNNs) and transform.json (GeneralizedRCNNTransform's resizing, batching and
+RoI heads), backbones.json (tiny, ResNet-18 and ResNet-50 FPN backbones), models.json (whole tiny
+and ResNet-18 FPN Mask R-CNNs, and maskrcnn_resnet50_fpn) and transform.json (GeneralizedRCNNTransform's resizing, batching and
 postprocessing of two non-square images of different sizes). Deterministic: inputs come from torch.Generator().manual_seed(SEED + k),
 and the backbones' and models' weights from synthetic(), which the Java tests compute too.
 """
@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torchvision
 from torchvision.models.detection import _utils as det_utils
+from torchvision.models.detection import mask_rcnn
 from torchvision.models.detection.backbone_utils import BackboneWithFPN, resnet_fpn_backbone
 from torchvision.models.resnet import BasicBlock
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
@@ -408,7 +409,34 @@ def backbones(g):
             y = net(x)
         out[name] = {"keys": list(net.state_dict().keys()), "input": packed(x),
                      "outputs": {k: packed(v) for k, v in y.items()}}
+    # after the others, so that their inputs stay those already committed
+    r50 = resnet_fpn_backbone(backbone_name="resnet50", weights=None, trainable_layers=3)
+    set_synthetic(r50)
+    r50.eval()
+    x = torch.randn(1, 3, 32, 32, generator=g)
+    with torch.no_grad():
+        y = r50(x)
+    out["r50_fpn"] = {"keys": list(r50.state_dict().keys()), "trainable": trainable(r50),
+                      "input": packed(x), "outputs": {k: packed(v) for k, v in y.items()}}
     return out
+
+
+def trainable(module):
+    return [k for k, p in module.named_parameters() if p.requires_grad]
+
+
+def maskrcnn_resnet50_fpn(**kwargs):
+    """torchvision's maskrcnn_resnet50_fpn(weights=None) as it is built with its default ImageNet
+    backbone weights (frozen normalisation, three trainable layers), without downloading them."""
+    def resnet50(weights=None, progress=True, **kw):
+        return torchvision.models.resnet.resnet50(weights=None, **kw)
+
+    built = mask_rcnn.resnet50
+    mask_rcnn.resnet50 = resnet50
+    try:
+        return mask_rcnn.maskrcnn_resnet50_fpn(weights=None, **kwargs)
+    finally:
+        mask_rcnn.resnet50 = built
 
 
 def full_models(g):
@@ -451,6 +479,18 @@ def full_models(g):
                            "min_size": 48, "max_size": 80,
                            "boxes": packed(result["boxes"]), "scores": packed(result["scores"]),
                            "labels": result["labels"].tolist(), "masks": packed(result["masks"])}
+    # torchvision's maskrcnn_resnet50_fpn at 64 px (after the others, so that their images stay
+    # those already committed)
+    model = maskrcnn_resnet50_fpn(num_classes=4, min_size=64, max_size=64, box_detections_per_img=10)
+    set_synthetic(model)
+    model.eval()
+    x = torch.rand(3, 64, 64, generator=g)
+    with torch.no_grad():
+        (result,) = model([x])
+    out["r50_fpn"] = {"keys": list(model.state_dict().keys()), "trainable": trainable(model),
+                      "image": packed(x),
+                      "boxes": packed(result["boxes"]), "scores": packed(result["scores"]),
+                      "labels": result["labels"].tolist(), "masks": packed(result["masks"])}
     return out
 
 

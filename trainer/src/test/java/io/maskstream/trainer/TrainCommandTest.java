@@ -81,7 +81,6 @@ class TrainCommandTest {
     new ShapesGenerator(new ShapesConfig(96, 96, 1, 1, 60, 64, 64, 10)).writeDataset(data, 2, 1);
     Path empty = Files.createDirectories(dir.resolve("empty"));
     assertThat(refusal(data, "--resume", empty.toString())).contains("is not a checkpoint");
-    assertThat(refusal(data, "--preset", "r50-fpn")).contains("use --preset tiny or r18-fpn");
     assertThat(refusal(data, "--lr-steps", "0.9,0.5")).contains("increasing fractions");
     assertThat(refusal(data, "--batch-size", "0")).contains("--batch-size must be at least 1");
     assertThat(refusal(data, "--val", empty.resolve("none").toString()))

@@ -37,6 +37,16 @@ public final class Backbone extends Module {
     return new Backbone(random, body, 256);
   }
 
+  /**
+   * torchvision's {@code resnet_fpn_backbone('resnet50')} as {@code maskrcnn_resnet50_fpn} builds
+   * it: frozen normalisation, 256 channels, the stem and stage 1 frozen (three trainable layers).
+   */
+  public static Backbone resnet50Fpn(SplittableRandom random) {
+    ResNetBody body = ResNetBody.resnet50(random);
+    body.trainOnlyLast(3);
+    return new Backbone(random, body, 256);
+  }
+
   /** The channels of every pyramid level. */
   public long channels() {
     return channels;

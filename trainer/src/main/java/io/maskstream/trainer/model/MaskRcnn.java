@@ -88,6 +88,21 @@ public final class MaskRcnn extends Module {
         new InputTransform(800, 1333));
   }
 
+  /**
+   * The {@code r50-fpn} preset: torchvision's {@code maskrcnn_resnet50_fpn}, its heads on a
+   * ResNet-50 FPN.
+   */
+  public static MaskRcnn resnet50Fpn(SplittableRandom random, long numClasses) {
+    return new MaskRcnn(
+        random,
+        Backbone.resnet50Fpn(random),
+        numClasses,
+        1024,
+        new long[] {256, 256, 256, 256},
+        RoiHeads.Options.torchvision(512),
+        new InputTransform(800, 1333));
+  }
+
   /** The input resizing and output rescaling. */
   public InputTransform transform() {
     return transform;

@@ -11,10 +11,10 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * A ResNet of basic blocks up to its last stage, named as torchvision's {@code ResNet} ({@code
- * conv1}, {@code bn1}, {@code layer1.0.conv1}, ...): stem 7x7 stride-2 convolution, normalisation,
- * ReLU, 3x3 stride-2 max-pool, then four stages. Its outputs are the four stages' feature maps
- * (strides 4, 8, 16, 32), which feed the feature pyramid. Owns its parameters.
+ * A ResNet of basic or bottleneck blocks up to its last stage, named as torchvision's {@code
+ * ResNet} ({@code conv1}, {@code bn1}, {@code layer1.0.conv1}, ...): stem 7x7 stride-2 convolution,
+ * normalisation, ReLU, 3x3 stride-2 max-pool, then four stages. Its outputs are the four stages'
+ * feature maps (strides 4, 8, 16, 32), which feed the feature pyramid. Owns its parameters.
  */
 public final class ResNetBody extends Module {
   private final Conv2d conv1;
@@ -22,12 +22,48 @@ public final class ResNetBody extends Module {
   private final List<Sequential> stages = new ArrayList<>();
   private final long[] widths;
 
+  /** The residual block a body is made of. */
+  public enum Block {
+    /** {@link BasicBlock}: two 3x3 convolutions; a stage's output is as wide as the stage. */
+    BASIC(1),
+    /** {@link Bottleneck}: 1x1, 3x3, 1x1 convolutions; a stage's output is four times as wide. */
+    BOTTLENECK(Bottleneck.EXPANSION);
+
+    private final long expansion;
+
+    Block(long expansion) {
+      this.expansion = expansion;
+    }
+
+    /** The ratio of a stage's output channels to its width. */
+    public long expansion() {
+      return expansion;
+    }
+
+    LayerModule create(SplittableRandom random, long in, long width, long stride, Norm norm) {
+      return this == BASIC
+          ? new BasicBlock(random, in, width, stride, norm)
+          : new Bottleneck(random, in, width, stride, norm);
+    }
+  }
+
   /**
    * A body with stem width {@code stem}, stage widths {@code widths}, {@code blocks[i]} basic
    * blocks in stage i; stage 1 keeps the resolution, the others halve it.
    */
   public ResNetBody(SplittableRandom random, long stem, long[] widths, int[] blocks, Norm norm) {
-    this.widths = widths.clone();
+    this(random, stem, widths, blocks, Block.BASIC, norm);
+  }
+
+  /**
+   * A body with stem width {@code stem}, stage widths {@code widths}, {@code blocks[i]} blocks of
+   * kind {@code block} in stage i, whose outputs are {@code widths[i] * block.expansion()} wide;
+   * stage 1 keeps the resolution, the others halve it (in the 3x3 convolution of a bottleneck, as
+   * ResNet v1.5).
+   */
+  public ResNetBody(
+      SplittableRandom random, long stem, long[] widths, int[] blocks, Block block, Norm norm) {
+    this.widths = new long[widths.length];
     this.conv1 = registerModule("conv1", Conv2d.kaimingFanOut(random, 3, stem, 7, 2, 3, false));
     this.bn1 = registerModule("bn1", norm.create(stem));
     long in = stem;
@@ -35,9 +71,10 @@ public final class ResNetBody extends Module {
       Sequential stage = new Sequential();
       for (int b = 0; b < blocks[s]; b++) {
         long stride = b == 0 && s > 0 ? 2 : 1;
-        stage.add(new BasicBlock(random, in, widths[s], stride, norm));
-        in = widths[s];
+        stage.add(block.create(random, in, widths[s], stride, norm));
+        in = widths[s] * block.expansion();
       }
+      this.widths[s] = in;
       stages.add(registerModule("layer" + (s + 1), stage));
     }
   }
@@ -46,6 +83,20 @@ public final class ResNetBody extends Module {
   public static ResNetBody resnet18(SplittableRandom random) {
     return new ResNetBody(
         random, 64, new long[] {64, 128, 256, 512}, new int[] {2, 2, 2, 2}, Norm.FROZEN);
+  }
+
+  /**
+   * torchvision's ResNet-50 with frozen normalisation, as detection backbones use it: bottleneck
+   * blocks 3, 4, 6, 3 per stage, widths 64 to 512, outputs 256 to 2048 channels.
+   */
+  public static ResNetBody resnet50(SplittableRandom random) {
+    return new ResNetBody(
+        random,
+        64,
+        new long[] {64, 128, 256, 512},
+        new int[] {3, 4, 6, 3},
+        Block.BOTTLENECK,
+        Norm.FROZEN);
   }
 
   /** The {@code tiny} body: stem 32, one block per stage, widths 32/64/128/256, trained norm. */

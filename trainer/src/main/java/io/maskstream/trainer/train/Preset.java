@@ -11,7 +11,7 @@ public enum Preset {
   TINY("tiny"),
   /** torchvision's Mask R-CNN on a ResNet-18 FPN backbone, at 800 px. */
   R18_FPN("r18-fpn"),
-  /** torchvision's {@code maskrcnn_resnet50_fpn}. */
+  /** torchvision's {@code maskrcnn_resnet50_fpn}: its Mask R-CNN on a ResNet-50 FPN, at 800 px. */
   R50_FPN("r50-fpn");
 
   private final String label;
@@ -48,16 +48,12 @@ public enum Preset {
   /**
    * A new, randomly initialised network of this preset for {@code numClasses} classes (background
    * included); the caller closes it.
-   *
-   * @throws UserException for a preset this build cannot build
    */
   public MaskRcnn create(SplittableRandom random, long numClasses) {
     return switch (this) {
       case TINY -> MaskRcnn.tiny(random, numClasses);
       case R18_FPN -> MaskRcnn.resnet18Fpn(random, numClasses);
-      case R50_FPN ->
-          throw new UserException(
-              "the r50-fpn preset is not in this build yet: use --preset tiny or r18-fpn");
+      case R50_FPN -> MaskRcnn.resnet50Fpn(random, numClasses);
     };
   }
 }

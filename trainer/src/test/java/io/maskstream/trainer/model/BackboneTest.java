@@ -18,9 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The tiny and ResNet-18 FPN backbones against torchvision's with the same weights: identical
- * state-dict keys and the same pyramid levels. The weights follow a rule both sides compute exactly
- * in float32 (synthetic() in make_torchvision_fixtures.py), so only inputs and outputs are stored.
+ * The tiny, ResNet-18 and ResNet-50 FPN backbones against torchvision's with the same weights:
+ * identical state-dict keys (and, for ResNet-50, trained parameters) and the same pyramid levels.
+ * The weights follow a rule both sides compute exactly in float32 (synthetic() in
+ * make_torchvision_fixtures.py), so only inputs and outputs are stored.
  */
 @SuppressWarnings("try") // each PointerScope releases the tensors a test creates
 class BackboneTest {
@@ -120,6 +121,22 @@ class BackboneTest {
     }
   }
 
+  /** The names of the parameters torchvision trains in the fixture {@code name}. */
+  static List<String> trainable(JsonNode c) {
+    List<String> out = new ArrayList<>();
+    c.get("trainable").forEach(k -> out.add(k.asText()));
+    return out;
+  }
+
+  @Test
+  void resnet50FpnTrainsWhatTorchvisionTrains() {
+    try (Backbone r50 = Backbone.resnet50Fpn(new SplittableRandom(1))) {
+      List<String> want = trainable(fixtures.get("r50_fpn"));
+      assertThat(want).contains("body.layer2.0.conv3.weight").doesNotContain("body.conv1.weight");
+      assertThat(r50.trainableParameters().keySet()).containsExactlyInAnyOrderElementsOf(want);
+    }
+  }
+
   @Test
   void tinyBackboneEqualsTheSameNetworkBuiltWithTorchvision() {
     check("tiny", Backbone.tiny(new SplittableRandom(1)));
@@ -128,5 +145,10 @@ class BackboneTest {
   @Test
   void resnet18FpnEqualsTorchvisionsResnetFpnBackbone() {
     check("r18_fpn", Backbone.resnet18Fpn(new SplittableRandom(1)));
+  }
+
+  @Test
+  void resnet50FpnEqualsTorchvisionsResnetFpnBackbone() {
+    check("r50_fpn", Backbone.resnet50Fpn(new SplittableRandom(1)));
   }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.train.Preset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -20,9 +21,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The whole tiny Mask R-CNN against torchvision's {@code MaskRCNN} built with the same layout and
- * weights (the synthetic rule of {@link BackboneTest}): same state-dict keys, same detections and
- * pasted masks, also for an image the input transform resizes and whose detections it rescales.
+ * The whole tiny, ResNet-18 and ResNet-50 FPN Mask R-CNNs against torchvision's {@code MaskRCNN}
+ * (for ResNet-50 its {@code maskrcnn_resnet50_fpn}) built with the same layout and weights (the
+ * synthetic rule of {@link BackboneTest}): same state-dict keys, same detections and pasted masks,
+ * also for an image the input transform resizes and whose detections it rescales.
  */
 @SuppressWarnings("try") // each PointerScope releases the tensors a test creates
 class MaskRcnnTest {
@@ -77,6 +79,38 @@ class MaskRcnnTest {
             new long[] {256, 256, 256, 256},
             new RoiHeads.Options(512, 0.25, 0.05, 0.5, 10),
             new InputTransform(64, 64)));
+  }
+
+  @Test
+  void resnet50FpnDetectsWhatTorchvisionsMaskrcnnResnet50FpnDetects() {
+    JsonNode c = fixtures.get("r50_fpn");
+    MaskRcnn model =
+        new MaskRcnn(
+            new SplittableRandom(1),
+            Backbone.resnet50Fpn(new SplittableRandom(2)),
+            4,
+            1024,
+            new long[] {256, 256, 256, 256},
+            new RoiHeads.Options(512, 0.25, 0.05, 0.5, 10),
+            new InputTransform(64, 64));
+    assertThat(model.trainableParameters().keySet())
+        .containsExactlyInAnyOrderElementsOf(BackboneTest.trainable(c));
+    check(c, model);
+  }
+
+  @Test
+  void theR50FpnPresetIsTorchvisionsNetworkForCocoAtItsSize() {
+    try (MaskRcnn r50 = Preset.parse("r50-fpn").create(new SplittableRandom(3), 91)) {
+      // maskrcnn_resnet50_fpn's parameter count for COCO's 91 classes
+      long parameters = 0;
+      for (Tensor p : r50.namedParameters().values()) {
+        parameters += p.numel();
+      }
+      assertThat(parameters).isEqualTo(44_401_393L);
+      assertThat(r50.transform().minSize()).isEqualTo(800);
+      assertThat(r50.transform().maxSize()).isEqualTo(1333);
+      assertThat(r50.detectionOptions()).isEqualTo(RoiHeads.Options.torchvision(512));
+    }
   }
 
   @Test
