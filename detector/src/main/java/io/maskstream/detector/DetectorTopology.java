@@ -39,6 +39,13 @@ public final class DetectorTopology {
   /** Records fetched per poll: inference is slow, so a poll's records must finish in time. */
   static final int MAX_POLL_RECORDS = 8;
 
+  /**
+   * How often a stream thread commits its transaction, in ms, unless {@code commit.interval.ms} is
+   * set: events become visible to read_committed consumers only then, so the detector commits
+   * sooner than Kafka Streams' exactly-once default of 100 ms.
+   */
+  public static final long DEFAULT_COMMIT_INTERVAL_MS = 20;
+
   private DetectorTopology() {}
 
   /** The topology with the system clock. */
@@ -79,8 +86,9 @@ public final class DetectorTopology {
   /**
    * The Kafka Streams properties: the client properties of {@code config}, then the detector's
    * settings unless the client properties set them: exactly-once v2, byte-array serdes, the
-   * configured stream threads, and poll and transaction timeouts sized from the slowest measured
-   * inference so that a poll's worth of frames always finishes in time.
+   * configured stream threads, a commit every {@value #DEFAULT_COMMIT_INTERVAL_MS} ms, and poll and
+   * transaction timeouts sized from the slowest measured inference so that a poll's worth of frames
+   * always finishes in time.
    *
    * @param worstCaseMillis the slowest single inference measured (at least the warm-up)
    */
@@ -89,6 +97,7 @@ public final class DetectorTopology {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
     props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
     props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
     // a slow frame must not cost the task: budget ten times the worst inference for every record

@@ -155,13 +155,16 @@ class DetectorTopologyTest {
             (Integer)
                 slow.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)))
         .isGreaterThanOrEqualTo(20_000 * 8);
+    assertThat(small.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
+        .isEqualTo(DetectorTopology.DEFAULT_COMMIT_INTERVAL_MS);
     Properties user = new Properties();
     user.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    user.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "250");
     DetectorConfig custom = config(DetectorConfig.Mode.COMPLETE).toBuilder().kafka(user).build();
-    assertThat(
-            DetectorTopology.streamsProperties(custom, 10)
-                .get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+    Properties overridden = DetectorTopology.streamsProperties(custom, 10);
+    assertThat(overridden.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
         .isEqualTo(StreamsConfig.AT_LEAST_ONCE);
+    assertThat(overridden.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo("250");
   }
 
   private static DetectorConfig config(DetectorConfig.Mode mode) {

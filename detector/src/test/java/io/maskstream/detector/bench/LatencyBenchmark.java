@@ -2,13 +2,14 @@ package io.maskstream.detector.bench;
 
 import io.maskstream.broker.EmbeddedKafka;
 import io.maskstream.detector.DetectorConfig;
+import io.maskstream.detector.DetectorItKit;
 import io.maskstream.detector.DetectorService;
+import io.maskstream.detector.DetectorTopology;
 import io.maskstream.detector.Fixtures;
 import io.maskstream.detector.TestFrames;
 import io.maskstream.detector.model.Device;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
-import io.maskstream.schemas.Topics;
 import io.maskstream.schemas.avro.Detections;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,6 +27,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Capture-to-event latency of the detector on an embedded broker, in one run of three phases, all
@@ -45,7 +46,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>Two latencies are reported per event: to {@code processed} (the detector's processed time on
  * the event, what the latency histogram of the metrics records) and to {@code visible} (when a
  * read_committed consumer polling the detections topic received it, after the transaction
- * committed). Prints the figures; no assertions.
+ * committed); their difference is the wait for the transaction commit. Prints the figures; no
+ * assertions.
  */
 public final class LatencyBenchmark {
   private static final String CAMERA = "cam";
@@ -56,8 +58,8 @@ public final class LatencyBenchmark {
 
   /**
    * Arguments, all optional: [max frame age ms (default 1000)] [half-load frames (default 60)]
-   * [overload seconds (default 20)] [intra-op threads (default 2)] [throughput frames (default
-   * 30)].
+   * [overload seconds (default 20)] [intra-op threads (default 2)] [throughput frames (default 30)]
+   * [commit interval ms (default: the detector's)].
    */
   public static void main(String[] args) throws Exception {
     long maxAgeMs = args.length > 0 ? Long.parseLong(args[0]) : 1000;
@@ -69,8 +71,10 @@ public final class LatencyBenchmark {
     Path dir = Files.createTempDirectory("latency-bench");
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir).build().start()) {
       String bootstrap = kafka.bootstrapServers();
-      Properties client = new Properties();
-      client.put("bootstrap.servers", bootstrap);
+      Properties client = DetectorItKit.client(bootstrap);
+      if (args.length > 5) {
+        client.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, args[5]);
+      }
       DetectorConfig base =
           DetectorConfig.builder()
               .model(Fixtures.model())
@@ -79,8 +83,14 @@ public final class LatencyBenchmark {
               .kafka(client)
               .build();
 
+      System.out.printf(
+          "commit interval: %s ms%n",
+          DetectorTopology.streamsProperties(base, 0)
+              .getOrDefault(
+                  StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100 (Kafka Streams' default)"));
+
       // 1. max throughput, pre-filled topic, complete mode
-      TopicNames maxTopics = topics(client, "lat1");
+      TopicNames maxTopics = DetectorItKit.createTopics(bootstrap, "lat1", 1);
       List<String> keys = new ArrayList<>();
       List<byte[]> values = new ArrayList<>();
       for (int i = 0; i < throughputFrames; i++) {
@@ -89,12 +99,14 @@ public final class LatencyBenchmark {
       }
       TestFrames.send(bootstrap, maxTopics.frames(), keys, values);
       List<Event> max;
+      double maxCommits;
       try (DetectorService service =
               DetectorService.start(
                   base.toBuilder().topics(maxTopics).applicationId("latency-max").build());
           KafkaConsumer<String, byte[]> reader =
               TestFrames.committedReader(bootstrap, maxTopics.detections())) {
         max = collect(reader, throughputFrames, Duration.ofMinutes(10));
+        maxCommits = commits(service);
       }
       if (max.size() < 2) {
         throw new IllegalStateException("only " + max.size() + " events in the throughput phase");
@@ -105,11 +117,11 @@ public final class LatencyBenchmark {
       double inferenceMs = max.stream().mapToDouble(Event::inferenceMs).average().orElse(0);
       System.out.printf(
           "max throughput: %.2f frames/s (%d frames, mean inference %.1f ms, %d intra-op"
-              + " threads)%n",
-          maxFps, max.size(), inferenceMs, threads);
+              + " threads, %.0f transaction commits)%n",
+          maxFps, max.size(), inferenceMs, threads, maxCommits);
 
       // 2. half load, complete mode
-      TopicNames halfTopics = topics(client, "lat2");
+      TopicNames halfTopics = DetectorItKit.createTopics(bootstrap, "lat2", 1);
       double halfFps = maxFps / 2;
       List<Event> half;
       try (DetectorService service =
@@ -143,9 +155,16 @@ public final class LatencyBenchmark {
           50,
           95,
           99);
+      print(
+          "  commit wait (visible - processed) ms",
+          half,
+          e -> e.visibleMs() - e.processedMs(),
+          50,
+          95,
+          99);
 
       // 3. 2x overload, realtime mode
-      TopicNames overTopics = topics(client, "lat3");
+      TopicNames overTopics = DetectorItKit.createTopics(bootstrap, "lat3", 1);
       double overFps = maxFps * 2;
       int overFrames = (int) Math.ceil(overFps * overloadSeconds);
       List<Event> over;
@@ -253,20 +272,6 @@ public final class LatencyBenchmark {
     }
   }
 
-  private static TopicNames topics(Properties client, String prefix) throws Exception {
-    TopicNames topics =
-        new TopicNames(
-            prefix + ".frames",
-            prefix + ".detections",
-            prefix + ".masks",
-            prefix + ".models",
-            prefix + ".dlq");
-    try (Admin admin = Admin.create(client)) {
-      Topics.ensure(admin, Topics.specs(topics, 1), Duration.ofSeconds(30));
-    }
-    return topics;
-  }
-
   private static KafkaProducer<String, byte[]> producer(String bootstrap) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -341,6 +346,17 @@ public final class LatencyBenchmark {
       throw new IllegalStateException("only " + events.size() + " of " + n + " events in time");
     }
     return events;
+  }
+
+  /** Transactions the stream threads of {@code service} have committed so far. */
+  private static double commits(DetectorService service) {
+    double n = 0;
+    for (String line : service.scrape().split("\n")) {
+      if (line.startsWith("kafka_stream_thread_commit_total")) {
+        n += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return n;
   }
 
   /** Prints nearest-rank percentiles of {@code f} over {@code events}; returns the last one. */
