@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.maskstream.broker.testing.KafkaBrokerExtension;
-import io.maskstream.detector.model.Device;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.DeadLetter;
@@ -50,15 +49,7 @@ class DetectorIT {
     values.add(new byte[] {0x42, 0x41, 0x44});
     TestFrames.send(kafka.bootstrapServers(), topics.frames(), keys, values);
 
-    DetectorConfig config =
-        DetectorConfig.builder()
-            .model(Fixtures.model())
-            .device(Device.CPU)
-            .scoreThreshold(0.1f)
-            .topics(topics)
-            .applicationId("detector-it1")
-            .kafka(client)
-            .build();
+    DetectorConfig config = DetectorItKit.config(topics, "detector-it1", client);
     AvroSerde<Detections> detSerde = new AvroSerde<>(Detections.class);
     AvroSerde<Masks> maskSerde = new AvroSerde<>(Masks.class);
     AvroSerde<DeadLetter> dlqSerde = new AvroSerde<>(DeadLetter.class);

@@ -1,5 +1,6 @@
 package io.maskstream.detector;
 
+import io.maskstream.detector.model.Device;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
@@ -74,6 +75,21 @@ public final class DetectorItKit {
     lines.add("producer.transaction.timeout.ms=15000");
     lines.add("");
     return Files.writeString(file, String.join("\n", lines));
+  }
+
+  /**
+   * The configuration of a detector in this JVM as {@link #startDetector} starts one in its own:
+   * the fixture model on the CPU, score threshold 0.1, on {@code topics} with {@code client}.
+   */
+  static DetectorConfig config(TopicNames topics, String applicationId, Properties client) {
+    return DetectorConfig.builder()
+        .model(Fixtures.model())
+        .device(Device.CPU)
+        .scoreThreshold(0.1f)
+        .topics(topics)
+        .applicationId(applicationId)
+        .kafka(client)
+        .build();
   }
 
   /**

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.maskstream.broker.testing.KafkaBrokerExtension;
-import io.maskstream.detector.model.Device;
 import io.maskstream.detector.model.OnnxMaskRcnn;
 import io.maskstream.detector.store.ModelStore;
 import io.maskstream.schemas.AvroSerde;
@@ -48,15 +47,7 @@ class HotSwapIT {
     String v1Version = OnnxMaskRcnn.sha256Hex(original).substring(0, 12);
     String v2Version = OnnxMaskRcnn.sha256Hex(v2).substring(0, 12);
 
-    DetectorConfig config =
-        DetectorConfig.builder()
-            .model(Fixtures.model())
-            .device(Device.CPU)
-            .scoreThreshold(0.1f)
-            .topics(topics)
-            .applicationId("detector-it3")
-            .kafka(client)
-            .build();
+    DetectorConfig config = DetectorItKit.config(topics, "detector-it3", client);
     byte[] jpeg = TestFrames.jpeg("image2.png");
     int frames = 0;
     AvroSerde<Detections> serde = new AvroSerde<>(Detections.class);

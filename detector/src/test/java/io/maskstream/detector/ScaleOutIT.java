@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.maskstream.broker.testing.KafkaBrokerExtension;
 import io.maskstream.detector.DetectorItKit.EventsPerFrame;
-import io.maskstream.detector.model.Device;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Masks;
@@ -59,15 +58,7 @@ class ScaleOutIT {
     Path victimConfig =
         DetectorItKit.processConfig(
             dir.resolve("victim.properties"), topics, dir.resolve("state-victim"));
-    DetectorConfig config =
-        DetectorConfig.builder()
-            .model(Fixtures.model())
-            .device(Device.CPU)
-            .scoreThreshold(0.1f)
-            .topics(topics)
-            .applicationId(APPLICATION_ID)
-            .kafka(survivorClient)
-            .build();
+    DetectorConfig config = DetectorItKit.config(topics, APPLICATION_ID, survivorClient);
     byte[] jpeg = TestFrames.jpeg("image3.png");
     Map<String, Integer> detections;
     Map<String, Integer> masks;
