@@ -200,8 +200,17 @@ final class MaskRcnnGraph {
         // ResNetBody: the first block of every stage but the first halves the resolution
         long stride = b == 0 && s > 1 ? 2 : 1;
         String block = body + "layer" + s + "." + b + ".";
-        String a = g.op("Relu", convNorm(y, block + "conv1", block + "bn1", stride));
-        String c = convNorm(a, block + "conv2", block + "bn2", 1);
+        String c;
+        if (has(block + "conv3.weight")) {
+          // Bottleneck: 1x1, 3x3 with the stride (ResNet v1.5), 1x1
+          String a = g.op("Relu", convNorm(y, block + "conv1", block + "bn1", 1));
+          String d = g.op("Relu", convNorm(a, block + "conv2", block + "bn2", stride));
+          c = convNorm(d, block + "conv3", block + "bn3", 1);
+        } else {
+          // BasicBlock: 3x3 with the stride, 3x3
+          String a = g.op("Relu", convNorm(y, block + "conv1", block + "bn1", stride));
+          c = convNorm(a, block + "conv2", block + "bn2", 1);
+        }
         String shortcut =
             has(block + "downsample.0.weight")
                 ? convNorm(y, block + "downsample.0", block + "downsample.1", stride)

@@ -381,6 +381,38 @@ class OnnxExporterTest {
     }
   }
 
+  /**
+   * The r50-fpn preset's network with a short side of 320 instead of 800 and 20 detections instead
+   * of 100, which keeps the test quick (MaskRcnn.detect of the preset takes tens of seconds on two
+   * cores); its heads are those of the r18-fpn test, and the graph reads the sizes from the model.
+   */
+  @Test
+  void resnet50FpnExportDetectsWhatTheModelDetects() throws Exception {
+    try (MaskRcnn model =
+        ExportFixtures.withSyntheticWeights(
+            new MaskRcnn(
+                new SplittableRandom(2),
+                Backbone.resnet50Fpn(new SplittableRandom(2)),
+                7,
+                1024,
+                new long[] {256, 256, 256, 256},
+                new RoiHeads.Options(512, 0.25, 0.05, 0.5, 20),
+                new InputTransform(320, 533)))) {
+      sharpen(model, 30, 5, 0);
+      Path file = dir.resolve("r50.onnx");
+      OnnxExporter.export(model, info("r50-fpn"), file);
+      keep(file);
+      try (OrtSession session = ExportFixtures.session(Files.readAllBytes(file))) {
+        // 160 x 200 becomes 320 x 400 inside the graph
+        Image image = Image.of(shapes(160, 200).image(12, 0).image()).noisy(9);
+        Found java = ExportFixtures.detect(model, image);
+        Found onnx = ExportFixtures.run(session, image);
+        assertThat(java.count()).isPositive();
+        log.info("r50-fpn export vs MaskRcnn.detect: {}", assertSameDetections(java, onnx));
+      }
+    }
+  }
+
   @Test
   void theFileDeclaresTheContractItsClassesAndProvenance() throws Exception {
     Map<String, String> provenance = new LinkedHashMap<>();
