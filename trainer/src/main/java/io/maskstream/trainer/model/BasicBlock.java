@@ -22,17 +22,22 @@ public final class BasicBlock extends LayerModule {
 
   /** A block from {@code in} to {@code out} channels with the given stride. */
   public BasicBlock(SplittableRandom random, long in, long out, long stride, Norm norm) {
-    this.conv1 =
-        registerModule("conv1", Conv2d.kaimingFanOut(random, in, out, 3, stride, 1, false));
+    this(random, in, out, stride, norm, ConvInit.KAIMING_FAN_OUT);
+  }
+
+  /** A block from {@code in} to {@code out} channels with the given stride and initialisation. */
+  public BasicBlock(
+      SplittableRandom random, long in, long out, long stride, Norm norm, ConvInit init) {
+    this.conv1 = registerModule("conv1", init.create(random, in, out, 3, stride, 1));
     this.bn1 = registerModule("bn1", norm.create(out));
-    this.conv2 = registerModule("conv2", Conv2d.kaimingFanOut(random, out, out, 3, 1, 1, false));
+    this.conv2 = registerModule("conv2", init.create(random, out, out, 3, 1, 1));
     this.bn2 = registerModule("bn2", norm.create(out));
     this.downsample =
         stride != 1 || in != out
             ? registerModule(
                 "downsample",
                 new Sequential()
-                    .add(Conv2d.kaimingFanOut(random, in, out, 1, stride, 0, false))
+                    .add(init.create(random, in, out, 1, stride, 0))
                     .add(norm.create(out)))
             : null;
   }

@@ -40,9 +40,10 @@ public final class ResNetBody extends Module {
       return expansion;
     }
 
-    LayerModule create(SplittableRandom random, long in, long width, long stride, Norm norm) {
+    LayerModule create(
+        SplittableRandom random, long in, long width, long stride, Norm norm, ConvInit init) {
       return this == BASIC
-          ? new BasicBlock(random, in, width, stride, norm)
+          ? new BasicBlock(random, in, width, stride, norm, init)
           : new Bottleneck(random, in, width, stride, norm);
     }
   }
@@ -63,15 +64,30 @@ public final class ResNetBody extends Module {
    */
   public ResNetBody(
       SplittableRandom random, long stem, long[] widths, int[] blocks, Block block, Norm norm) {
+    this(random, stem, widths, blocks, block, norm, ConvInit.KAIMING_FAN_OUT);
+  }
+
+  /**
+   * As {@link #ResNetBody(SplittableRandom, long, long[], int[], Block, Norm)}, with the
+   * convolutions initialised by {@code init} (bottleneck blocks always as torchvision's ResNet).
+   */
+  public ResNetBody(
+      SplittableRandom random,
+      long stem,
+      long[] widths,
+      int[] blocks,
+      Block block,
+      Norm norm,
+      ConvInit init) {
     this.widths = new long[widths.length];
-    this.conv1 = registerModule("conv1", Conv2d.kaimingFanOut(random, 3, stem, 7, 2, 3, false));
+    this.conv1 = registerModule("conv1", init.create(random, 3, stem, 7, 2, 3));
     this.bn1 = registerModule("bn1", norm.create(stem));
     long in = stem;
     for (int s = 0; s < widths.length; s++) {
       Sequential stage = new Sequential();
       for (int b = 0; b < blocks[s]; b++) {
         long stride = b == 0 && s > 0 ? 2 : 1;
-        stage.add(block.create(random, in, widths[s], stride, norm));
+        stage.add(block.create(random, in, widths[s], stride, norm, init));
         in = widths[s] * block.expansion();
       }
       this.widths[s] = in;
@@ -99,10 +115,19 @@ public final class ResNetBody extends Module {
         Norm.FROZEN);
   }
 
-  /** The {@code tiny} body: stem 32, one block per stage, widths 32/64/128/256, trained norm. */
+  /**
+   * The {@code tiny} body: stem 32, one block per stage, widths 32/64/128/256, trained norm,
+   * PyTorch's default convolution initialisation.
+   */
   public static ResNetBody tiny(SplittableRandom random) {
     return new ResNetBody(
-        random, 32, new long[] {32, 64, 128, 256}, new int[] {1, 1, 1, 1}, Norm.BATCH);
+        random,
+        32,
+        new long[] {32, 64, 128, 256},
+        new int[] {1, 1, 1, 1},
+        Block.BASIC,
+        Norm.BATCH,
+        ConvInit.PYTORCH_DEFAULT);
   }
 
   /**
