@@ -48,8 +48,12 @@ final class DemoCommand implements Callable<Integer> {
   /** Where the launcher script says the source tree is; the bundled model lives there. */
   static final String HOME_PROPERTY = "maskstream.home";
 
-  static final String BUNDLED_MODEL =
-      "detector/src/test/resources/fixtures/shapes-torchvision.onnx";
+  /**
+   * The bundled shapes model, made by {@code maskstream train} (the {@code tiny} preset on
+   * generated shapes) and shipped inside the launcher jar.
+   */
+  static final String BUNDLED_MODEL = "/io/maskstream/launcher/shapes-tiny.onnx";
+
   static final String BUNDLED_IMAGES = "detector/src/test/resources/fixtures";
 
   @Option(
@@ -85,25 +89,21 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--score-threshold",
-      defaultValue = "0.3",
+      defaultValue = "0.5",
       description = "Minimum detection score shown (default: ${DEFAULT-VALUE}).")
   float scoreThreshold;
 
   @Override
   public Integer call() throws Exception {
     Path home = Path.of(System.getProperty(HOME_PROPERTY, ".")).toAbsolutePath();
-    Path modelFile = model != null ? model : home.resolve(BUNDLED_MODEL);
-    if (!Files.isRegularFile(modelFile)) {
-      throw new UserException(
-          "model "
-              + modelFile
-              + " not found: pass --model FILE.onnx, or run ./maskstream demo"
-              + " from the source tree");
+    if (model != null && !Files.isRegularFile(model)) {
+      throw new UserException("--model " + model + " does not exist: give an ONNX model file");
     }
     if (video != null && !Files.isRegularFile(video)) {
       throw new UserException("--video " + video + " does not exist");
     }
     Path work = Files.createTempDirectory("maskstream-demo-");
+    Path modelFile = model != null ? model : bundledModel(work);
     List<AutoCloseable> started = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =
@@ -218,5 +218,18 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     started.clear();
+  }
+
+  /** Copies the bundled model out of the jar into {@code dir}, where ONNX Runtime can read it. */
+  private static Path bundledModel(Path dir) throws java.io.IOException {
+    Path file = dir.resolve("shapes-tiny.onnx");
+    try (java.io.InputStream in = DemoCommand.class.getResourceAsStream(BUNDLED_MODEL)) {
+      if (in == null) {
+        throw new UserException(
+            "this build has no bundled model (" + BUNDLED_MODEL + "): pass --model FILE.onnx");
+      }
+      Files.copy(in, file);
+    }
+    return file;
   }
 }
