@@ -7,11 +7,11 @@ import ai.onnxruntime.OrtSession;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.model.Detections;
 import io.maskstream.trainer.model.MaskRcnn;
+import io.maskstream.trainer.model.SyntheticWeights;
 import io.maskstream.trainer.shapes.ShapesConfig;
 import io.maskstream.trainer.shapes.ShapesGenerator;
 import java.awt.image.BufferedImage;
 import java.nio.FloatBuffer;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -31,51 +31,9 @@ final class ExportFixtures {
   static final List<String> SHAPES =
       List.of("background", "square", "circle", "triangle", "star", "hexagon", "cross");
 
-  /**
-   * Deterministic weights for one state-dict entry (the rule of the torchvision fixtures): a
-   * hash-based uniform value in [-1, 1) scaled by the fan-in to about unit variance, variances near
-   * 1, means and biases near 0.
-   */
-  static float[] synthetic(String key, long[] shape) {
-    int n = 1;
-    for (long d : shape) {
-      n *= (int) d;
-    }
-    long salt = (key.hashCode() & 0xFFFFFFFFL) * 40503L;
-    float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      long h = ((i + 1L) * 2654435761L + salt) & 0xFFFFFFFFL;
-      float v = (float) ((h >>> 8) - (1L << 23)) / (float) (1 << 23);
-      if (key.endsWith("running_var")) {
-        out[i] = 1f + 0.5f * v;
-      } else if (key.endsWith("running_mean") || key.endsWith("bias")) {
-        out[i] = 0.1f * v;
-      } else if (shape.length == 1) {
-        out[i] = 1f + 0.25f * v;
-      } else {
-        long fanIn = n / shape[0];
-        int e = (63 - Long.numberOfLeadingZeros(fanIn)) / 2;
-        out[i] = v * (float) Math.scalb(1.0, -e);
-      }
-    }
-    return out;
-  }
-
-  /** Loads {@link #synthetic} weights into every float entry of {@code model}'s state dict. */
+  /** Loads {@link SyntheticWeights} into {@code model} and puts it in evaluation mode. */
   static <M extends io.maskstream.trainer.engine.Module> M withSyntheticWeights(M model) {
-    try (PointerScope scope = new PointerScope()) {
-      Map<String, Tensor> weights = new HashMap<>();
-      model
-          .stateDict()
-          .forEach(
-              (k, v) -> {
-                if (v.is_floating_point()) {
-                  weights.put(k, Torch.floats(synthetic(k, v.shape()), v.shape()));
-                }
-              });
-      model.loadStateDict(weights, false);
-    }
-    model.train(false);
+    SyntheticWeights.load(model).train(false);
     return model;
   }
 

@@ -47,9 +47,9 @@ import org.slf4j.LoggerFactory;
  * against the Java modules; torchvision's own outputs; an image without detections; the metadata
  * the detector reads. The tiny test also logs the inference time of both on a 256 x 256 image.
  *
- * <p>The models carry deterministic weights ({@link ExportFixtures#synthetic}) with a sharpened
- * classifier and objectness so that scores spread out as a trained model's do. The images are
- * shapes images with camera-like noise (see {@link Image#noisy}).
+ * <p>The models carry deterministic weights ({@link io.maskstream.trainer.model.SyntheticWeights})
+ * with a sharpened classifier and objectness so that scores spread out as a trained model's do. The
+ * images are shapes images with camera-like noise (see {@link Image#noisy}).
  */
 @SuppressWarnings("try") // each PointerScope releases the tensors a test creates
 class OnnxExporterTest {

@@ -8,9 +8,7 @@ import io.maskstream.trainer.engine.Torch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -20,8 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The tiny, ResNet-18 and ResNet-50 FPN backbones against torchvision's with the same weights:
  * identical state-dict keys (and, for ResNet-50, trained parameters) and the same pyramid levels.
- * The weights follow a rule both sides compute exactly in float32 (synthetic() in
- * make_torchvision_fixtures.py), so only inputs and outputs are stored.
+ * The weights follow {@link SyntheticWeights}, so only inputs and outputs are stored.
  */
 @SuppressWarnings("try") // each PointerScope releases the tensors a test creates
 class BackboneTest {
@@ -35,36 +32,6 @@ class BackboneTest {
     Torch.load();
   }
 
-  static long javaHash(String key) {
-    return key.hashCode() & 0xFFFFFFFFL;
-  }
-
-  /** The fixture script's weight rule for one state-dict entry. */
-  static float[] synthetic(String key, long[] shape) {
-    int n = 1;
-    for (long d : shape) {
-      n *= (int) d;
-    }
-    long salt = javaHash(key) * 40503L;
-    float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      long h = ((i + 1L) * 2654435761L + salt) & 0xFFFFFFFFL;
-      float v = (float) ((h >>> 8) - (1L << 23)) / (float) (1 << 23);
-      if (key.endsWith("running_var")) {
-        out[i] = 1f + 0.5f * v;
-      } else if (key.endsWith("running_mean") || key.endsWith("bias")) {
-        out[i] = 0.1f * v;
-      } else if (shape.length == 1) {
-        out[i] = 1f + 0.25f * v;
-      } else {
-        long fanIn = n / shape[0];
-        int e = (63 - Long.numberOfLeadingZeros(fanIn)) / 2;
-        out[i] = v * (float) Math.scalb(1.0, -e);
-      }
-    }
-    return out;
-  }
-
   static void check(String name, Backbone backbone) {
     JsonNode c = fixtures.get(name);
     try (PointerScope scope = new PointerScope();
@@ -72,16 +39,7 @@ class BackboneTest {
       List<String> keys = new ArrayList<>();
       c.get("keys").forEach(k -> keys.add(k.asText()));
       assertThat(net.stateDict().keySet()).containsExactlyElementsOf(keys);
-      Map<String, Tensor> weights = new LinkedHashMap<>();
-      net.stateDict()
-          .forEach(
-              (k, v) -> {
-                if (!k.endsWith("num_batches_tracked")) {
-                  weights.put(k, Torch.floats(synthetic(k, v.shape()), v.shape()));
-                }
-              });
-      net.loadStateDict(weights, false);
-      net.train(false);
+      SyntheticWeights.load(net).train(false);
       List<Tensor> levels = net.forward(DetectionFixtures.tensor(c.get("input")));
       String[] names = {"0", "1", "2", "3", "pool"};
       assertThat(levels).hasSize(names.length);

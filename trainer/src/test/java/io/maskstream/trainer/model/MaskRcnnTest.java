@@ -11,7 +11,6 @@ import io.maskstream.trainer.train.Preset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -228,17 +227,7 @@ class MaskRcnnTest {
       List<String> keys = new ArrayList<>();
       c.get("keys").forEach(k -> keys.add(k.asText()));
       assertThat(model.stateDict().keySet()).containsExactlyElementsOf(keys);
-      Map<String, Tensor> weights = new LinkedHashMap<>();
-      model
-          .stateDict()
-          .forEach(
-              (k, v) -> {
-                if (!k.endsWith("num_batches_tracked")) {
-                  weights.put(k, Torch.floats(BackboneTest.synthetic(k, v.shape()), v.shape()));
-                }
-              });
-      model.loadStateDict(weights, false);
-      model.train(false);
+      SyntheticWeights.load(model).train(false);
       Tensor image = DetectionFixtures.tensor(c.get("image"));
       List<Detections> detections = model.detect(List.of(image));
       assertThat(detections).hasSize(1);
