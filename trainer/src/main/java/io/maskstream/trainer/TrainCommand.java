@@ -300,9 +300,6 @@ public final class TrainCommand implements Callable<Integer> {
       }
       time = Duration.ofMillis((long) (budget.minutes * 60_000));
     }
-    if (iterations != null && iterations < 1) {
-      throw new UserException("--iterations must be at least 1, got " + iterations);
-    }
     if (!Files.isDirectory(data)) {
       throw new UserException("--data " + data + " is not a folder: give a COCO dataset folder");
     }

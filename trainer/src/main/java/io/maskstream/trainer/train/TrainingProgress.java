@@ -62,7 +62,7 @@ final class TrainingProgress implements AutoCloseable {
     long now = System.nanoTime();
     if (now - lastLogNanos >= LOG_EVERY_NANOS || config.done(iteration, elapsed)) {
       lastLogNanos = now;
-      double left = config.progress(iteration, elapsed);
+      double done = config.progress(iteration, elapsed);
       double rate = iterationsPerSecond(iteration);
       long eta =
           config.iterations() != null
@@ -73,7 +73,7 @@ final class TrainingProgress implements AutoCloseable {
               Locale.ROOT,
               "iteration %d (%.0f%%) %s, %.2f it/s, %s left",
               iteration,
-              100 * left,
+              100 * done,
               text,
               rate,
               Duration.ofSeconds(Math.max(0, eta))
