@@ -384,6 +384,29 @@ public final class SinkBenchmark {
     }
   }
 
+  /** One line: seconds since warm-up, process RSS, JVM heap and direct-buffer use (/metrics). */
+  private static void printMemorySample(long pid, int port, long second) throws Exception {
+    String metrics = scrape(port);
+    System.out.printf(
+        "  t=%5d s  RSS %4d MB  heap used %4.0f MB  direct buffers %4.1f MB  threads %3.0f%n",
+        second,
+        rssKb(pid) / 1024,
+        metricSum(metrics, "jvm_memory_used_bytes{area=\"heap\"") / 1e6,
+        metricSum(metrics, "jvm_buffer_memory_used_bytes{id=\"direct\"") / 1e6,
+        metricSum(metrics, "jvm_threads_live_threads"));
+  }
+
+  /** Sum of the Prometheus samples whose line starts with the given name (and label prefix). */
+  private static double metricSum(String metrics, String prefix) {
+    double sum = 0;
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith(prefix)) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return sum;
+  }
+
   private static long cpuTicks(long pid) throws Exception {
     String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -448,6 +471,9 @@ public final class SinkBenchmark {
       long receivedAtWarm = 0;
       long seq = 0;
       long next = start;
+      // a memory sample every twelfth of the run (at least every 10 s): flat means no trend
+      long sampleEvery = Math.max(10_000_000_000L, seconds * 1_000_000_000L / 12);
+      long nextSample = warm;
       while (System.nanoTime() < end) {
         for (int c = 0; c < cameras; c++) {
           feed.send("cam-" + c, seq, Instant.now(), true);
@@ -457,6 +483,10 @@ public final class SinkBenchmark {
           cpuAtWarm = cpuTicks(p.pid());
           rssAtWarm = rssKb(p.pid());
           receivedAtWarm = received.get();
+        }
+        if (System.nanoTime() >= nextSample) {
+          printMemorySample(p.pid(), port, (System.nanoTime() - warm) / 1_000_000_000L);
+          nextSample += sampleEvery;
         }
         next += periodNanos;
         long sleep = next - System.nanoTime();
