@@ -16,6 +16,9 @@ import java.util.Collections;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -31,15 +34,16 @@ import org.slf4j.LoggerFactory;
  * A running detector: the model, the Kafka Streams application and the metrics endpoint.
  *
  * <p>Owns, in order of creation, the {@link ModelSegmenter} (one ONNX Runtime session shared by all
- * stream threads), the {@link KafkaStreams} instance and the optional metrics endpoint; {@link
- * #close(Duration)} closes them in reverse order, the model last, after the streams have finished
- * their in-flight frames.
+ * stream threads), the decode-ahead threads (one per stream thread), the {@link KafkaStreams}
+ * instance and the optional metrics endpoint; {@link #close(Duration)} closes them in reverse
+ * order, the model last, after the streams have finished their in-flight frames.
  */
 public final class DetectorService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DetectorService.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
   private final ModelSegmenter segmenter;
+  private final ExecutorService decodeAhead;
   private final PrometheusMeterRegistry registry;
   private final DetectorMetrics metrics;
   private final KafkaStreams streams;
@@ -50,6 +54,7 @@ public final class DetectorService implements AutoCloseable {
 
   private DetectorService(
       ModelSegmenter segmenter,
+      ExecutorService decodeAhead,
       PrometheusMeterRegistry registry,
       DetectorMetrics metrics,
       KafkaStreams streams,
@@ -60,6 +65,7 @@ public final class DetectorService implements AutoCloseable {
     this.watcher = watcher;
     this.topics = topics;
     this.segmenter = segmenter;
+    this.decodeAhead = decodeAhead;
     this.registry = registry;
     this.metrics = metrics;
     this.streams = streams;
@@ -77,6 +83,7 @@ public final class DetectorService implements AutoCloseable {
   public static DetectorService start(DetectorConfig config)
       throws ModelLoadException, IOException {
     ModelSegmenter segmenter = ModelSegmenter.open(config);
+    ExecutorService decodeAhead = decodeThreads(config.streamThreads());
     KafkaStreams streams = null;
     MetricsEndpoint endpoint = null;
     try {
@@ -88,7 +95,8 @@ public final class DetectorService implements AutoCloseable {
             admin, Topics.specs(config.topics(), Topics.DEFAULT_PARTITIONS), ADMIN_TIMEOUT);
       }
       Properties props = DetectorTopology.streamsProperties(config, segmenter.worstCaseMillis());
-      streams = new KafkaStreams(DetectorTopology.build(config, segmenter, metrics), props);
+      streams =
+          new KafkaStreams(DetectorTopology.build(config, segmenter, metrics, decodeAhead), props);
       streams.setUncaughtExceptionHandler(
           e -> {
             log.error("stream thread failed, replacing it: {}", e.toString(), e);
@@ -112,6 +120,7 @@ public final class DetectorService implements AutoCloseable {
       ModelWatcher watcher = new ModelWatcher(config, segmenter, metrics, segmenter.model().name());
       return new DetectorService(
           segmenter,
+          decodeAhead,
           registry,
           metrics,
           streams,
@@ -123,6 +132,7 @@ public final class DetectorService implements AutoCloseable {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
       }
+      decodeAhead.shutdownNow();
       segmenter.close();
       throw e;
     }
@@ -176,6 +186,7 @@ public final class DetectorService implements AutoCloseable {
   public boolean close(Duration timeout) {
     watcher.close();
     boolean clean = streams.close(timeout);
+    decodeAhead.shutdownNow();
     streamsMetrics.close();
     if (endpoint != null) {
       endpoint.close();
@@ -183,6 +194,18 @@ public final class DetectorService implements AutoCloseable {
     segmenter.close();
     registry.close();
     return clean;
+  }
+
+  /** Daemon threads that decode images ahead of the model, one per stream thread. */
+  private static ExecutorService decodeThreads(int n) {
+    AtomicInteger count = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        n,
+        r -> {
+          Thread t = new Thread(r, "maskstream-decode-" + count.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /** {@link #close(Duration)} with 30 seconds. */

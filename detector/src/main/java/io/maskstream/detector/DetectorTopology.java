@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Executor;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -18,7 +19,9 @@ import org.apache.kafka.streams.Topology;
 /**
  * The detector's Kafka Streams topology, as a pure factory: frames topic -> one processor running
  * the {@link Segmenter} -> detections, masks and dead-letter topics. Records keep their key (the
- * camera id); values are Avro, read and written with the product's serdes.
+ * camera id); values are Avro, read and written with the product's serdes. The frames source's
+ * deserializer starts decoding each image as Kafka Streams reads ahead, so decoding overlaps the
+ * model run of the frame before.
  */
 public final class DetectorTopology {
   /** Name of the frames source node. */
@@ -40,18 +43,32 @@ public final class DetectorTopology {
   static final int MAX_POLL_RECORDS = 8;
 
   /**
-   * How often a stream thread commits its transaction, in ms, unless {@code commit.interval.ms} is
-   * set: events become visible to read_committed consumers only then, so the detector commits
-   * sooner than Kafka Streams' exactly-once default of 100 ms.
+   * Shortest time between two commits the detector asks for, in ms, unless {@code
+   * commit.interval.ms} is set: events become visible to read_committed consumers only at a commit,
+   * so live frames are committed one by one, sooner than Kafka Streams' exactly-once default of 100
+   * ms.
    */
-  public static final long DEFAULT_COMMIT_INTERVAL_MS = 20;
+  public static final long MIN_COMMIT_PACE_MS = 20;
+
+  /**
+   * Longest time a processed frame waits for its commit, in ms, unless {@code commit.interval.ms}
+   * is set. Between the two, the wait is a tenth of the frame's age, so a backlog is committed many
+   * frames per transaction.
+   */
+  public static final long MAX_COMMIT_PACE_MS = 5000;
+
+  /**
+   * The stream threads' own commit interval while the processors pace the commits: it only covers
+   * the offsets of frames skipped in realtime mode, which have no events waiting.
+   */
+  static final long IDLE_COMMIT_INTERVAL_MS = 30_000;
 
   private DetectorTopology() {}
 
   /** The topology with the system clock. */
   public static Topology build(
-      DetectorConfig config, Segmenter segmenter, DetectorMetrics metrics) {
-    return build(config, segmenter, metrics, Clock.systemUTC());
+      DetectorConfig config, Segmenter segmenter, DetectorMetrics metrics, Executor decodeAhead) {
+    return build(config, segmenter, metrics, decodeAhead, Clock.systemUTC());
   }
 
   /**
@@ -59,17 +76,23 @@ public final class DetectorTopology {
    *
    * @param segmenter shared by every task; owned by the caller, who closes it after the streams
    * @param metrics where the frame counters and histograms go
+   * @param decodeAhead runs image decoding while the model works on the previous frame (a direct
+   *     executor decodes in place); owned by the caller, who shuts it down after the streams
    * @param clock wall clock for frame ages, processed times and latencies
    */
   public static Topology build(
-      DetectorConfig config, Segmenter segmenter, DetectorMetrics metrics, Clock clock) {
+      DetectorConfig config,
+      Segmenter segmenter,
+      DetectorMetrics metrics,
+      Executor decodeAhead,
+      Clock clock) {
     Map<String, Object> serdeConfig = new HashMap<>();
     config.kafka().forEach((k, v) -> serdeConfig.put(k.toString(), v));
     Topology topology = new Topology();
     topology.addSource(
         FRAMES_SOURCE,
         new ByteArrayDeserializer(),
-        new ByteArrayDeserializer(),
+        FrameProcessors.deserializer(config, segmenter, decodeAhead, clock, serdeConfig),
         config.topics().frames());
     topology.addProcessor(
         DETECT_PROCESSOR,
@@ -86,7 +109,8 @@ public final class DetectorTopology {
   /**
    * The Kafka Streams properties: the client properties of {@code config}, then the detector's
    * settings unless the client properties set them: exactly-once v2, byte-array serdes, the
-   * configured stream threads, a commit every {@value #DEFAULT_COMMIT_INTERVAL_MS} ms, and poll and
+   * configured stream threads, commits asked for by the processors (between {@value
+   * #MIN_COMMIT_PACE_MS} and {@value #MAX_COMMIT_PACE_MS} ms after a frame), and poll and
    * transaction timeouts sized from the slowest measured inference so that a poll's worth of frames
    * always finishes in time.
    *
@@ -97,7 +121,7 @@ public final class DetectorTopology {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, IDLE_COMMIT_INTERVAL_MS);
     props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
     props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
     // a slow frame must not cost the task: budget ten times the worst inference for every record
@@ -121,6 +145,16 @@ public final class DetectorTopology {
         Topics.MAX_FRAME_BYTES + 64 * 1024);
     for (String name : config.kafka().stringPropertyNames()) {
       props.put(name, config.kafka().getProperty(name));
+    }
+    if (config.kafka().getProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG) == null) {
+      // Kafka Streams refuses a commit interval longer than the transaction timeout
+      long timeout =
+          Long.parseLong(
+              props
+                  .get(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG))
+                  .toString());
+      props.put(
+          StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Math.min(IDLE_COMMIT_INTERVAL_MS, timeout / 2));
     }
     return props;
   }

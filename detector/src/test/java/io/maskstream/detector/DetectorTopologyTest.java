@@ -2,6 +2,7 @@ package io.maskstream.detector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.maskstream.detector.image.DecodedImage;
 import io.maskstream.detector.stream.DetectorMetrics;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
@@ -20,8 +21,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -117,6 +121,20 @@ class DetectorTopologyTest {
   }
 
   @Test
+  void framesAreDecodedInPlaceWhenTheDecodeAheadThreadsRefuseWork() {
+    ExecutorService stopped = Executors.newSingleThreadExecutor();
+    stopped.shutdown();
+    FakeSegmenter segmenter = new FakeSegmenter();
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), segmenter, stopped)) {
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 1, NOW, "IMG")));
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 2, NOW, "BAD")));
+      assertThat(d.detections.readRecordsToList()).hasSize(1);
+      assertThat(d.dlq.readRecordsToList()).hasSize(1);
+      assertThat(segmenter.decodes.get()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void realtimeModeSkipsFramesOlderThanTheMaximumAgeAndCountsThemPerCamera() {
     FakeSegmenter segmenter = new FakeSegmenter();
     try (Driver d = new Driver(config(DetectorConfig.Mode.REALTIME), segmenter)) {
@@ -127,6 +145,7 @@ class DetectorTopologyTest {
           "lobby", frames.serialize("t", frame("lobby", 1, NOW.minusSeconds(3), "C")));
       assertThat(d.detections.readRecordsToList()).hasSize(1);
       assertThat(segmenter.calls.get()).isEqualTo(1);
+      assertThat(segmenter.decodes.get()).isEqualTo(1); // frames already too old are not decoded
       assertThat(metrics.skippedCount("gate")).isEqualTo(1);
       assertThat(metrics.skippedCount("lobby")).isEqualTo(1);
     }
@@ -156,7 +175,7 @@ class DetectorTopologyTest {
                 slow.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)))
         .isGreaterThanOrEqualTo(20_000 * 8);
     assertThat(small.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
-        .isEqualTo(DetectorTopology.DEFAULT_COMMIT_INTERVAL_MS);
+        .isEqualTo(DetectorTopology.IDLE_COMMIT_INTERVAL_MS);
     Properties user = new Properties();
     user.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
     user.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "250");
@@ -165,6 +184,22 @@ class DetectorTopologyTest {
     assertThat(overridden.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
         .isEqualTo(StreamsConfig.AT_LEAST_ONCE);
     assertThat(overridden.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo("250");
+    // a short transaction timeout of the user's shortens the idle commit interval with it
+    Properties shortTimeout = new Properties();
+    shortTimeout.put(
+        StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), "15000");
+    Properties idle =
+        DetectorTopology.streamsProperties(
+            config(DetectorConfig.Mode.COMPLETE).toBuilder().kafka(shortTimeout).build(), 10);
+    assertThat(idle.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(7500L);
+    new StreamsConfig(withBootstrap(idle)); // Kafka Streams accepts the pair
+  }
+
+  private static Properties withBootstrap(Properties props) {
+    Properties p = new Properties();
+    p.putAll(props);
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    return p;
   }
 
   private static DetectorConfig config(DetectorConfig.Mode mode) {
@@ -187,20 +222,31 @@ class DetectorTopologyTest {
         .build();
   }
 
-  /** A segmenter that decodes nothing: "BAD..." does not decode, "FAIL" fails the model. */
+  /**
+   * A segmenter that decodes nothing: "BAD..." does not decode, "FAIL" fails the model; counts its
+   * decodes and model runs.
+   */
   static final class FakeSegmenter implements Segmenter {
     static final CocoRle MASK = CocoRle.fromCounts(6, 8, new int[] {10, 5, 33});
     final AtomicInteger calls = new AtomicInteger();
+    final AtomicInteger decodes = new AtomicInteger();
 
     @Override
-    public Segmentation segment(byte[] encodedImage) throws SegmentationException {
-      calls.incrementAndGet();
+    public DecodedImage decode(byte[] encodedImage) throws SegmentationException {
+      decodes.incrementAndGet();
       String text = new String(encodedImage, StandardCharsets.UTF_8);
       if (text.startsWith("BAD")) {
         throw new SegmentationException(
             SegmentationException.Kind.UNDECODABLE, "image does not decode");
       }
-      if (text.equals("FAIL")) {
+      // one pixel whose blue value says whether the model is to fail on it
+      return new DecodedImage(1, 1, new byte[] {(byte) (text.equals("FAIL") ? 1 : 0), 0, 0});
+    }
+
+    @Override
+    public Segmentation segment(DecodedImage image, float decodeMs) throws SegmentationException {
+      calls.incrementAndGet();
+      if (image.bgr()[0] == 1) {
         throw new SegmentationException(SegmentationException.Kind.INFERENCE, "model failed");
       }
       return new Segmentation(
@@ -208,7 +254,7 @@ class DetectorTopologyTest {
           6,
           List.of(new Instance(2, "ellipse", 0.9f, 1f, 2f, 5f, 4f, MASK)),
           MODEL,
-          new StageTimes(1f, 2f, 7f, 3f));
+          new StageTimes(decodeMs, 2f, 7f, 3f));
     }
 
     @Override
@@ -231,14 +277,20 @@ class DetectorTopologyTest {
     final TestOutputTopic<byte[], byte[]> detections;
     final TestOutputTopic<byte[], byte[]> masks;
     final TestOutputTopic<byte[], byte[]> dlq;
+    final ExecutorService decodeAhead;
 
     Driver(DetectorConfig config, Segmenter segmenter) {
+      this(config, segmenter, Executors.newSingleThreadExecutor());
+    }
+
+    Driver(DetectorConfig config, Segmenter segmenter, ExecutorService decodeAhead) {
+      this.decodeAhead = decodeAhead;
       Clock clock = Clock.fixed(NOW.plusMillis(250), ZoneOffset.UTC);
       Properties props = DetectorTopology.streamsProperties(config, segmenter.worstCaseMillis());
       props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
       driver =
           new TopologyTestDriver(
-              DetectorTopology.build(config, segmenter, metrics, clock), props, NOW);
+              DetectorTopology.build(config, segmenter, metrics, decodeAhead, clock), props, NOW);
       this.frames =
           driver.createInputTopic(
               config.topics().frames(), new StringSerializer(), new ByteArraySerializer());
@@ -251,6 +303,7 @@ class DetectorTopologyTest {
     @Override
     public void close() {
       driver.close();
+      decodeAhead.shutdownNow();
     }
   }
 }

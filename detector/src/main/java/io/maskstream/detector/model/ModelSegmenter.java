@@ -81,15 +81,13 @@ public final class ModelSegmenter implements Segmenter {
     previous.release();
   }
 
+  /** OpenCV's decode ({@link ImageDecoder}). */
   @Override
-  public Segmentation segment(byte[] encodedImage) throws SegmentationException {
-    long t0 = System.nanoTime();
-    DecodedImage image = ImageDecoder.decode(encodedImage);
-    float decodeMs = (System.nanoTime() - t0) / 1e6f;
-    return segment(image, decodeMs);
+  public DecodedImage decode(byte[] encodedImage) throws SegmentationException {
+    return ImageDecoder.decode(encodedImage);
   }
 
-  /** Segments an already decoded image (video frames, benchmarks). */
+  @Override
   public Segmentation segment(DecodedImage image, float decodeMs) throws SegmentationException {
     Held held = acquire();
     try {

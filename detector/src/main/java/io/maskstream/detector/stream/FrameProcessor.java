@@ -26,8 +26,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.AvroRuntimeException;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -41,9 +39,12 @@ import org.slf4j.LoggerFactory;
  * dead-letter record with the reason when the record, its image or the model run fails. In realtime
  * mode frames older than the maximum age are skipped and counted per camera.
  *
+ * <p>After each frame's events (or dead letter) it asks for a commit as the {@link CommitPacer}
+ * says, unless the user set {@code commit.interval.ms} ({@code pacer} null).
+ *
  * <p>One instance per stream task; the {@link Segmenter} is shared and owned by the application.
  */
-final class FrameProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], byte[]> {
   static final String STAGE = "detect";
   private static final Logger log = LoggerFactory.getLogger(FrameProcessor.class);
 
@@ -51,10 +52,10 @@ final class FrameProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   private final Segmenter segmenter;
   private final DetectorMetrics metrics;
   private final Clock clock;
-  private final AvroSerde<Frame> frames;
   private final AvroSerde<Detections> detections;
   private final AvroSerde<Masks> masks;
   private final AvroSerde<DeadLetter> deadLetters;
+  private final CommitPacer pacer;
   private ProcessorContext<byte[], byte[]> context;
 
   FrameProcessor(
@@ -62,12 +63,13 @@ final class FrameProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       Segmenter segmenter,
       DetectorMetrics metrics,
       Clock clock,
-      Map<String, Object> serdeConfig) {
+      Map<String, Object> serdeConfig,
+      CommitPacer pacer) {
     this.config = config;
+    this.pacer = pacer;
     this.segmenter = segmenter;
     this.metrics = metrics;
     this.clock = clock;
-    this.frames = new AvroSerde<>(Frame.class, serdeConfig, false);
     this.detections = new AvroSerde<>(Detections.class, serdeConfig, false);
     this.masks = new AvroSerde<>(Masks.class, serdeConfig, false);
     this.deadLetters = new AvroSerde<>(DeadLetter.class, serdeConfig, false);
@@ -79,17 +81,15 @@ final class FrameProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   }
 
   @Override
-  public void process(Record<byte[], byte[]> record) {
-    String topic = config.topics().frames();
-    if (record.value() == null || record.value().length == 0) {
+  public void process(Record<byte[], IncomingFrame> record) {
+    IncomingFrame in = record.value();
+    if (in == null) {
       deadLetter(record, keyString(record), "empty record: no frame in the value", null);
       return;
     }
-    Frame frame;
-    try {
-      frame = frames.deserialize(topic, record.value());
-    } catch (SerializationException | AvroRuntimeException e) {
-      deadLetter(record, keyString(record), "undecodable frame record: " + oneLine(e), e);
+    Frame frame = in.frame();
+    if (frame == null) {
+      deadLetter(record, keyString(record), in.problem(), in.cause());
       return;
     }
     String camera = frame.getCamera();
@@ -107,18 +107,23 @@ final class FrameProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       }
       return;
     }
-    byte[] image = bytes(frame.getImage());
-    if (image.length == 0) {
+    if (!frame.getImage().hasRemaining()) {
       deadLetter(
           record, camera, "frame " + camera + "/" + frame.getSequence() + " has no image", null);
       return;
     }
     Segmentation s;
     try {
-      s = segmenter.segment(image);
+      IncomingFrame.Decoded image =
+          in.image(
+              segmenter, in.decodingAhead() ? null : FrameDeserializer.bytes(frame.getImage()));
+      s = segmenter.segment(image.image(), image.decodeMs());
     } catch (SegmentationException e) {
       deadLetter(
-          record, camera, "frame " + camera + "/" + frame.getSequence() + ": " + oneLine(e), e);
+          record,
+          camera,
+          "frame " + camera + "/" + frame.getSequence() + ": " + FrameDeserializer.oneLine(e),
+          e);
       return;
     }
     long processed = clock.millis();
@@ -177,10 +182,18 @@ final class FrameProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         DetectorTopology.MASKS_SINK);
     metrics.processed(
         camera, s.times().inferenceMs(), processed - captured.toEpochMilli(), found.size());
+    maybeCommit(processed, processed - captured.toEpochMilli());
+  }
+
+  private void maybeCommit(long now, long frameAgeMillis) {
+    if (pacer != null && pacer.commitNow(now, frameAgeMillis)) {
+      context.commit();
+    }
   }
 
   private void deadLetter(
-      Record<byte[], byte[]> record, String camera, String reason, Throwable cause) {
+      Record<byte[], IncomingFrame> record, String camera, String reason, Throwable cause) {
+    byte[] raw = record.value() == null ? null : record.value().raw();
     RecordMetadata meta = context.recordMetadata().orElse(null);
     Map<String, ByteBuffer> headers = new HashMap<>();
     for (Header h : record.headers()) {
@@ -192,7 +205,7 @@ final class FrameProcessor implements Processor<byte[], byte[], byte[], byte[]> 
             .setSourcePartition(meta == null ? -1 : meta.partition())
             .setSourceOffset(meta == null ? -1 : meta.offset())
             .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-            .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
+            .setValue(raw == null ? null : ByteBuffer.wrap(raw))
             .setStage(STAGE)
             .setReason(reason)
             .setErrorType(cause == null ? null : cause.getClass().getName())
@@ -204,26 +217,14 @@ final class FrameProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     context.forward(
         record.withValue(deadLetters.serialize(config.topics().deadLetters(), letter)),
         DetectorTopology.DEAD_LETTER_SINK);
+    maybeCommit(clock.millis(), 0);
   }
 
-  private static byte[] outKey(Record<byte[], byte[]> record, String camera) {
+  private static byte[] outKey(Record<byte[], IncomingFrame> record, String camera) {
     return record.key() != null ? record.key() : camera.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static String keyString(Record<byte[], byte[]> record) {
+  private static String keyString(Record<byte[], IncomingFrame> record) {
     return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-  }
-
-  private static byte[] bytes(ByteBuffer buffer) {
-    ByteBuffer b = buffer.duplicate();
-    byte[] out = new byte[b.remaining()];
-    b.get(out);
-    return out;
-  }
-
-  private static String oneLine(Throwable e) {
-    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
   }
 }
