@@ -133,9 +133,27 @@ public final class SinkCommand implements Runnable {
         description = "Port (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(
+        names = "--frames-per-camera",
+        paramLabel = "N",
+        defaultValue = "" + SinkConfig.Web.DEFAULT_FRAMES_PER_CAMERA,
+        description =
+            "Recent frames kept per camera for events that arrive after their frame"
+                + " (default: ${DEFAULT-VALUE}; about 3 s at 15 fps).")
+    int framesPerCamera;
+
+    @Option(
+        names = "--backlog",
+        paramLabel = "N",
+        defaultValue = "" + SinkConfig.Web.DEFAULT_BACKLOG,
+        description =
+            "Records per partition read from before the end at start, so the page is not"
+                + " empty (default: ${DEFAULT-VALUE}).")
+    int backlog;
+
     @Override
     Sink sink() {
-      SinkConfig.Web web = valid(() -> SinkConfig.Web.of(host, port));
+      SinkConfig.Web web = valid(() -> new SinkConfig.Web(host, port, framesPerCamera, backlog));
       return new WebSink(common.config(kafka, "web", -1, host), web);
     }
   }
@@ -172,6 +190,15 @@ public final class SinkCommand implements Runnable {
         description = "Records per database transaction at most (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(
+        names = "--max-retry-backoff",
+        paramLabel = "DURATION",
+        defaultValue = "30s",
+        description =
+            "Longest wait between attempts while the database is down; waits double from 250ms"
+                + " (default: ${DEFAULT-VALUE}).")
+    String maxRetryBackoff;
+
     @Mixin MetricsOptions metrics = new MetricsOptions(9466);
 
     @Override
@@ -185,7 +212,7 @@ public final class SinkCommand implements Runnable {
                       password != null ? password : System.getenv("PGPASSWORD"),
                       schema,
                       batch,
-                      Duration.ofSeconds(30)));
+                      parseDuration("--max-retry-backoff", maxRetryBackoff)));
       return new PostgresSink(common.config(kafka, "postgres", metrics.port, metrics.host), pg);
     }
   }

@@ -96,14 +96,25 @@ public record SinkConfig(
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("--port must be 0-65535, got " + port);
       }
-      if (framesPerCamera < 1 || backlogPerPartition < 0) {
-        throw new IllegalArgumentException("framesPerCamera >= 1 and backlog >= 0 required");
+      if (framesPerCamera < 1 || framesPerCamera > 10_000) {
+        throw new IllegalArgumentException(
+            "--frames-per-camera must be 1-10000, got " + framesPerCamera);
+      }
+      if (backlogPerPartition < 0 || backlogPerPartition > 100_000) {
+        throw new IllegalArgumentException(
+            "--backlog must be 0-100000 records per partition, got " + backlogPerPartition);
       }
     }
 
+    /** Default {@code framesPerCamera}: about 3 s of a 15 fps camera. */
+    public static final int DEFAULT_FRAMES_PER_CAMERA = 48;
+
+    /** Default {@code backlogPerPartition}. */
+    public static final int DEFAULT_BACKLOG = 30;
+
     /** The view bound to {@code host:port}, with default buffers. */
     public static Web of(String host, int port) {
-      return new Web(host, port, 48, 30);
+      return new Web(host, port, DEFAULT_FRAMES_PER_CAMERA, DEFAULT_BACKLOG);
     }
   }
 
@@ -138,7 +149,10 @@ public record SinkConfig(
       if (maxBatchRecords < 1) {
         throw new IllegalArgumentException("--batch must be at least 1");
       }
-      Objects.requireNonNull(maxRetryBackoff, "maxRetryBackoff");
+      if (maxRetryBackoff.compareTo(Duration.ofMillis(250)) < 0) {
+        throw new IllegalArgumentException(
+            "--max-retry-backoff must be at least 250ms, got " + maxRetryBackoff.toMillis() + "ms");
+      }
     }
   }
 

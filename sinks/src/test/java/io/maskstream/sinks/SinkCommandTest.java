@@ -57,6 +57,32 @@ class SinkCommandTest {
     assertThat(error.get()).contains("--port");
     assertThat(run(error, "web", "--join-timeout", "soon")).isEqualTo(2);
     assertThat(error.get()).contains("--join-timeout");
+    assertThat(run(error, "web", "--frames-per-camera", "0")).isEqualTo(2);
+    assertThat(error.get()).contains("--frames-per-camera").contains("1-10000");
+    assertThat(run(error, "web", "--backlog", "-1")).isEqualTo(2);
+    assertThat(error.get()).contains("--backlog");
+    assertThat(
+            run(
+                error,
+                "postgres",
+                "--jdbc-url",
+                "jdbc:postgresql://127.0.0.1/test",
+                "--max-retry-backoff",
+                "10ms",
+                "--metrics-port",
+                "-1"))
+        .isEqualTo(2);
+    assertThat(error.get()).contains("--max-retry-backoff").contains("250ms");
+    assertThat(
+            run(
+                error,
+                "postgres",
+                "--jdbc-url",
+                "jdbc:postgresql://127.0.0.1/test",
+                "--max-retry-backoff",
+                "often"))
+        .isEqualTo(2);
+    assertThat(error.get()).contains("--max-retry-backoff").contains("is not a duration");
     // missing required option: picocli's usage error
     assertThat(run(error, "postgres")).isEqualTo(2);
   }
@@ -77,6 +103,26 @@ class SinkCommandTest {
     cli.parseArgs("jsonl", "--dir", "out");
     assertThat(((SinkCommand.Jsonl) cli.getSubcommands().get("jsonl").getCommand()).metrics.port)
         .isEqualTo(9467);
+  }
+
+  @Test
+  void bufferAndBackoffOptionsHaveDefaultsAndReachTheConfig() {
+    CommandLine cli = new CommandLine(new SinkCommand());
+    cli.parseArgs("web");
+    SinkCommand.Web web = cli.getSubcommands().get("web").getCommand();
+    assertThat(web.framesPerCamera).isEqualTo(SinkConfig.Web.DEFAULT_FRAMES_PER_CAMERA);
+    assertThat(web.backlog).isEqualTo(SinkConfig.Web.DEFAULT_BACKLOG);
+    cli = new CommandLine(new SinkCommand());
+    cli.parseArgs("web", "--frames-per-camera", "120", "--backlog", "0");
+    web = cli.getSubcommands().get("web").getCommand();
+    assertThat(web.framesPerCamera).isEqualTo(120);
+    assertThat(web.backlog).isZero();
+    cli = new CommandLine(new SinkCommand());
+    cli.parseArgs(
+        "postgres", "--jdbc-url", "jdbc:postgresql://127.0.0.1/test", "--max-retry-backoff", "2m");
+    SinkCommand.Postgres pg = cli.getSubcommands().get("postgres").getCommand();
+    assertThat(SinkCommand.parseDuration("--max-retry-backoff", pg.maxRetryBackoff))
+        .isEqualTo(Duration.ofMinutes(2));
   }
 
   @Test

@@ -110,8 +110,13 @@ public final class DeadLetterPublisher implements AutoCloseable {
     return text.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
   }
 
+  /**
+   * Closes the producer, waiting at most {@link SinkClients#CLOSE_TIMEOUT} for records still in
+   * flight (the sinks flush before they commit offsets, so an unsent dead letter's source record is
+   * read again on the next start).
+   */
   @Override
   public void close() {
-    producer.close();
+    producer.close(SinkClients.CLOSE_TIMEOUT);
   }
 }

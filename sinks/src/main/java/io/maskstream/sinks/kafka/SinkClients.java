@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
@@ -24,11 +25,20 @@ import org.slf4j.LoggerFactory;
 public final class SinkClients {
   private static final Logger LOG = LoggerFactory.getLogger(SinkClients.class);
 
+  /**
+   * How long closing a sink's Kafka client may wait for the broker (offset commit, leaving the
+   * group, pending dead letters). With Kafka down a stop would otherwise wait for Kafka's default
+   * of 30 s; what could not be committed is read again on the next start.
+   */
+  public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
+
   private SinkClients() {}
 
   /**
    * A byte-array consumer in the config's group; offsets are committed by the caller only ({@code
    * enable.auto.commit=false}) unless {@code autoCommit}.
+   *
+   * <p>Its {@link KafkaConsumer#close()} waits at most {@link #CLOSE_TIMEOUT}.
    *
    * <p>The range assignor is forced: it gives one member the same partition number of every
    * subscribed topic, and since all event topics are keyed by camera, a frame's detections and
@@ -44,7 +54,12 @@ public final class SinkClients {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
     props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
-    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()) {
+      @Override
+      public void close() {
+        close(CloseOptions.timeout(CLOSE_TIMEOUT));
+      }
+    };
   }
 
   /** Producer properties from the client properties (without consumer-only keys). */
