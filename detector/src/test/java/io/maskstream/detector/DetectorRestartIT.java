@@ -7,6 +7,11 @@ import io.maskstream.broker.testing.KafkaBrokerExtension;
 import io.maskstream.detector.DetectorItKit.EventsPerFrame;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.Detections;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -16,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A detector process killed with SIGKILL in the middle of a stream and started again: every frame
- * has exactly one detections event for read_committed consumers.
+ * has exactly one detections event for read_committed consumers, and the restarted process's
+ * Prometheus endpoint counts the frames it processed.
  */
 class DetectorRestartIT {
   @RegisterExtension static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
@@ -47,7 +53,12 @@ class DetectorRestartIT {
         first.waitFor();
       }
       assertThat(seen.size()).isLessThan(FRAMES);
-      Process second = start(config, dir.resolve("second.log"));
+      int metricsPort;
+      try (ServerSocket free = new ServerSocket(0)) {
+        metricsPort = free.getLocalPort();
+      }
+      Process second =
+          start(config, dir.resolve("second.log"), "--metrics-port", Integer.toString(metricsPort));
       try {
         await()
             .atMost(Duration.ofMinutes(4))
@@ -55,6 +66,19 @@ class DetectorRestartIT {
             .until(() -> detections.collect() >= FRAMES);
         Thread.sleep(3000);
         detections.collect();
+        // the process's Prometheus endpoint, scraped over HTTP as Prometheus would
+        String scrape = scrape(metricsPort);
+        double processed =
+            sample(scrape, "maskstream_detector_frames_processed_total{camera=\"gate\"")
+                + sample(scrape, "maskstream_detector_frames_processed_total{camera=\"lobby\"");
+        assertThat(processed).isBetween(1.0, (double) FRAMES);
+        assertThat(sample(scrape, "maskstream_detector_inference_seconds_count"))
+            .isEqualTo(processed);
+        assertThat(sample(scrape, "maskstream_detector_latency_seconds_count"))
+            .isEqualTo(processed);
+        assertThat(scrape)
+            .containsPattern("maskstream_detector_model\\{[^}]*version=\"[0-9a-f]+\"[^}]*} 1\\.0");
+        assertThat(scrape).doesNotContain("maskstream_detector_frames_failed_total{");
       } finally {
         second.destroy();
         second.waitFor();
@@ -64,7 +88,29 @@ class DetectorRestartIT {
     assertThat(seen.values()).as("events per frame").containsOnly(1);
   }
 
-  private Process start(Path config, Path log) throws Exception {
-    return DetectorItKit.startDetector(kafka.bootstrapServers(), "detector-it2", config, log);
+  private Process start(Path config, Path log, String... more) throws Exception {
+    return DetectorItKit.startDetector(kafka.bootstrapServers(), "detector-it2", config, log, more);
+  }
+
+  private static String scrape(int port) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+    return response.body();
+  }
+
+  /** Sum of the samples of lines starting with {@code prefix}; 0 when there is none. */
+  private static double sample(String scrape, String prefix) {
+    double sum = 0;
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(prefix)) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return sum;
   }
 }
