@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.maskstream.broker.testing.KafkaBrokerExtension;
+import io.maskstream.broker.testing.MetricsScrape;
 import io.maskstream.detector.DetectorItKit.EventsPerFrame;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.Detections;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -67,18 +64,16 @@ class DetectorRestartIT {
         Thread.sleep(3000);
         detections.collect();
         // the process's Prometheus endpoint, scraped over HTTP as Prometheus would
-        String scrape = scrape(metricsPort);
+        MetricsScrape scrape = MetricsScrape.fetch(metricsPort);
         double processed =
-            sample(scrape, "maskstream_detector_frames_processed_total{camera=\"gate\"")
-                + sample(scrape, "maskstream_detector_frames_processed_total{camera=\"lobby\"");
+            scrape.sum("maskstream_detector_frames_processed_total{camera=\"gate\"")
+                + scrape.sum("maskstream_detector_frames_processed_total{camera=\"lobby\"");
         assertThat(processed).isBetween(1.0, (double) FRAMES);
-        assertThat(sample(scrape, "maskstream_detector_inference_seconds_count"))
-            .isEqualTo(processed);
-        assertThat(sample(scrape, "maskstream_detector_latency_seconds_count"))
-            .isEqualTo(processed);
-        assertThat(scrape)
+        assertThat(scrape.sum("maskstream_detector_inference_seconds_count")).isEqualTo(processed);
+        assertThat(scrape.sum("maskstream_detector_latency_seconds_count")).isEqualTo(processed);
+        assertThat(scrape.text())
             .containsPattern("maskstream_detector_model\\{[^}]*version=\"[0-9a-f]+\"[^}]*} 1\\.0");
-        assertThat(scrape).doesNotContain("maskstream_detector_frames_failed_total{");
+        assertThat(scrape.text()).doesNotContain("maskstream_detector_frames_failed_total{");
       } finally {
         second.destroy();
         second.waitFor();
@@ -90,27 +85,5 @@ class DetectorRestartIT {
 
   private Process start(Path config, Path log, String... more) throws Exception {
     return DetectorItKit.startDetector(kafka.bootstrapServers(), "detector-it2", config, log, more);
-  }
-
-  private static String scrape(int port) throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
-    return response.body();
-  }
-
-  /** Sum of the samples of lines starting with {@code prefix}; 0 when there is none. */
-  private static double sample(String scrape, String prefix) {
-    double sum = 0;
-    for (String line : scrape.split("\n")) {
-      if (line.startsWith(prefix)) {
-        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return sum;
   }
 }

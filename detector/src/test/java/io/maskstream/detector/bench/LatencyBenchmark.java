@@ -1,6 +1,7 @@
 package io.maskstream.detector.bench;
 
 import io.maskstream.broker.EmbeddedKafka;
+import io.maskstream.broker.testing.MetricsScrape;
 import io.maskstream.detector.DetectorConfig;
 import io.maskstream.detector.DetectorItKit;
 import io.maskstream.detector.DetectorService;
@@ -350,13 +351,7 @@ public final class LatencyBenchmark {
 
   /** Transactions the stream threads of {@code service} have committed so far. */
   private static double commits(DetectorService service) {
-    double n = 0;
-    for (String line : service.scrape().split("\n")) {
-      if (line.startsWith("kafka_stream_thread_commit_total")) {
-        n += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return n;
+    return MetricsScrape.of(service.scrape()).sum("kafka_stream_thread_commit_total");
   }
 
   /** Prints nearest-rank percentiles of {@code f} over {@code events}; returns the last one. */

@@ -1,6 +1,7 @@
 package io.maskstream.detector.bench;
 
 import io.maskstream.broker.EmbeddedKafka;
+import io.maskstream.broker.testing.MetricsScrape;
 import io.maskstream.detector.DetectorConfig;
 import io.maskstream.detector.DetectorService;
 import io.maskstream.detector.Fixtures;
@@ -41,17 +42,6 @@ import org.bytedeco.opencv.opencv_core.Size;
  */
 public final class PipelineBenchmark {
   private PipelineBenchmark() {}
-
-  /** Sum of a metric's samples in the detector's Prometheus scrape. */
-  private static double metric(DetectorService service, String name) {
-    double sum = 0;
-    for (String line : service.scrape().split("\n")) {
-      if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
-        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return sum;
-  }
 
   /** utime + stime ticks of every thread of this process, by "tid name". */
   private static Map<String, Long> threadCpu() throws Exception {
@@ -153,12 +143,13 @@ public final class PipelineBenchmark {
           events.addAll(TestFrames.poll(reader, r -> serde.deserialize(r.topic(), r.value())));
           if (cpuAtWarm == null && events.size() > warm) {
             cpuAtWarm = threadCpu();
-            commitsAtWarm = metric(service, "kafka_stream_thread_commit_total");
+            commitsAtWarm =
+                MetricsScrape.of(service.scrape()).sum("kafka_stream_thread_commit_total");
           }
         }
         cpuAtEnd = threadCpu();
-        commitsAtEnd = metric(service, "kafka_stream_thread_commit_total");
-        commitMs = metric(service, "kafka_stream_thread_commit_latency_avg");
+        commitsAtEnd = MetricsScrape.of(service.scrape()).sum("kafka_stream_thread_commit_total");
+        commitMs = MetricsScrape.of(service.scrape()).sum("kafka_stream_thread_commit_latency_avg");
       }
       List<Detections> measured = events.subList(warm, events.size());
       long first = measured.get(0).getTimings().getProcessedTime().toEpochMilli();
