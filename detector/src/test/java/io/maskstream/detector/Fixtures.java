@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * The committed fixtures made by {@code src/test/python/make_torchvision_fixture.py} from
- * torchvision: a small Mask R-CNN ONNX export, images and torchvision's eager outputs on them.
+ * The committed fixtures made by {@code src/test/python/make_torchvision_fixture.py} and {@code
+ * make_zoo_fixture.py} from torchvision: small Mask R-CNN ONNX exports, images and torchvision's
+ * eager outputs on them.
  */
 public final class Fixtures {
   private Fixtures() {}

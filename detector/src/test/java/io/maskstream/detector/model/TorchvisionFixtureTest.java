@@ -10,12 +10,9 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.maskstream.detector.DetectorConfig;
 import io.maskstream.detector.Fixtures;
-import io.maskstream.detector.Instance;
 import io.maskstream.detector.Segmentation;
-import io.maskstream.schemas.rle.CocoRle;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,8 +27,6 @@ import org.slf4j.LoggerFactory;
 class TorchvisionFixtureTest {
   /** torchvision's own box_score_thresh: the eager outputs hold every detection above it. */
   private static final float EAGER_SCORE_THRESHOLD = 0.05f;
-
-  private static final float SCORE_TOLERANCE = 1e-3f;
 
   private static ModelSegmenter segmenter;
 
@@ -64,50 +59,12 @@ class TorchvisionFixtureTest {
 
   @Test
   void reproducesTorchvisionEagerOutputs() throws Exception {
-    JsonNode eager = Fixtures.json("torchvision-eager.json");
-    int compared = 0;
-    for (JsonNode image : eager.get("images")) {
+    EagerReference reference = new EagerReference();
+    for (JsonNode image : Fixtures.json("torchvision-eager.json").get("images")) {
       byte[] png = Files.readAllBytes(Fixtures.path(image.get("file").asText()));
-      Segmentation actual = segmenter.segment(png);
-      assertThat(actual.width()).isEqualTo(image.get("width").asInt());
-      assertThat(actual.height()).isEqualTo(image.get("height").asInt());
-      List<Instance> unmatched = new ArrayList<>(actual.instances());
-      for (JsonNode expected : image.get("detections")) {
-        float score = (float) expected.get("score").asDouble();
-        if (score < EAGER_SCORE_THRESHOLD + SCORE_TOLERANCE) {
-          continue; // on the threshold: either side may keep it
-        }
-        Instance match = closest(unmatched, expected);
-        assertThat(match).as("%s: detection %s", image.get("file"), expected).isNotNull();
-        unmatched.remove(match);
-        JsonNode box = expected.get("box");
-        float[] got = {match.x1(), match.y1(), match.x2(), match.y2()};
-        for (int i = 0; i < 4; i++) {
-          assertThat(got[i])
-              .as("box coordinate %d of %s", i, expected)
-              .isCloseTo((float) box.get(i).asDouble(), org.assertj.core.data.Offset.offset(0.5f));
-        }
-        assertThat(match.score())
-            .isCloseTo(score, org.assertj.core.data.Offset.offset(SCORE_TOLERANCE));
-        assertThat(match.classId()).isEqualTo(expected.get("label").asInt());
-        JsonNode mask = expected.get("mask");
-        CocoRle want =
-            CocoRle.fromString(
-                mask.get("size").get(0).asInt(),
-                mask.get("size").get(1).asInt(),
-                mask.get("counts").asText());
-        assertThat(want.area()).isEqualTo(expected.get("maskArea").asLong());
-        double iou = Fixtures.iou(want.decodeRowMajor(), match.mask().decodeRowMajor());
-        assertThat(iou).as("mask IoU of %s", expected).isGreaterThanOrEqualTo(0.98);
-        compared++;
-      }
-      for (Instance extra : unmatched) {
-        assertThat(extra.score())
-            .as("%s: detection torchvision did not make: %s", image.get("file"), extra)
-            .isLessThan(EAGER_SCORE_THRESHOLD + SCORE_TOLERANCE);
-      }
+      reference.assertReproduces(image, segmenter.segment(png), EAGER_SCORE_THRESHOLD);
     }
-    assertThat(compared).as("detections compared").isGreaterThanOrEqualTo(3);
+    assertThat(reference.compared()).as("detections compared").isGreaterThanOrEqualTo(3);
   }
 
   @Test
@@ -164,27 +121,5 @@ class TorchvisionFixtureTest {
                         .build()))
         .isInstanceOf(ModelLoadException.class)
         .hasMessageContaining("does not follow the onnx_zoo contract");
-  }
-
-  private static Instance closest(List<Instance> candidates, JsonNode expected) {
-    JsonNode b = expected.get("box");
-    Instance best = null;
-    double bestDistance = Double.MAX_VALUE;
-    for (Instance c : candidates) {
-      if (c.classId() != expected.get("label").asInt()) {
-        continue;
-      }
-      double d =
-          Math.abs(c.x1() - b.get(0).asDouble())
-              + Math.abs(c.y1() - b.get(1).asDouble())
-              + Math.abs(c.x2() - b.get(2).asDouble())
-              + Math.abs(c.y2() - b.get(3).asDouble())
-              + 100 * Math.abs(c.score() - expected.get("score").asDouble());
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = c;
-      }
-    }
-    return best;
   }
 }
