@@ -1,6 +1,7 @@
 package io.maskstream.sinks.bench;
 
 import io.maskstream.broker.EmbeddedKafka;
+import io.maskstream.broker.testing.MetricsScrape;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
@@ -325,13 +326,7 @@ public final class SinkBenchmark {
   }
 
   private static long webRecords(int port) {
-    long read = 0;
-    for (String line : scrape(port).split("\n")) {
-      if (line.startsWith("maskstream_sink_records_total")) {
-        read += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return read;
+    return (long) MetricsScrape.of(scrape(port)).sum("maskstream_sink_records_total");
   }
 
   private static long jsonlLines(Path dir) throws Exception {
@@ -362,14 +357,7 @@ public final class SinkBenchmark {
   }
 
   private static long webFrames(int port) {
-    String metrics = scrape(port);
-    long frames = 0;
-    for (String line : metrics.split("\n")) {
-      if (line.startsWith("maskstream_sink_frames_total")) {
-        frames = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return frames;
+    return (long) MetricsScrape.of(scrape(port)).sum("maskstream_sink_frames_total");
   }
 
   private static String scrape(int port) {
@@ -386,25 +374,14 @@ public final class SinkBenchmark {
 
   /** One line: seconds since warm-up, process RSS, JVM heap and direct-buffer use (/metrics). */
   private static void printMemorySample(long pid, int port, long second) throws Exception {
-    String metrics = scrape(port);
+    MetricsScrape metrics = MetricsScrape.of(scrape(port));
     System.out.printf(
         "  t=%5d s  RSS %4d MB  heap used %4.0f MB  direct buffers %4.1f MB  threads %3.0f%n",
         second,
         rssKb(pid) / 1024,
-        metricSum(metrics, "jvm_memory_used_bytes{area=\"heap\"") / 1e6,
-        metricSum(metrics, "jvm_buffer_memory_used_bytes{id=\"direct\"") / 1e6,
-        metricSum(metrics, "jvm_threads_live_threads"));
-  }
-
-  /** Sum of the Prometheus samples whose line starts with the given name (and label prefix). */
-  private static double metricSum(String metrics, String prefix) {
-    double sum = 0;
-    for (String line : metrics.split("\n")) {
-      if (line.startsWith(prefix)) {
-        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return sum;
+        metrics.sum("jvm_memory_used_bytes{area=\"heap\"") / 1e6,
+        metrics.sum("jvm_buffer_memory_used_bytes{id=\"direct\"") / 1e6,
+        metrics.sum("jvm_threads_live_threads"));
   }
 
   private static long cpuTicks(long pid) throws Exception {
