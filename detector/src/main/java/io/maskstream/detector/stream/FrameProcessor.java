@@ -21,12 +21,14 @@ import io.maskstream.schemas.avro.Timings;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -46,6 +48,10 @@ import org.slf4j.LoggerFactory;
  */
 final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], byte[]> {
   static final String STAGE = "detect";
+
+  /** How often, in ms, a processor checks whether processed frames are owed a commit. */
+  static final long PACE_CHECK_MS = 50;
+
   private static final Logger log = LoggerFactory.getLogger(FrameProcessor.class);
 
   private final DetectorConfig config;
@@ -78,6 +84,17 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
   @Override
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
+    if (pacer != null) {
+      // frames that stopped coming still get their commit in time
+      context.schedule(
+          Duration.ofMillis(PACE_CHECK_MS),
+          PunctuationType.WALL_CLOCK_TIME,
+          t -> {
+            if (pacer.due(clock.millis())) {
+              context.commit();
+            }
+          });
+    }
   }
 
   @Override

@@ -57,6 +57,44 @@ class CommitPacerTest {
   }
 
   @Test
+  void theLastFramesOfABacklogAreCommittedWhenTheirWaitRunsOutEvenWithNoFrameAfterThem() {
+    CommitPacer pacer = new CommitPacer(20, 1000);
+    assertThat(pacer.due(0)).isFalse(); // nothing processed
+    assertThat(pacer.commitNow(0, 5000)).isTrue();
+    assertThat(pacer.commitNow(150, 5000)).isFalse(); // waits up to 500 ms, until 650
+    assertThat(pacer.commitNow(300, 5000)).isFalse();
+    assertThat(pacer.due(600)).isFalse();
+    assertThat(pacer.due(650)).isTrue();
+    assertThat(pacer.due(700)).isFalse(); // requested already, nothing new since
+    // an older frame's deadline also triggers at the next frame
+    assertThat(pacer.commitNow(800, 5000)).isFalse(); // deadline 1300
+    assertThat(pacer.commitNow(1000, 60_000)).isFalse(); // its own wait ends at 2000 (cap 1000)
+    assertThat(pacer.commitNow(1300, 60_000)).isTrue(); // but the first frame's ended at 1300
+  }
+
+  @Test
+  void theProcessorsPunctuationCommitsFramesThatStoppedComing() {
+    Clock[] clock = {Clock.fixed(NOW, ZoneOffset.UTC)};
+    Processor<byte[], IncomingFrame, byte[], byte[]> processor = processor(new Properties(), clock);
+    MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
+    processor.init(context);
+    assertThat(context.scheduledPunctuators()).hasSize(1);
+    processor.process(record(0, NOW.minusSeconds(10)));
+    assertThat(context.committed()).isTrue();
+    context.resetCommit();
+    clock[0] = Clock.fixed(NOW.plusMillis(100), ZoneOffset.UTC);
+    processor.process(record(1, NOW.minusSeconds(10))); // 10.1 s old: may wait 1010 ms
+    assertThat(context.committed()).isFalse();
+    var punctuator = context.scheduledPunctuators().get(0).getPunctuator();
+    clock[0] = Clock.fixed(NOW.plusMillis(1100), ZoneOffset.UTC);
+    punctuator.punctuate(0);
+    assertThat(context.committed()).isFalse();
+    clock[0] = Clock.fixed(NOW.plusMillis(1110), ZoneOffset.UTC);
+    punctuator.punctuate(0);
+    assertThat(context.committed()).isTrue();
+  }
+
+  @Test
   void refusesAnInvertedPace() {
     assertThatThrownBy(() -> new CommitPacer(50, 10))
         .isInstanceOf(IllegalArgumentException.class)
