@@ -84,11 +84,13 @@ public final class LatencyBenchmark {
               .kafka(client)
               .build();
 
-      System.out.printf(
-          "commit interval: %s ms%n",
-          DetectorTopology.streamsProperties(base, 0)
-              .getOrDefault(
-                  StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100 (Kafka Streams' default)"));
+      if (args.length > 5) {
+        System.out.printf("commits: every %s ms (commit.interval.ms)%n", args[5]);
+      } else {
+        System.out.printf(
+            "commits: paced by frame age, a tenth of it, %d-%d ms after a frame%n",
+            DetectorTopology.MIN_COMMIT_PACE_MS, DetectorTopology.MAX_COMMIT_PACE_MS);
+      }
 
       // 1. max throughput, pre-filled topic, complete mode
       TopicNames maxTopics = DetectorItKit.createTopics(bootstrap, "lat1", 1);
