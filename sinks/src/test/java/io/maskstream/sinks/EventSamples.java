@@ -1,5 +1,6 @@
 package io.maskstream.sinks;
 
+import io.maskstream.broker.testing.KafkaBrokerExtension;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.Box;
@@ -153,6 +154,19 @@ public final class EventSamples implements AutoCloseable {
 
   private static byte[] key(String camera) {
     return camera.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Creates the topics of {@link #TOPICS}: two partitions each, one for dead letters. */
+  public static void createTopics(KafkaBrokerExtension kafka) {
+    createTopics(kafka, 2);
+  }
+
+  /** Creates the topics of {@link #TOPICS}: {@code partitions} each, one for dead letters. */
+  public static void createTopics(KafkaBrokerExtension kafka, int partitions) {
+    kafka.createTopic(TOPICS.frames(), partitions);
+    kafka.createTopic(TOPICS.detections(), partitions);
+    kafka.createTopic(TOPICS.masks(), partitions);
+    kafka.createTopic(TOPICS.deadLetters(), 1);
   }
 
   /** Client properties of a sink talking to {@code bootstrap}. */

@@ -33,10 +33,7 @@ class JsonlSinkIT {
 
   @BeforeAll
   static void topics() {
-    kafka.createTopic(EventSamples.TOPICS.frames(), 2);
-    kafka.createTopic(EventSamples.TOPICS.detections(), 2);
-    kafka.createTopic(EventSamples.TOPICS.masks(), 2);
-    kafka.createTopic(EventSamples.TOPICS.deadLetters(), 1);
+    EventSamples.createTopics(kafka);
   }
 
   private static SinkConfig config(String group) {

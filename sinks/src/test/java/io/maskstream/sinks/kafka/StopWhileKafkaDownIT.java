@@ -42,10 +42,7 @@ class StopWhileKafkaDownIT {
 
   @BeforeAll
   static void topics() {
-    kafka.createTopic(EventSamples.TOPICS.frames(), 2);
-    kafka.createTopic(EventSamples.TOPICS.detections(), 2);
-    kafka.createTopic(EventSamples.TOPICS.masks(), 2);
-    kafka.createTopic(EventSamples.TOPICS.deadLetters(), 1);
+    EventSamples.createTopics(kafka);
   }
 
   @BeforeEach

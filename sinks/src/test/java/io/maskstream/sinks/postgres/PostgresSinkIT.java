@@ -48,10 +48,7 @@ class PostgresSinkIT {
     } catch (SQLException e) {
       Assumptions.abort("no PostgreSQL at " + URL + ": " + e.getMessage());
     }
-    kafka.createTopic(EventSamples.TOPICS.frames(), 2);
-    kafka.createTopic(EventSamples.TOPICS.detections(), 2);
-    kafka.createTopic(EventSamples.TOPICS.masks(), 2);
-    kafka.createTopic(EventSamples.TOPICS.deadLetters(), 1);
+    EventSamples.createTopics(kafka);
   }
 
   @AfterAll

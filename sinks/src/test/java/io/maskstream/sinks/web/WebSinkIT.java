@@ -59,10 +59,7 @@ class WebSinkIT {
     Assumptions.assumeTrue(
         Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "needs Debian's chromium and chromium-driver");
-    kafka.createTopic(EventSamples.TOPICS.frames(), 2);
-    kafka.createTopic(EventSamples.TOPICS.detections(), 2);
-    kafka.createTopic(EventSamples.TOPICS.masks(), 2);
-    kafka.createTopic(EventSamples.TOPICS.deadLetters(), 1);
+    EventSamples.createTopics(kafka);
   }
 
   private static ChromeDriver browser(Path profile) {

@@ -55,10 +55,7 @@ class WebSinkRebalanceIT {
 
   @BeforeAll
   static void topics() {
-    kafka.createTopic(EventSamples.TOPICS.frames(), PARTITIONS);
-    kafka.createTopic(EventSamples.TOPICS.detections(), PARTITIONS);
-    kafka.createTopic(EventSamples.TOPICS.masks(), PARTITIONS);
-    kafka.createTopic(EventSamples.TOPICS.deadLetters(), 1);
+    EventSamples.createTopics(kafka, PARTITIONS);
     kafka.createTopic(OTHER_TOPIC, 1);
   }
 
