@@ -309,11 +309,13 @@ public final class OnnxMaskRcnn implements AutoCloseable {
     float[] canvas = contract == GraphContract.ONNX_ZOO ? new float[h * w] : null;
     float[] small = contract == GraphContract.ONNX_ZOO ? new float[mh * mw] : null;
     for (int i = 0; i < keep; i++) {
+      // boxes in frame pixels, inside the frame: zoo graphs clip to their padded input, which can
+      // reach up to 31 resized pixels past the frame's right and bottom edges
       float[] box = {
-        boxes.get(4 * i) / input.scaleX,
-        boxes.get(4 * i + 1) / input.scaleY,
-        boxes.get(4 * i + 2) / input.scaleX,
-        boxes.get(4 * i + 3) / input.scaleY
+        clip(boxes.get(4 * i) / input.scaleX, w),
+        clip(boxes.get(4 * i + 1) / input.scaleY, h),
+        clip(boxes.get(4 * i + 2) / input.scaleX, w),
+        clip(boxes.get(4 * i + 3) / input.scaleY, h)
       };
       CocoRle rle;
       if (contract == GraphContract.ONNX_ZOO) {
@@ -351,6 +353,10 @@ public final class OnnxMaskRcnn implements AutoCloseable {
               classId, classes.label(classId), scores.get(i), box[0], box[1], box[2], box[3], rle));
     }
     return instances;
+  }
+
+  private static float clip(float v, int size) {
+    return Math.min(Math.max(v, 0f), size);
   }
 
   private static long[] labelsOf(OnnxTensor t, int n) {
