@@ -10,8 +10,7 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * ResNet's basic residual block as torchvision's {@code BasicBlock}: {@code relu(bn2(conv2(relu(
  * bn1(conv1(x))))) + shortcut(x))}, two 3x3 convolutions, the first with the block's stride; the
- * shortcut is a strided 1x1 convolution with normalisation ({@code downsample}) when the shape
- * changes. Owns its parameters; outputs are the caller's.
+ * shortcut is a {@link Shortcut}. Owns its parameters; outputs are the caller's.
  */
 public final class BasicBlock extends LayerModule {
   private final Conv2d conv1;
@@ -32,14 +31,8 @@ public final class BasicBlock extends LayerModule {
     this.bn1 = registerModule("bn1", norm.create(out));
     this.conv2 = registerModule("conv2", init.create(random, out, out, 3, 1, 1));
     this.bn2 = registerModule("bn2", norm.create(out));
-    this.downsample =
-        stride != 1 || in != out
-            ? registerModule(
-                "downsample",
-                new Sequential()
-                    .add(init.create(random, in, out, 1, stride, 0))
-                    .add(norm.create(out)))
-            : null;
+    Sequential shortcut = Shortcut.downsample(random, in, out, stride, norm, init);
+    this.downsample = shortcut == null ? null : registerModule("downsample", shortcut);
   }
 
   @Override
@@ -51,10 +44,6 @@ public final class BasicBlock extends LayerModule {
         Tensor d = conv2.forward(c)) {
       y = bn2.forward(d);
     }
-    try (Tensor residual = y;
-        Tensor shortcut = downsample == null ? null : downsample.forward(x);
-        Tensor sum = residual.add(shortcut == null ? x : shortcut)) {
-      return torch.relu(sum);
-    }
+    return Shortcut.join(y, downsample, x);
   }
 }

@@ -11,8 +11,8 @@ import org.bytedeco.pytorch.global.torch;
  * ResNet's bottleneck residual block as torchvision's {@code Bottleneck} (ResNet v1.5): {@code
  * relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + shortcut(x))}, a 1x1 convolution to the
  * block's width, a 3x3 convolution with the block's stride, and a 1x1 convolution to {@link
- * #EXPANSION} times the width; the shortcut is a strided 1x1 convolution with normalisation ({@code
- * downsample}) when the shape changes. Owns its parameters; outputs are the caller's.
+ * #EXPANSION} times the width; the shortcut is a {@link Shortcut}. Owns its parameters; outputs are
+ * the caller's.
  */
 public final class Bottleneck extends LayerModule {
   /** The ratio of a block's output channels to its width. */
@@ -39,14 +39,9 @@ public final class Bottleneck extends LayerModule {
     this.bn2 = registerModule("bn2", norm.create(width));
     this.conv3 = registerModule("conv3", Conv2d.kaimingFanOut(random, width, out, 1, 1, 0, false));
     this.bn3 = registerModule("bn3", norm.create(out));
-    this.downsample =
-        stride != 1 || in != out
-            ? registerModule(
-                "downsample",
-                new Sequential()
-                    .add(Conv2d.kaimingFanOut(random, in, out, 1, stride, 0, false))
-                    .add(norm.create(out)))
-            : null;
+    Sequential shortcut =
+        Shortcut.downsample(random, in, out, stride, norm, ConvInit.KAIMING_FAN_OUT);
+    this.downsample = shortcut == null ? null : registerModule("downsample", shortcut);
   }
 
   @Override
@@ -61,10 +56,6 @@ public final class Bottleneck extends LayerModule {
         Tensor h = conv3.forward(f)) {
       y = bn3.forward(h);
     }
-    try (Tensor residual = y;
-        Tensor shortcut = downsample == null ? null : downsample.forward(x);
-        Tensor sum = residual.add(shortcut == null ? x : shortcut)) {
-      return torch.relu(sum);
-    }
+    return Shortcut.join(y, downsample, x);
   }
 }
