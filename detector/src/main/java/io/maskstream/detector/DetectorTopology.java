@@ -65,6 +65,14 @@ public final class DetectorTopology {
 
   private DetectorTopology() {}
 
+  /**
+   * Whether the processors pace the commits: unless the user set {@code commit.interval.ms}, which
+   * is then the only pace.
+   */
+  public static boolean pacesCommits(DetectorConfig config) {
+    return config.kafka().getProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG) == null;
+  }
+
   /** The topology with the system clock. */
   public static Topology build(
       DetectorConfig config, Segmenter segmenter, DetectorMetrics metrics, Executor decodeAhead) {
@@ -121,7 +129,6 @@ public final class DetectorTopology {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, IDLE_COMMIT_INTERVAL_MS);
     props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
     props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
     // a slow frame must not cost the task: budget ten times the worst inference for every record
@@ -146,8 +153,8 @@ public final class DetectorTopology {
     for (String name : config.kafka().stringPropertyNames()) {
       props.put(name, config.kafka().getProperty(name));
     }
-    if (config.kafka().getProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG) == null) {
-      // Kafka Streams refuses a commit interval longer than the transaction timeout
+    if (pacesCommits(config)) {
+      // the idle interval, shorter than the transaction timeout: Kafka Streams refuses a longer one
       long timeout =
           Long.parseLong(
               props

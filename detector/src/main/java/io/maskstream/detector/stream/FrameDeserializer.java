@@ -5,7 +5,6 @@ import io.maskstream.detector.SegmentationException;
 import io.maskstream.detector.Segmenter;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.avro.Frame;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -58,10 +57,10 @@ final class FrameDeserializer implements Deserializer<IncomingFrame> {
     } catch (SerializationException | AvroRuntimeException e) {
       return IncomingFrame.unreadable(data, "undecodable frame record: " + oneLine(e), e);
     }
-    if (!frame.getImage().hasRemaining() || tooOld(frame)) {
+    if (!frame.getImage().hasRemaining() || FrameProcessor.tooOld(config, frame, clock.millis())) {
       return IncomingFrame.of(data, frame);
     }
-    byte[] encoded = bytes(frame.getImage());
+    byte[] encoded = IncomingFrame.bytes(frame.getImage());
     try {
       return IncomingFrame.decodingAhead(
           data,
@@ -78,18 +77,6 @@ final class FrameDeserializer implements Deserializer<IncomingFrame> {
     } catch (RejectedExecutionException e) {
       return IncomingFrame.of(data, frame);
     }
-  }
-
-  private boolean tooOld(Frame frame) {
-    return config.mode() == DetectorConfig.Mode.REALTIME
-        && clock.millis() - frame.getCaptureTime().toEpochMilli() > config.maxFrameAge().toMillis();
-  }
-
-  static byte[] bytes(ByteBuffer buffer) {
-    ByteBuffer b = buffer.duplicate();
-    byte[] out = new byte[b.remaining()];
-    b.get(out);
-    return out;
   }
 
   static String oneLine(Throwable e) {

@@ -99,11 +99,7 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
 
   @Override
   public void process(Record<byte[], IncomingFrame> record) {
-    IncomingFrame in = record.value();
-    if (in == null) {
-      deadLetter(record, keyString(record), "empty record: no frame in the value", null);
-      return;
-    }
+    IncomingFrame in = record.value(); // never null: the source's deserializer makes one per record
     Frame frame = in.frame();
     if (frame == null) {
       deadLetter(record, keyString(record), in.problem(), in.cause());
@@ -111,9 +107,7 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
     }
     String camera = frame.getCamera();
     Instant captured = frame.getCaptureTime();
-    long now = clock.millis();
-    if (config.mode() == DetectorConfig.Mode.REALTIME
-        && now - captured.toEpochMilli() > config.maxFrameAge().toMillis()) {
+    if (tooOld(config, frame, clock.millis())) {
       long n = metrics.skipped(camera);
       if (n == 1 || n % 100 == 0) {
         log.info(
@@ -131,9 +125,7 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
     }
     Segmentation s;
     try {
-      IncomingFrame.Decoded image =
-          in.image(
-              segmenter, in.decodingAhead() ? null : FrameDeserializer.bytes(frame.getImage()));
+      IncomingFrame.Decoded image = in.image(segmenter);
       s = segmenter.segment(image.image(), image.decodeMs());
     } catch (SegmentationException e) {
       deadLetter(
@@ -202,6 +194,12 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
     maybeCommit(processed, processed - captured.toEpochMilli());
   }
 
+  /** Whether realtime mode skips {@code frame} at {@code nowMillis} for its age. */
+  static boolean tooOld(DetectorConfig config, Frame frame, long nowMillis) {
+    return config.mode() == DetectorConfig.Mode.REALTIME
+        && nowMillis - frame.getCaptureTime().toEpochMilli() > config.maxFrameAge().toMillis();
+  }
+
   private void maybeCommit(long now, long frameAgeMillis) {
     if (pacer != null && pacer.commitNow(now, frameAgeMillis)) {
       context.commit();
@@ -210,7 +208,7 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
 
   private void deadLetter(
       Record<byte[], IncomingFrame> record, String camera, String reason, Throwable cause) {
-    byte[] raw = record.value() == null ? null : record.value().raw();
+    byte[] raw = record.value().raw();
     RecordMetadata meta = context.recordMetadata().orElse(null);
     Map<String, ByteBuffer> headers = new HashMap<>();
     for (Header h : record.headers()) {

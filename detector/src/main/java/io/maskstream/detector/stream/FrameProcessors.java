@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 
 /**
@@ -41,8 +40,7 @@ public final class FrameProcessors {
       Clock clock,
       Map<String, Object> serdeConfig) {
     Map<String, Object> copy = Map.copyOf(serdeConfig);
-    // a commit.interval.ms of the user's is the only commit pace
-    boolean paced = config.kafka().getProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG) == null;
+    boolean paced = DetectorTopology.pacesCommits(config);
     return () ->
         new FrameProcessor(
             config,

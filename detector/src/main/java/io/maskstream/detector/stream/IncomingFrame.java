@@ -4,6 +4,7 @@ import io.maskstream.detector.SegmentationException;
 import io.maskstream.detector.Segmenter;
 import io.maskstream.detector.image.DecodedImage;
 import io.maskstream.schemas.avro.Frame;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -65,19 +66,15 @@ public final class IncomingFrame {
     return cause;
   }
 
-  /** Whether the image decoding was started ahead. */
-  boolean decodingAhead() {
-    return ahead != null;
-  }
-
   /**
-   * The decoded image: the ahead result (waiting for it if needed), else decoded now.
+   * The decoded image of {@link #frame()}: the ahead result (waiting for it if needed), else
+   * decoded now.
    *
    * @throws SegmentationException when the image does not decode
    */
-  Decoded image(Segmenter segmenter, byte[] encoded) throws SegmentationException {
+  Decoded image(Segmenter segmenter) throws SegmentationException {
     if (ahead == null) {
-      return Decoded.run(segmenter, encoded);
+      return Decoded.run(segmenter, bytes(frame.getImage()));
     }
     try {
       return ahead.get();
@@ -93,6 +90,14 @@ public final class IncomingFrame {
       throw new SegmentationException(
           SegmentationException.Kind.UNDECODABLE, "image does not decode: " + c, c);
     }
+  }
+
+  /** A copy of the remaining bytes of {@code buffer}, which is left as it was. */
+  static byte[] bytes(ByteBuffer buffer) {
+    ByteBuffer b = buffer.duplicate();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
   }
 
   /** A decoded image and how long the decoding took. */
