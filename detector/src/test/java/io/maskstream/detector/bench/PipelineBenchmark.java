@@ -2,6 +2,7 @@ package io.maskstream.detector.bench;
 
 import io.maskstream.broker.EmbeddedKafka;
 import io.maskstream.broker.testing.MetricsScrape;
+import io.maskstream.broker.testing.ProcStat;
 import io.maskstream.detector.DetectorConfig;
 import io.maskstream.detector.DetectorService;
 import io.maskstream.detector.Fixtures;
@@ -213,10 +214,8 @@ public final class PipelineBenchmark {
     try (var tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path t : (Iterable<Path>) tasks::iterator) {
         try {
-          String stat = Files.readString(t.resolve("stat"));
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          out.put(t.getFileName() + " " + name, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+          ProcStat stat = ProcStat.read(t.resolve("stat"));
+          out.put(t.getFileName() + " " + stat.comm(), stat.cpuTicks());
         } catch (java.io.IOException e) {
           // thread ended
         }

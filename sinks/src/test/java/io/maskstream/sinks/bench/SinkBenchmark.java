@@ -2,6 +2,7 @@ package io.maskstream.sinks.bench;
 
 import io.maskstream.broker.EmbeddedKafka;
 import io.maskstream.broker.testing.MetricsScrape;
+import io.maskstream.broker.testing.ProcStat;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
@@ -385,9 +386,7 @@ public final class SinkBenchmark {
   }
 
   private static long cpuTicks(long pid) throws Exception {
-    String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
+    return ProcStat.read(Paths.get("/proc", Long.toString(pid), "stat")).cpuTicks();
   }
 
   private static long rssKb(long pid) throws Exception {
