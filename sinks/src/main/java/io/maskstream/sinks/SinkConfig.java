@@ -135,6 +135,9 @@ public record SinkConfig(
       String schema,
       int maxBatchRecords,
       Duration maxRetryBackoff) {
+    /** The first wait after a failed database attempt; later waits double up to the maximum. */
+    public static final Duration FIRST_RETRY_BACKOFF = Duration.ofMillis(250);
+
     /** Validates the values. */
     public Postgres {
       Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -149,9 +152,13 @@ public record SinkConfig(
       if (maxBatchRecords < 1) {
         throw new IllegalArgumentException("--batch must be at least 1");
       }
-      if (maxRetryBackoff.compareTo(Duration.ofMillis(250)) < 0) {
+      if (maxRetryBackoff.compareTo(FIRST_RETRY_BACKOFF) < 0) {
         throw new IllegalArgumentException(
-            "--max-retry-backoff must be at least 250ms, got " + maxRetryBackoff.toMillis() + "ms");
+            "--max-retry-backoff must be at least "
+                + FIRST_RETRY_BACKOFF.toMillis()
+                + "ms, got "
+                + maxRetryBackoff.toMillis()
+                + "ms");
       }
     }
   }

@@ -351,13 +351,13 @@ public final class PostgresSink implements Sink {
     }
   }
 
-  /** Exponential backoff from 250 ms up to a maximum. */
+  /** Exponential backoff from {@link SinkConfig.Postgres#FIRST_RETRY_BACKOFF} up to a maximum. */
   private static final class Backoff {
     private final long maxMillis;
-    private long nextMillis = 250;
+    private long nextMillis = SinkConfig.Postgres.FIRST_RETRY_BACKOFF.toMillis();
 
     Backoff(Duration max) {
-      this.maxMillis = Math.max(250, max.toMillis());
+      this.maxMillis = Math.max(nextMillis, max.toMillis());
     }
 
     Duration peek() {
