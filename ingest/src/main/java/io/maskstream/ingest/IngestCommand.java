@@ -2,6 +2,7 @@ package io.maskstream.ingest;
 
 import io.maskstream.ingest.publish.FrameTopic;
 import io.maskstream.ingest.publish.KafkaFrameSender;
+import io.maskstream.schemas.CameraIds;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
@@ -157,8 +158,7 @@ public final class IngestCommand implements Callable<Integer> {
     IngestConfig ingest = ingestConfig();
     if (ingest.cameras().stream().noneMatch(IngestConfig.Camera::hasValidId)) {
       throw new UserException(
-          "no camera has a valid id: use 1-64 characters from A-Z a-z 0-9 . _ - (e.g."
-              + " --camera gate=rtsp://...)");
+          "no camera has a valid id: use " + CameraIds.RULE + " (e.g. --camera gate=rtsp://...)");
     }
     Properties properties = kafka.clientProperties();
     TopicNames names;

@@ -1,10 +1,10 @@
 package io.maskstream.ingest;
 
+import io.maskstream.schemas.CameraIds;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * Everything {@code maskstream ingest} needs to run, validated and immutable.
@@ -20,9 +20,6 @@ import java.util.regex.Pattern;
  */
 public record IngestConfig(
     List<Camera> cameras, int metricsPort, Duration logInterval, int inFlightPerCamera) {
-
-  /** Camera ids are record keys and metric tags: letters, digits, {@code . _ -}, 1-64 chars. */
-  public static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   /** The defaults used when neither the command line nor the file set a value. */
   public static final class Defaults {
@@ -53,7 +50,7 @@ public record IngestConfig(
   /**
    * One source.
    *
-   * @param id camera id, the record key (see {@link #CAMERA_ID})
+   * @param id camera id, the record key (see {@link CameraIds})
    * @param url what FFmpeg opens: a file, {@code rtsp://}, {@code http://}, {@code udp://}, {@code
    *     /dev/videoN}, or a folder of images
    * @param fps frames per second to send, sampled by presentation time
@@ -105,7 +102,7 @@ public record IngestConfig(
 
     /** Whether {@link #id} can be used as a record key and metric tag. */
     public boolean hasValidId() {
-      return CAMERA_ID.matcher(id).matches();
+      return CameraIds.isValid(id);
     }
   }
 

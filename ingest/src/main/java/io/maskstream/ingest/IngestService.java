@@ -10,6 +10,7 @@ import io.maskstream.ingest.publish.LatestFrameDispatcher;
 import io.maskstream.ingest.publish.RecordSender;
 import io.maskstream.ingest.source.Backoff;
 import io.maskstream.ingest.source.CameraWorker;
+import io.maskstream.schemas.CameraIds;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -197,9 +198,9 @@ public final class IngestService implements AutoCloseable {
       if (!camera.hasValidId()) {
         cameraMetrics.state(CameraState.INVALID);
         LOG.error(
-            "camera '{}' is not started: an id must be 1-64 characters from A-Z a-z 0-9 . _ -"
-                + " (it is the Kafka record key); rename it",
-            camera.id());
+            "camera {} is not started: an id must be {} (it is the Kafka record key); rename it",
+            CameraIds.quote(camera.id()),
+            CameraIds.RULE);
         continue;
       }
       CameraWorker worker = CameraWorker.create(camera, dispatcher, cameraMetrics);

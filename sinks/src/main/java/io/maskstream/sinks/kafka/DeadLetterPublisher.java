@@ -7,13 +7,12 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -31,11 +30,11 @@ import org.slf4j.LoggerFactory;
 public final class DeadLetterPublisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetterPublisher.class);
 
-  private final KafkaProducer<byte[], byte[]> producer;
+  private final Producer<byte[], byte[]> producer;
   private final AvroSerde<DeadLetter> serde;
   private final String topic;
   private final String stage;
-  private Future<RecordMetadata> last;
+  private final AtomicReference<Exception> failure = new AtomicReference<>();
 
   /**
    * A publisher for {@code stage} (e.g. {@code sink-web}) writing to {@code topic}.
@@ -43,14 +42,27 @@ public final class DeadLetterPublisher implements AutoCloseable {
    * @param clientProperties Kafka client properties (security settings, registry URL, ...)
    */
   public DeadLetterPublisher(Map<String, Object> clientProperties, String topic, String stage) {
+    this(producer(clientProperties, stage), clientProperties, topic, stage);
+  }
+
+  private static Producer<byte[], byte[]> producer(
+      Map<String, Object> clientProperties, String stage) {
     Map<String, Object> props = SinkClients.producerProperties(clientProperties);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     // a dead letter carries the refused record, which may be a full frame
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_DEAD_LETTER_BYTES + 64 * 1024);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "maskstream-" + stage + "-dlq");
-    this.producer =
-        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** A publisher sending through {@code producer}, which it owns from now on. */
+  DeadLetterPublisher(
+      Producer<byte[], byte[]> producer,
+      Map<String, Object> clientProperties,
+      String topic,
+      String stage) {
+    this.producer = producer;
     this.serde = new AvroSerde<>(DeadLetter.class, clientProperties, false);
     this.topic = topic;
     this.stage = stage;
@@ -82,26 +94,26 @@ public final class DeadLetterPublisher implements AutoCloseable {
         record.partition(),
         record.offset(),
         letter.getReason());
-    last = producer.send(new ProducerRecord<>(topic, record.key(), serde.serialize(topic, letter)));
+    producer.send(
+        new ProducerRecord<>(topic, record.key(), serde.serialize(topic, letter)),
+        (metadata, e) -> {
+          if (e != null) {
+            failure.compareAndSet(null, e);
+          }
+        });
   }
 
   /**
    * Waits until every dead letter sent so far is acknowledged.
    *
-   * @throws KafkaException when one could not be written (the caller must not commit offsets)
+   * @throws KafkaException when any of them could not be written since the last flush (the caller
+   *     must not commit offsets: the refused records are read again)
    */
   public void flush() {
     producer.flush();
-    if (last != null) {
-      try {
-        last.get();
-      } catch (ExecutionException e) {
-        throw new KafkaException("could not write to dead-letter topic " + topic, e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new KafkaException("interrupted writing to dead-letter topic " + topic, e);
-      }
-      last = null;
+    Exception e = failure.getAndSet(null);
+    if (e != null) {
+      throw new KafkaException("could not write to dead-letter topic " + topic, e);
     }
   }
 
