@@ -1,5 +1,6 @@
 package io.maskstream.detector;
 
+import io.maskstream.detector.image.FrameLimits;
 import io.maskstream.detector.model.Device;
 import io.maskstream.detector.model.GraphContract;
 import io.maskstream.schemas.TopicNames;
@@ -27,6 +28,7 @@ import java.util.Properties;
  * @param applicationId Kafka Streams application id; processes sharing it share the cameras
  * @param kafka Kafka client properties (a private copy)
  * @param metricsPort port of the Prometheus endpoint, 0 for none
+ * @param frameLimits the largest frame taken and the largest image the model sees
  */
 public record DetectorConfig(
     Path model,
@@ -43,7 +45,8 @@ public record DetectorConfig(
     TopicNames topics,
     String applicationId,
     Properties kafka,
-    int metricsPort) {
+    int metricsPort,
+    FrameLimits frameLimits) {
 
   /** How the detector keeps up with cameras. */
   public enum Mode {
@@ -64,6 +67,7 @@ public record DetectorConfig(
     Objects.requireNonNull(maxFrameAge, "maxFrameAge");
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(applicationId, "applicationId");
+    Objects.requireNonNull(frameLimits, "frameLimits");
     if (intraOpThreads < 0) {
       throw new IllegalArgumentException("intra-op threads must be >= 0, got " + intraOpThreads);
     }
@@ -124,6 +128,7 @@ public record DetectorConfig(
     b.applicationId = applicationId;
     b.kafka = kafka();
     b.metricsPort = metricsPort;
+    b.frameLimits = frameLimits;
     return b;
   }
 
@@ -144,6 +149,7 @@ public record DetectorConfig(
     private String applicationId = DEFAULT_APPLICATION_ID;
     private Properties kafka = new Properties();
     private int metricsPort = 0;
+    private FrameLimits frameLimits = FrameLimits.DEFAULTS;
 
     private Builder() {}
 
@@ -237,6 +243,12 @@ public record DetectorConfig(
       return this;
     }
 
+    /** Frame size limits (default {@link FrameLimits#DEFAULTS}). */
+    public Builder frameLimits(FrameLimits value) {
+      frameLimits = value;
+      return this;
+    }
+
     /** The configuration. */
     public DetectorConfig build() {
       return new DetectorConfig(
@@ -254,7 +266,8 @@ public record DetectorConfig(
           topics,
           applicationId,
           kafka,
-          metricsPort);
+          metricsPort,
+          frameLimits);
     }
   }
 }

@@ -68,6 +68,7 @@ public final class InferCommand implements Callable<Integer> {
     try (ModelSegmenter segmenter = open(config);
         CocoResultsWriter writer = new CocoResultsWriter(out, segmenter.currentModel().classes())) {
       source.forEach(
+          config.frameLimits(),
           (id, name, image, reason) -> {
             if (image == null) {
               log.warn("skipped {}: {}", name, reason);

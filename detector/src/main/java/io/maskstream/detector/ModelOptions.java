@@ -1,5 +1,6 @@
 package io.maskstream.detector;
 
+import io.maskstream.detector.image.FrameLimits;
 import io.maskstream.detector.model.Device;
 import io.maskstream.detector.model.GraphContract;
 import io.maskstream.schemas.cli.UserException;
@@ -69,6 +70,24 @@ public final class ModelOptions {
       description = "Mask probability threshold (default: ${DEFAULT-VALUE}).")
   float maskThreshold;
 
+  @Option(
+      names = "--max-input-size",
+      paramLabel = "PX",
+      defaultValue = "" + FrameLimits.DEFAULT_MAX_INPUT_SIDE,
+      description =
+          "Frames whose longer side is larger are downscaled to it before the model runs; results"
+              + " are mapped back to the frame's size (default: ${DEFAULT-VALUE}).")
+  int maxInputSize;
+
+  @Option(
+      names = "--max-frame-megapixels",
+      paramLabel = "MP",
+      defaultValue = "64",
+      description =
+          "Frames with more pixels are refused (dead letter) before they are decoded (default:"
+              + " ${DEFAULT-VALUE}).")
+  double maxFrameMegapixels;
+
   /**
    * Applies these options to a configuration builder.
    *
@@ -107,6 +126,12 @@ public final class ModelOptions {
     if (intraOpThreads < 0) {
       throw new UserException("--intra-op-threads must be >= 0");
     }
+    if (maxInputSize < 32) {
+      throw new UserException("--max-input-size must be at least 32 pixels");
+    }
+    if (!(maxFrameMegapixels > 0 && maxFrameMegapixels <= 1e6)) {
+      throw new UserException("--max-frame-megapixels must be above 0 (e.g. 64)");
+    }
     return builder
         .model(model)
         .labels(labels)
@@ -115,6 +140,7 @@ public final class ModelOptions {
         .intraOpThreads(intraOpThreads)
         .topK(topK)
         .scoreThreshold(scoreThreshold)
-        .maskThreshold(maskThreshold);
+        .maskThreshold(maskThreshold)
+        .frameLimits(new FrameLimits(maxInputSize, Math.round(maxFrameMegapixels * 1e6)));
   }
 }

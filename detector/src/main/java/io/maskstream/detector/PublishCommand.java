@@ -83,7 +83,7 @@ public final class PublishCommand implements Callable<Integer> {
     DetectorConfig check = DetectorConfig.builder().model(model).device(Device.CPU).build();
     ModelAnnouncement.Builder announcement = ModelAnnouncement.newBuilder();
     try (ModelSegmenter segmenter =
-        ModelSegmenter.start(OnnxMaskRcnn.load(bytes, defaultName, check))) {
+        ModelSegmenter.start(OnnxMaskRcnn.load(bytes, defaultName, check), check.frameLimits())) {
       OnnxMaskRcnn m = segmenter.currentModel();
       announcement
           .setName(name != null ? name : m.identity().name())

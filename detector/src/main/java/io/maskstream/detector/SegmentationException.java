@@ -11,6 +11,8 @@ public class SegmentationException extends Exception {
   public enum Kind {
     /** The bytes are not an image the decoder understands, or the image is empty. */
     UNDECODABLE,
+    /** The image is larger than the detector takes ({@code --max-frame-megapixels}). */
+    TOO_LARGE,
     /** The model run or its post-processing failed. */
     INFERENCE
   }

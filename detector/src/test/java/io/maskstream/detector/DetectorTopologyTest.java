@@ -121,6 +121,108 @@ class DetectorTopologyTest {
   }
 
   @Test
+  void anyFailureOfOneFrameIsItsDeadLetterWithTheErrorTypeAndTheNextFrameGoesOn() {
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 1, NOW, "BUG")));
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 2, NOW, "OOM")));
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 3, NOW, "IMG")));
+      List<DeadLetter> letters =
+          d.dlq.readRecordsToList().stream()
+              .map(r -> deadLetters.deserialize("t", r.value()))
+              .toList();
+      assertThat(letters).hasSize(2);
+      assertThat(letters.get(0).getErrorType())
+          .isEqualTo(IndexOutOfBoundsException.class.getName());
+      assertThat(letters.get(0).getReason())
+          .isEqualTo("frame gate/1: IndexOutOfBoundsException: Index 7 out of bounds for length 7");
+      assertThat(letters.get(1).getErrorType()).isEqualTo(OutOfMemoryError.class.getName());
+      assertThat(letters.get(1).getReason()).contains("gate/2").contains("Java heap space");
+      List<TestRecord<byte[], byte[]>> dets = d.detections.readRecordsToList();
+      assertThat(dets).hasSize(1);
+      assertThat(detections.deserialize("t", dets.get(0).value()).getFrame().getSequence())
+          .isEqualTo(3);
+    }
+  }
+
+  @Test
+  void cameraIdsThatBreakTheRulesAreDeadLettersAndNeverMetricLabels() {
+    String huge = "x".repeat(100_000);
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {
+      for (String id : List.of("", huge, "<b>gate</b>", "gate 1", "gate\n2")) {
+        d.frames.pipeInput("gate", frames.serialize("t", frame(id, 1, NOW, "IMG")));
+      }
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 2, NOW, "IMG")));
+      List<DeadLetter> letters =
+          d.dlq.readRecordsToList().stream()
+              .map(r -> deadLetters.deserialize("t", r.value()))
+              .toList();
+      assertThat(letters).hasSize(5);
+      assertThat(letters)
+          .allSatisfy(
+              l ->
+                  assertThat(l.getReason())
+                      .contains("breaks the id rules")
+                      .hasSizeLessThan(300)
+                      .doesNotContain("\n"));
+      assertThat(letters.get(1).getReason()).contains("(100000 characters)");
+      assertThat(d.detections.readRecordsToList()).hasSize(1);
+    }
+    assertThat(metrics.registry().getMeters())
+        .allSatisfy(
+            m ->
+                assertThat(m.getId().getTag("camera"))
+                    .satisfiesAnyOf(
+                        c -> assertThat(c).isNull(), c -> assertThat(c).isIn("gate", "unknown")));
+    assertThat(metrics.failedCount("unknown")).isEqualTo(5);
+  }
+
+  @Test
+  void aFrameWhoseDeclaredSizeDisagreesWithItsImageIsADeadLetter() {
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {
+      Frame wrong = Frame.newBuilder(frame("gate", 1, NOW, "IMG")).setWidth(-640).build();
+      d.frames.pipeInput("gate", frames.serialize("t", wrong));
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 2, NOW, "IMG")));
+      List<TestRecord<byte[], byte[]>> dlq = d.dlq.readRecordsToList();
+      assertThat(dlq).hasSize(1);
+      assertThat(deadLetters.deserialize("t", dlq.get(0).value()).getReason())
+          .isEqualTo(
+              "frame gate/1 says it is -640x6 but its image is 8x6: the producer must give the"
+                  + " image's size");
+      assertThat(d.detections.readRecordsToList()).hasSize(1);
+    }
+  }
+
+  @Test
+  void captureTimesAtTheEndsOfTimeNeitherOverflowNorStopTheStream() {
+    try (Driver d = new Driver(config(DetectorConfig.Mode.REALTIME), new FakeSegmenter())) {
+      d.frames.pipeInput(
+          "gate",
+          frames.serialize("t", frame("gate", 1, Instant.ofEpochMilli(Long.MIN_VALUE), "A")));
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 2, Instant.EPOCH, "B")));
+      d.frames.pipeInput(
+          "gate",
+          frames.serialize("t", frame("gate", 3, Instant.ofEpochMilli(Long.MAX_VALUE), "C")));
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 4, NOW, "D")));
+      // realtime mode: the two in the far past are skipped for their age, the far future is not
+      assertThat(metrics.skippedCount("gate")).isEqualTo(2);
+      assertThat(d.detections.readRecordsToList()).hasSize(2);
+      assertThat(d.dlq.isEmpty()).isTrue();
+    }
+  }
+
+  @Test
+  void cameraLabelsAreBoundedWhateverIdsArrive() {
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {
+      for (int i = 0; i < DetectorMetrics.MAX_CAMERAS + 50; i++) {
+        d.frames.pipeInput("c" + i, frames.serialize("t", frame("c" + i, 1, NOW, "IMG")));
+      }
+    }
+    long labels = metrics.registry().find("maskstream.detector.frames.processed").counters().size();
+    assertThat(labels).isEqualTo(DetectorMetrics.MAX_CAMERAS + 1);
+    assertThat(metrics.processedCount("other")).isEqualTo(50);
+  }
+
+  @Test
   void framesAreDecodedInPlaceWhenTheDecodeAheadThreadsRefuseWork() {
     ExecutorService stopped = Executors.newSingleThreadExecutor();
     stopped.shutdown();
@@ -239,15 +341,21 @@ class DetectorTopologyTest {
         throw new SegmentationException(
             SegmentationException.Kind.UNDECODABLE, "image does not decode");
       }
-      // one pixel whose blue value says whether the model is to fail on it
-      return new DecodedImage(1, 1, new byte[] {(byte) (text.equals("FAIL") ? 1 : 0), 0, 0});
+      // one pixel standing in for the 8x6 frame, whose blue value says how the model is to fail
+      byte how =
+          (byte) (text.equals("FAIL") ? 1 : text.equals("BUG") ? 2 : text.equals("OOM") ? 3 : 0);
+      return new DecodedImage(1, 1, new byte[] {how, 0, 0}, 8, 6);
     }
 
     @Override
     public Segmentation segment(DecodedImage image, float decodeMs) throws SegmentationException {
       calls.incrementAndGet();
-      if (image.bgr()[0] == 1) {
-        throw new SegmentationException(SegmentationException.Kind.INFERENCE, "model failed");
+      switch (image.bgr()[0]) {
+        case 1 ->
+            throw new SegmentationException(SegmentationException.Kind.INFERENCE, "model failed");
+        case 2 -> throw new IndexOutOfBoundsException("Index 7 out of bounds for length 7");
+        case 3 -> throw new OutOfMemoryError("Java heap space");
+        default -> {}
       }
       return new Segmentation(
           8,

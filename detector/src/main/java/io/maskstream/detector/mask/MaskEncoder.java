@@ -39,25 +39,80 @@ public final class MaskEncoder {
    */
   public static CocoRle encode(
       FloatBuffer plane, int offset, int height, int width, float threshold, int[] support) {
-    int x0 = support[0];
-    int y0 = support[1];
-    int x1 = support[2];
-    int y1 = support[3];
-    Runs runs = new Runs(height * width);
-    if (x1 <= x0 || y1 <= y0) {
-      runs.addZeros(height * width);
-      return CocoRle.fromCounts(height, width, runs.counts());
+    return encode(plane, offset, height, width, threshold, support, height, width);
+  }
+
+  /**
+   * Encodes like {@link #encode(FloatBuffer, int, int, int, float, int[])}, as a mask of {@code
+   * outHeight x outWidth} pixels: the plane scaled to that size by nearest neighbour, pixel centres
+   * aligned (output pixel {@code X} reads plane column {@code floor((X + 0.5) * width /
+   * outWidth)}). Nothing of the output size is allocated but the row lookup, so a mask of a frame
+   * of tens of megapixels costs its runs only. With the plane's own size it is the plain encoding.
+   */
+  public static CocoRle encode(
+      FloatBuffer plane,
+      int offset,
+      int height,
+      int width,
+      float threshold,
+      int[] support,
+      int outHeight,
+      int outWidth) {
+    Runs runs = new Runs((long) outHeight * outWidth);
+    int[] cols = span(support[0], support[2], width, outWidth);
+    int[] rows = span(support[1], support[3], height, outHeight);
+    if (cols[1] <= cols[0] || rows[1] <= rows[0]) {
+      runs.addZeros((long) outHeight * outWidth);
+      return CocoRle.fromCounts(outHeight, outWidth, runs.counts());
     }
-    runs.addZeros(x0 * height);
-    for (int x = x0; x < x1; x++) {
-      runs.addZeros(y0);
-      for (int y = y0, i = offset + y0 * width + x; y < y1; y++, i += width) {
-        runs.add(plane.get(i) > threshold);
+    int[] rowIndex = new int[rows[1] - rows[0]];
+    for (int y = rows[0]; y < rows[1]; y++) {
+      rowIndex[y - rows[0]] = offset + source(y, height, outHeight) * width;
+    }
+    runs.addZeros((long) cols[0] * outHeight);
+    for (int x = cols[0]; x < cols[1]; x++) {
+      int sx = source(x, width, outWidth);
+      runs.addZeros(rows[0]);
+      for (int i : rowIndex) {
+        runs.add(plane.get(i + sx) > threshold);
       }
-      runs.addZeros(height - y1);
+      runs.addZeros(outHeight - rows[1]);
     }
-    runs.addZeros((width - x1) * height);
-    return CocoRle.fromCounts(height, width, runs.counts());
+    runs.addZeros((long) (outWidth - cols[1]) * outHeight);
+    return CocoRle.fromCounts(outHeight, outWidth, runs.counts());
+  }
+
+  /**
+   * The plane index output pixel {@code i} of {@code out} reads, for a plane side of {@code in}.
+   */
+  private static int source(int i, int in, int out) {
+    return (int) Math.min(in - 1, ((2L * i + 1) * in) / (2L * out));
+  }
+
+  /**
+   * The output pixels {@code {from, to}} (end exclusive) whose source lies in {@code [s0, s1)}: the
+   * mapping is monotone, so they are contiguous.
+   */
+  private static int[] span(int s0, int s1, int in, int out) {
+    if (s1 <= s0) {
+      return new int[] {0, 0};
+    }
+    return new int[] {firstAtLeast(s0, in, out), firstAtLeast(s1, in, out)};
+  }
+
+  /** The first output pixel whose source is at least {@code s} ({@code out} when none is). */
+  private static int firstAtLeast(int s, int in, int out) {
+    if (s >= in) {
+      return out;
+    }
+    long i = (long) s * out / in; // within a pixel or two of the answer; the loops settle it
+    while (i > 0 && source((int) i - 1, in, out) >= s) {
+      i--;
+    }
+    while (i < out && source((int) i, in, out) < s) {
+      i++;
+    }
+    return (int) i;
   }
 
   /** As {@link #encode(FloatBuffer, int, int, int, float, int[])} for an array. */
@@ -77,7 +132,7 @@ public final class MaskEncoder {
     private boolean current;
     private int run;
 
-    Runs(int pixels) {
+    Runs(long pixels) {
       if (pixels <= 0) {
         throw new IllegalArgumentException("empty mask");
       }
@@ -92,7 +147,7 @@ public final class MaskEncoder {
       run++;
     }
 
-    void addZeros(int n) {
+    void addZeros(long n) {
       if (n <= 0) {
         return;
       }
@@ -101,7 +156,7 @@ public final class MaskEncoder {
         run = 0;
         current = false;
       }
-      run += n;
+      run = Math.addExact(run, Math.toIntExact(n));
     }
 
     private void push(int count) {

@@ -6,6 +6,7 @@ import io.maskstream.detector.Segmentation;
 import io.maskstream.detector.SegmentationException;
 import io.maskstream.detector.Segmenter;
 import io.maskstream.detector.image.DecodedImage;
+import io.maskstream.detector.image.FrameLimits;
 import io.maskstream.detector.image.ImageDecoder;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,9 +30,11 @@ public final class ModelSegmenter implements Segmenter {
 
   private final AtomicReference<Held> current = new AtomicReference<>();
   private final AtomicLong worstMillis = new AtomicLong();
+  private final FrameLimits limits;
 
-  private ModelSegmenter(Held first) {
+  private ModelSegmenter(Held first, FrameLimits limits) {
     current.set(first);
+    this.limits = limits;
   }
 
   /**
@@ -40,17 +43,18 @@ public final class ModelSegmenter implements Segmenter {
    * @throws ModelLoadException when it cannot serve
    */
   public static ModelSegmenter open(DetectorConfig config) throws ModelLoadException {
-    return start(OnnxMaskRcnn.load(config));
+    return start(OnnxMaskRcnn.load(config), config.frameLimits());
   }
 
   /**
-   * Takes ownership of a loaded model, warms it up and serves it.
+   * Takes ownership of a loaded model, warms it up and serves it, decoding within {@code limits}.
    *
    * @throws ModelLoadException when the warm-up fails (the model is closed)
    */
-  public static ModelSegmenter start(OnnxMaskRcnn model) throws ModelLoadException {
+  public static ModelSegmenter start(OnnxMaskRcnn model, FrameLimits limits)
+      throws ModelLoadException {
     long ms = warmUp(model);
-    ModelSegmenter segmenter = new ModelSegmenter(new Held(model));
+    ModelSegmenter segmenter = new ModelSegmenter(new Held(model), limits);
     segmenter.worstMillis.set(ms);
     log.info(
         "serving model {} ({} contract, {} classes), warm-up {} ms",
@@ -69,22 +73,32 @@ public final class ModelSegmenter implements Segmenter {
    * @throws ModelLoadException when the candidate fails its warm-up
    */
   public void swapTo(OnnxMaskRcnn candidate) throws ModelLoadException {
+    if (current.get() == null) {
+      candidate.close();
+      throw new IllegalStateException(
+          "segmenter is closed: model " + candidate.identity() + " refused");
+    }
     long ms = warmUp(candidate);
     worstMillis.accumulateAndGet(ms, Math::max);
     Held next = new Held(candidate);
-    Held previous = current.getAndSet(next);
-    if (previous == null) {
-      next.release();
-      throw new IllegalStateException("segmenter is closed");
-    }
+    Held previous;
+    do {
+      previous = current.get();
+      if (previous == null) {
+        // closed during the warm-up: the candidate never serves
+        next.release();
+        throw new IllegalStateException(
+            "segmenter is closed: model " + candidate.identity() + " refused");
+      }
+    } while (!current.compareAndSet(previous, next));
     log.info("swapped model {} -> {}", previous.model.identity(), candidate.identity());
     previous.release();
   }
 
-  /** OpenCV's decode ({@link ImageDecoder}). */
+  /** OpenCV's decode ({@link ImageDecoder}) within the frame limits. */
   @Override
   public DecodedImage decode(byte[] encodedImage) throws SegmentationException {
-    return ImageDecoder.decode(encodedImage);
+    return ImageDecoder.decode(encodedImage, limits);
   }
 
   @Override
@@ -128,6 +142,11 @@ public final class ModelSegmenter implements Segmenter {
     }
   }
 
+  /**
+   * A reference to the current model. The current model always holds the segmenter's own reference
+   * until a swap or {@link #close()} replaces it, so a failed retain means it was just replaced and
+   * the loop reads its successor (or finds the segmenter closed).
+   */
   private Held acquire() {
     while (true) {
       Held held = current.get();
@@ -137,7 +156,6 @@ public final class ModelSegmenter implements Segmenter {
       if (held.retain()) {
         return held;
       }
-      // lost a race with a swap that released the last reference: read the new current one
     }
   }
 

@@ -249,7 +249,8 @@ public final class OnnxMaskRcnn implements AutoCloseable {
 
   /**
    * Runs the model on one image and post-processes its output: score threshold, top-k, masks
-   * thresholded and encoded at image resolution, boxes in image pixels.
+   * thresholded and encoded, boxes in pixels - all at the frame's size, also when the image is a
+   * downscaled copy of the frame ({@link DecodedImage#downscaled()}).
    *
    * @param decodeMs time spent decoding, reported in the timings
    * @throws SegmentationException ({@code INFERENCE}) when ONNX Runtime fails on the image
@@ -269,8 +270,8 @@ public final class OnnxMaskRcnn implements AutoCloseable {
       List<Instance> instances = postprocess(result, image, input);
       long t3 = System.nanoTime();
       return new Segmentation(
-          image.width(),
-          image.height(),
+          image.frameWidth(),
+          image.frameHeight(),
           instances,
           identity,
           new StageTimes(decodeMs, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2)));
@@ -304,26 +305,41 @@ public final class OnnxMaskRcnn implements AutoCloseable {
     long[] maskShape = masksT.getInfo().getShape();
     int h = image.height();
     int w = image.width();
+    int frameH = image.frameHeight();
+    int frameW = image.frameWidth();
+    float toFrameX = (float) frameW / w;
+    float toFrameY = (float) frameH / h;
     int mh = (int) maskShape[2];
     int mw = (int) maskShape[3];
     float[] canvas = contract == GraphContract.ONNX_ZOO ? new float[h * w] : null;
     float[] small = contract == GraphContract.ONNX_ZOO ? new float[mh * mw] : null;
     for (int i = 0; i < keep; i++) {
-      // boxes in frame pixels, inside the frame: zoo graphs clip to their padded input, which can
-      // reach up to 31 resized pixels past the frame's right and bottom edges
+      // boxes in image pixels, inside the image: zoo graphs clip to their padded input, which can
+      // reach up to 31 resized pixels past the image's right and bottom edges
       float[] box = {
         clip(boxes.get(4 * i) / input.scaleX, w),
         clip(boxes.get(4 * i + 1) / input.scaleY, h),
         clip(boxes.get(4 * i + 2) / input.scaleX, w),
         clip(boxes.get(4 * i + 3) / input.scaleY, h)
       };
+      // each mask is thresholded and encoded at the frame's size on its own, straight from the
+      // image-sized probabilities, so no frame-sized mask is ever held
       CocoRle rle;
       if (contract == GraphContract.ONNX_ZOO) {
         // the paste writes every pixel of its support, and the encoder reads only that support,
         // so the canvas needs no clearing between detections
         masks.get(i * mh * mw, small);
         MaskPaster.paste(small, 0, mh, box, h, w, canvas);
-        rle = MaskEncoder.encode(canvas, h, w, maskThreshold, MaskPaster.support(box, mh, h, w));
+        rle =
+            MaskEncoder.encode(
+                FloatBuffer.wrap(canvas),
+                0,
+                h,
+                w,
+                maskThreshold,
+                MaskPaster.support(box, mh, h, w),
+                frameH,
+                frameW);
       } else {
         if (mh != h || mw != w) {
           throw new SegmentationException(
@@ -345,12 +361,26 @@ public final class OnnxMaskRcnn implements AutoCloseable {
         // rectangle is computed for M = 8, a superset for every mask head of 8 px or more
         rle =
             MaskEncoder.encode(
-                masks, i * h * w, h, w, maskThreshold, MaskPaster.support(box, 8, h, w));
+                masks,
+                i * h * w,
+                h,
+                w,
+                maskThreshold,
+                MaskPaster.support(box, 8, h, w),
+                frameH,
+                frameW);
       }
       int classId = (int) labels[i];
       instances.add(
           new Instance(
-              classId, classes.label(classId), scores.get(i), box[0], box[1], box[2], box[3], rle));
+              classId,
+              classes.label(classId),
+              scores.get(i),
+              clip(box[0] * toFrameX, frameW),
+              clip(box[1] * toFrameY, frameH),
+              clip(box[2] * toFrameX, frameW),
+              clip(box[3] * toFrameY, frameH),
+              rle));
     }
     return instances;
   }

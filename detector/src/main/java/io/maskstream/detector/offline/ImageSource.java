@@ -3,6 +3,7 @@ package io.maskstream.detector.offline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.maskstream.detector.image.DecodedImage;
+import io.maskstream.detector.image.FrameLimits;
 import io.maskstream.detector.image.ImageDecoder;
 import io.maskstream.schemas.cli.UserException;
 import java.io.IOException;
@@ -32,7 +33,7 @@ public sealed interface ImageSource permits ImageSource.Files, ImageSource.Video
   }
 
   /** Feeds every image to {@code sink}, in order. */
-  void forEach(Sink sink) throws IOException;
+  void forEach(FrameLimits limits, Sink sink) throws IOException;
 
   /** The images of a COCO dataset folder. */
   static ImageSource dataset(Path dir) {
@@ -105,7 +106,7 @@ public sealed interface ImageSource permits ImageSource.Files, ImageSource.Video
   /** Image files decoded one by one. */
   record Files(List<Entry> entries) implements ImageSource {
     @Override
-    public void forEach(Sink sink) throws IOException {
+    public void forEach(FrameLimits limits, Sink sink) throws IOException {
       for (Entry e : entries) {
         String name = e.file().getFileName().toString();
         byte[] bytes;
@@ -116,7 +117,7 @@ public sealed interface ImageSource permits ImageSource.Files, ImageSource.Video
           continue;
         }
         try {
-          sink.accept(e.id(), name, ImageDecoder.decode(bytes), null);
+          sink.accept(e.id(), name, ImageDecoder.decode(bytes, limits), null);
         } catch (io.maskstream.detector.SegmentationException ex) {
           sink.accept(e.id(), name, null, ex.getMessage());
         }
@@ -127,7 +128,7 @@ public sealed interface ImageSource permits ImageSource.Files, ImageSource.Video
   /** Frames of a video, grabbed with FFmpeg; each is copied before the next grab. */
   record Video(Path file) implements ImageSource {
     @Override
-    public void forEach(Sink sink) throws IOException {
+    public void forEach(FrameLimits limits, Sink sink) throws IOException {
       try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile());
           OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
         grabber.start();
@@ -135,7 +136,7 @@ public sealed interface ImageSource permits ImageSource.Files, ImageSource.Video
         Frame frame;
         while ((frame = grabber.grabImage()) != null) {
           Mat mat = converter.convert(frame);
-          sink.accept(index, "frame " + index, ImageDecoder.fromMat(mat), null);
+          sink.accept(index, "frame " + index, ImageDecoder.fromMat(mat, limits), null);
           index++;
         }
         grabber.stop();

@@ -16,8 +16,21 @@ import java.util.concurrent.atomic.AtomicReference;
  * The detector's meters: frames processed, skipped and failed per camera, inference time and
  * capture-to-event latency histograms, and the model version serving. Thread-safe; the registry is
  * owned by the caller.
+ *
+ * <p>Camera labels are camera ids that follow the id rules (records of other ids count as {@value
+ * #UNKNOWN}), and at most {@value #MAX_CAMERAS} of them: a producer writing ever new ids cannot
+ * grow the metrics without bound; cameras beyond it count as {@value #OTHER}.
  */
 public final class DetectorMetrics {
+  /** Most distinct camera labels per counter. */
+  public static final int MAX_CAMERAS = 1024;
+
+  /** The label of records without a valid camera id. */
+  static final String UNKNOWN = "unknown";
+
+  /** The label of cameras beyond {@link #MAX_CAMERAS}. */
+  static final String OTHER = "other";
+
   private final MeterRegistry registry;
   private final Map<String, Counter> processed = new ConcurrentHashMap<>();
   private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
@@ -72,6 +85,9 @@ public final class DetectorMetrics {
     return (long) c.count();
   }
 
+  /**
+   * Counts one frame sent to the dead-letter topic; {@code camera} null when it has no valid id.
+   */
   void failed(String camera) {
     counter(failed, "maskstream.detector.frames.failed", camera, "Frames sent to the DLQ")
         .increment();
@@ -110,8 +126,12 @@ public final class DetectorMetrics {
 
   private Counter counter(
       Map<String, Counter> map, String name, String camera, String description) {
+    String label = camera == null ? UNKNOWN : camera;
+    if (map.size() >= MAX_CAMERAS && !map.containsKey(label)) {
+      label = OTHER;
+    }
     return map.computeIfAbsent(
-        camera,
+        label,
         cam ->
             Counter.builder(name).description(description).tag("camera", cam).register(registry));
   }

@@ -6,7 +6,9 @@ import io.maskstream.detector.Instance;
 import io.maskstream.detector.Segmentation;
 import io.maskstream.detector.SegmentationException;
 import io.maskstream.detector.Segmenter;
+import io.maskstream.detector.image.DecodedImage;
 import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.CameraIds;
 import io.maskstream.schemas.avro.Box;
 import io.maskstream.schemas.avro.DeadLetter;
 import io.maskstream.schemas.avro.Detection;
@@ -51,6 +53,8 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
 
   /** How often, in ms, a processor checks whether processed frames are owed a commit. */
   static final long PACE_CHECK_MS = 50;
+
+  private static final int MAX_REASON = 1000;
 
   private static final Logger log = LoggerFactory.getLogger(FrameProcessor.class);
 
@@ -97,16 +101,65 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
     }
   }
 
+  /**
+   * Processes one record. Whatever goes wrong with this record - an odd image, a failing model, a
+   * bug in pre- or post-processing, a frame that needs more memory than the JVM has - becomes its
+   * dead letter with the error type, and the stream thread goes on with the next record; only
+   * Kafka's own failures (a fenced producer, a migrated task) leave this method, since Kafka
+   * Streams must handle those.
+   */
   @Override
   public void process(Record<byte[], IncomingFrame> record) {
     IncomingFrame in = record.value(); // never null: the source's deserializer makes one per record
-    Frame frame = in.frame();
-    if (frame == null) {
-      deadLetter(record, keyString(record), in.problem(), in.cause());
+    Outcome outcome;
+    try {
+      outcome = detect(record, in);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      Frame frame = in.frame();
+      outcome =
+          Outcome.failed(
+              frame == null || !CameraIds.isValid(frame.getCamera()) ? null : frame.getCamera(),
+              (frame == null ? "record" : "frame " + name(frame))
+                  + ": "
+                  + e.getClass().getSimpleName()
+                  + ": "
+                  + FrameDeserializer.oneLine(e),
+              e);
+    }
+    if (outcome == null) {
+      return; // skipped for its age
+    }
+    if (outcome.reason != null) {
+      deadLetter(record, outcome.camera, outcome.reason, outcome.cause);
       return;
     }
+    byte[] key = outKey(record, outcome.camera);
+    context.forward(
+        record.withKey(key).withValue(outcome.detections).withTimestamp(record.timestamp()),
+        DetectorTopology.DETECTIONS_SINK);
+    context.forward(record.withKey(key).withValue(outcome.masks), DetectorTopology.MASKS_SINK);
+    metrics.processed(outcome.camera, outcome.inferenceMs, outcome.ageMillis, outcome.instances);
+    maybeCommit(outcome.processedMillis, outcome.ageMillis);
+  }
+
+  /** The events of one frame, or why it failed; null when realtime mode skips it. */
+  private Outcome detect(Record<byte[], IncomingFrame> record, IncomingFrame in) {
+    Frame frame = in.frame();
+    if (frame == null) {
+      String key = keyString(record);
+      return Outcome.failed(CameraIds.isValid(key) ? key : null, in.problem(), in.cause());
+    }
     String camera = frame.getCamera();
-    Instant captured = frame.getCaptureTime();
+    if (!CameraIds.isValid(camera)) {
+      return Outcome.failed(
+          null,
+          "camera id "
+              + CameraIds.quote(camera)
+              + " breaks the id rules ("
+              + CameraIds.RULE
+              + "): the producer must use a valid id",
+          null);
+    }
     if (tooOld(config, frame, clock.millis())) {
       long n = metrics.skipped(camera);
       if (n == 1 || n % 100 == 0) {
@@ -116,31 +169,42 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
             n,
             config.maxFrameAge().toMillis());
       }
-      return;
+      return null;
     }
     if (!frame.getImage().hasRemaining()) {
-      deadLetter(
-          record, camera, "frame " + camera + "/" + frame.getSequence() + " has no image", null);
-      return;
+      return Outcome.failed(camera, "frame " + name(frame) + " has no image", null);
     }
     Segmentation s;
     try {
       IncomingFrame.Decoded image = in.image(segmenter);
-      s = segmenter.segment(image.image(), image.decodeMs());
+      DecodedImage pixels = image.image();
+      if (pixels.frameWidth() != frame.getWidth() || pixels.frameHeight() != frame.getHeight()) {
+        return Outcome.failed(
+            camera,
+            "frame "
+                + name(frame)
+                + " says it is "
+                + frame.getWidth()
+                + "x"
+                + frame.getHeight()
+                + " but its image is "
+                + pixels.frameWidth()
+                + "x"
+                + pixels.frameHeight()
+                + ": the producer must give the image's size",
+            null);
+      }
+      s = segmenter.segment(pixels, image.decodeMs());
     } catch (SegmentationException e) {
-      deadLetter(
-          record,
-          camera,
-          "frame " + camera + "/" + frame.getSequence() + ": " + FrameDeserializer.oneLine(e),
-          e);
-      return;
+      return Outcome.failed(
+          camera, "frame " + name(frame) + ": " + FrameDeserializer.oneLine(e), e);
     }
     long processed = clock.millis();
     FrameRef ref =
         FrameRef.newBuilder()
             .setCamera(camera)
             .setSequence(frame.getSequence())
-            .setCaptureTime(captured)
+            .setCaptureTime(frame.getCaptureTime())
             .setWidth(s.width())
             .setHeight(s.height())
             .build();
@@ -171,7 +235,6 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
             .setPostprocessMs(s.times().postprocessMs())
             .setProcessedTime(Instant.ofEpochMilli(processed))
             .build();
-    byte[] key = outKey(record, camera);
     Detections det =
         Detections.newBuilder()
             .setFrame(ref)
@@ -180,24 +243,61 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
             .setDetections(found)
             .build();
     Masks msk = Masks.newBuilder().setFrame(ref).setModel(model).setMasks(maskList).build();
-    context.forward(
-        record
-            .withKey(key)
-            .withValue(detections.serialize(config.topics().detections(), det))
-            .withTimestamp(record.timestamp()),
-        DetectorTopology.DETECTIONS_SINK);
-    context.forward(
-        record.withKey(key).withValue(masks.serialize(config.topics().masks(), msk)),
-        DetectorTopology.MASKS_SINK);
-    metrics.processed(
-        camera, s.times().inferenceMs(), processed - captured.toEpochMilli(), found.size());
-    maybeCommit(processed, processed - captured.toEpochMilli());
+    return new Outcome(
+        camera,
+        detections.serialize(config.topics().detections(), det),
+        masks.serialize(config.topics().masks(), msk),
+        s.times().inferenceMs(),
+        processed,
+        ageMillis(processed, frame),
+        found.size(),
+        null,
+        null);
+  }
+
+  /**
+   * What became of one frame: its serialized events, or the reason it is a dead letter.
+   *
+   * @param camera the frame's camera when it has a valid id, else null
+   */
+  private record Outcome(
+      String camera,
+      byte[] detections,
+      byte[] masks,
+      double inferenceMs,
+      long processedMillis,
+      long ageMillis,
+      int instances,
+      String reason,
+      Throwable cause) {
+    static Outcome failed(String camera, String reason, Throwable cause) {
+      return new Outcome(camera, null, null, 0, 0, 0, 0, reason, cause);
+    }
+  }
+
+  /** {@code camera/sequence}, safe for a one-line message. */
+  private static String name(Frame frame) {
+    String camera = frame.getCamera();
+    return (CameraIds.isValid(camera) ? camera : CameraIds.quote(camera))
+        + "/"
+        + frame.getSequence();
+  }
+
+  /** How old {@code frame} is at {@code nowMillis}, saturated instead of overflowing. */
+  static long ageMillis(long nowMillis, Frame frame) {
+    long captured = frame.getCaptureTime().toEpochMilli();
+    long age = nowMillis - captured;
+    // overflow only for capture times near the ends of the long range: saturate
+    if (((nowMillis ^ captured) & (nowMillis ^ age)) < 0) {
+      return captured < 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+    return age;
   }
 
   /** Whether realtime mode skips {@code frame} at {@code nowMillis} for its age. */
   static boolean tooOld(DetectorConfig config, Frame frame, long nowMillis) {
     return config.mode() == DetectorConfig.Mode.REALTIME
-        && nowMillis - frame.getCaptureTime().toEpochMilli() > config.maxFrameAge().toMillis();
+        && ageMillis(nowMillis, frame) > config.maxFrameAge().toMillis();
   }
 
   private void maybeCommit(long now, long frameAgeMillis) {
@@ -222,17 +322,22 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
             .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
             .setValue(raw == null ? null : ByteBuffer.wrap(raw))
             .setStage(STAGE)
-            .setReason(reason)
+            .setReason(shorten(reason))
             .setErrorType(cause == null ? null : cause.getClass().getName())
             .setFailedTime(Instant.ofEpochMilli(clock.millis()))
             .setHeaders(headers)
             .build();
     log.warn("dead letter: {}", reason);
-    metrics.failed(camera == null ? "unknown" : camera);
+    metrics.failed(camera);
     context.forward(
         record.withValue(deadLetters.serialize(config.topics().deadLetters(), letter)),
         DetectorTopology.DEAD_LETTER_SINK);
     maybeCommit(clock.millis(), 0);
+  }
+
+  /** A reason of at most {@value #MAX_REASON} characters: dead letters are read by people. */
+  private static String shorten(String reason) {
+    return reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON - 3) + "...";
   }
 
   private static byte[] outKey(Record<byte[], IncomingFrame> record, String camera) {

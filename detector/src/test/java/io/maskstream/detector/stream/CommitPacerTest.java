@@ -197,7 +197,7 @@ class CommitPacerTest {
 
     @Override
     public DecodedImage decode(byte[] encodedImage) {
-      return new DecodedImage(1, 1, new byte[3]);
+      return new DecodedImage(1, 1, new byte[3], 8, 6); // a stand-in for an 8x6 frame
     }
 
     @Override
