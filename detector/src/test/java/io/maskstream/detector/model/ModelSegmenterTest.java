@@ -68,4 +68,34 @@ class ModelSegmenterTest {
     assertThat(replaced).contains(serving);
     assertThatThrownBy(() -> segmenter.segment(png)).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void aSwapAfterCloseIsRefusedAndAClosedSegmenterThrowsInsteadOfWaiting() throws Exception {
+    DetectorConfig config =
+        DetectorConfig.builder()
+            .model(Fixtures.model())
+            .device(Device.CPU)
+            .intraOpThreads(1)
+            .build();
+    byte[] png = Files.readAllBytes(Fixtures.path("image2.png"));
+    ModelSegmenter segmenter = ModelSegmenter.open(config);
+    segmenter.close();
+    OnnxMaskRcnn late = OnnxMaskRcnn.load(config);
+    assertThatThrownBy(() -> segmenter.swapTo(late))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    // the refused model is closed, not left serving
+    assertThatThrownBy(
+            () ->
+                late.segment(new io.maskstream.detector.image.DecodedImage(1, 1, new byte[3]), 0f))
+        .isInstanceOf(IllegalStateException.class);
+    ExecutorService caller = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> call = caller.submit(() -> segmenter.segment(png));
+      assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(IllegalStateException.class);
+    } finally {
+      caller.shutdownNow();
+    }
+  }
 }
