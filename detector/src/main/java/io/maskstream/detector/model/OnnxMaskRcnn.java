@@ -69,6 +69,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
   private final long sizeBytes;
   private final String inputName;
   private final Outputs outputs;
+  private final boolean pastesMasks;
   private final float scoreThreshold;
   private final float maskThreshold;
   private final int topK;
@@ -84,8 +85,10 @@ public final class OnnxMaskRcnn implements AutoCloseable {
       long sizeBytes,
       String inputName,
       Outputs outputs,
+      boolean pastesMasks,
       DetectorConfig config) {
     this.session = session;
+    this.pastesMasks = pastesMasks;
     this.contract = contract;
     this.classes = classes;
     this.identity = identity;
@@ -128,13 +131,25 @@ public final class OnnxMaskRcnn implements AutoCloseable {
   public static OnnxMaskRcnn load(byte[] bytes, String defaultName, DetectorConfig config)
       throws ModelLoadException {
     String sha = sha256Hex(bytes);
-    OrtEnvironment env = environment();
-    OrtSession session;
-    try (OrtSession.SessionOptions options = sessionOptions(config)) {
-      session = env.createSession(bytes, options);
-    } catch (OrtException e) {
-      throw new ModelLoadException(
-          "not a usable ONNX model (" + firstLine(e.getMessage()) + "); give a .onnx file", e);
+    PasteFreeGraph.Cut cut = PasteFreeGraph.cut(bytes);
+    OrtSession session = null;
+    if (cut != null) {
+      try {
+        session = createSession(cut.model(), config);
+      } catch (OrtException e) {
+        log.warn(
+            "the graph without its paste loop does not load ({}); running it as it is",
+            firstLine(e.getMessage()));
+        cut = null;
+      }
+    }
+    if (session == null) {
+      try {
+        session = createSession(bytes, config);
+      } catch (OrtException e) {
+        throw new ModelLoadException(
+            "not a usable ONNX model (" + firstLine(e.getMessage()) + "); give a .onnx file", e);
+      }
     }
     try {
       Map<String, String> metadata = session.getMetadata().getCustomMetadata();
@@ -144,14 +159,36 @@ public final class OnnxMaskRcnn implements AutoCloseable {
       ClassNames classes = classesOf(config.labels(), metadata, contract);
       String name = metadata.getOrDefault(NAME_METADATA_KEY, defaultName);
       ModelIdentity identity = new ModelIdentity(name, sha.substring(0, 12));
+      boolean pastes = contract == GraphContract.ONNX_ZOO || cut != null;
+      if (cut != null) {
+        log.debug(
+            "model {}: the detector pastes each mask itself (the graph's paste loop, which holds"
+                + " every detection's image-sized mask at once, is left out)",
+            identity);
+      }
       return new OnnxMaskRcnn(
-          session, contract, classes, identity, sha, bytes.length, inputName, outputs, config);
+          session,
+          contract,
+          classes,
+          identity,
+          sha,
+          bytes.length,
+          inputName,
+          outputs,
+          pastes,
+          config);
     } catch (ModelLoadException | RuntimeException e) {
       closeQuietly(session);
       throw e;
     } catch (OrtException e) {
       closeQuietly(session);
       throw new ModelLoadException("cannot inspect the model: " + firstLine(e.getMessage()), e);
+    }
+  }
+
+  private static OrtSession createSession(byte[] model, DetectorConfig config) throws OrtException {
+    try (OrtSession.SessionOptions options = sessionOptions(config)) {
+      return environment().createSession(model, options);
     }
   }
 
@@ -311,8 +348,13 @@ public final class OnnxMaskRcnn implements AutoCloseable {
     float toFrameY = (float) frameH / h;
     int mh = (int) maskShape[2];
     int mw = (int) maskShape[3];
-    float[] canvas = contract == GraphContract.ONNX_ZOO ? new float[h * w] : null;
-    float[] small = contract == GraphContract.ONNX_ZOO ? new float[mh * mw] : null;
+    if (pastesMasks && mh != mw) {
+      throw new SegmentationException(
+          SegmentationException.Kind.INFERENCE,
+          "model " + identity + " returned " + mw + "x" + mh + " masks; expected square ones");
+    }
+    float[] canvas = pastesMasks ? new float[h * w] : null;
+    float[] small = pastesMasks ? new float[mh * mw] : null;
     for (int i = 0; i < keep; i++) {
       // boxes in image pixels, inside the image: zoo graphs clip to their padded input, which can
       // reach up to 31 resized pixels past the image's right and bottom edges
@@ -325,7 +367,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
       // each mask is thresholded and encoded at the frame's size on its own, straight from the
       // image-sized probabilities, so no frame-sized mask is ever held
       CocoRle rle;
-      if (contract == GraphContract.ONNX_ZOO) {
+      if (pastesMasks) {
         // the paste writes every pixel of its support, and the encoder reads only that support,
         // so the canvas needs no clearing between detections
         masks.get(i * mh * mw, small);
