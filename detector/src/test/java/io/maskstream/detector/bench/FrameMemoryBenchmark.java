@@ -3,6 +3,7 @@ package io.maskstream.detector.bench;
 import io.maskstream.detector.DetectorConfig;
 import io.maskstream.detector.Fixtures;
 import io.maskstream.detector.Segmentation;
+import io.maskstream.detector.TestImages;
 import io.maskstream.detector.image.FrameLimits;
 import io.maskstream.detector.model.Device;
 import io.maskstream.detector.model.ModelSegmenter;
@@ -15,11 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.opencv.global.opencv_imgcodecs;
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Rect;
 
 /**
  * Peak resident memory of the detector's decode + model + post-processing per frame size, with the
@@ -109,7 +105,7 @@ public final class FrameMemoryBenchmark {
 
   private static void child(String size, int threads, boolean bounded) throws Exception {
     int[] wh = parse(size);
-    byte[] jpeg = tiledJpeg(wh[0], wh[1]);
+    byte[] jpeg = TestImages.tiledJpeg(wh[0], wh[1]);
     FrameLimits limits =
         bounded ? FrameLimits.DEFAULTS : new FrameLimits(Integer.MAX_VALUE, Long.MAX_VALUE);
     DetectorConfig config =
@@ -142,46 +138,6 @@ public final class FrameMemoryBenchmark {
           base / 1024,
           peak / 1024,
           ms);
-    }
-  }
-
-  /** A JPEG of {@code w x h} tiled with the four fixture images (many shapes to find). */
-  static byte[] tiledJpeg(int w, int h) {
-    Mat[] tiles = new Mat[4];
-    for (int i = 0; i < 4; i++) {
-      tiles[i] = opencv_imgcodecs.imread(Fixtures.path("image" + i + ".png").toString());
-    }
-    try (Mat frame = new Mat(h, w, tiles[0].type());
-        BytePointer out = new BytePointer();
-        IntPointer params = new IntPointer(opencv_imgcodecs.IMWRITE_JPEG_QUALITY, 80)) {
-      int tw = Integer.MAX_VALUE;
-      int th = Integer.MAX_VALUE;
-      for (Mat t : tiles) {
-        tw = Math.min(tw, t.cols());
-        th = Math.min(th, t.rows());
-      }
-      for (int y = 0, k = 0; y < h; y += th) {
-        for (int x = 0; x < w; x += tw, k++) {
-          int cw = Math.min(tw, w - x);
-          int ch = Math.min(th, h - y);
-          try (Rect from = new Rect(0, 0, cw, ch);
-              Rect to = new Rect(x, y, cw, ch);
-              Mat src = new Mat(tiles[k % 4], from);
-              Mat dst = new Mat(frame, to)) {
-            src.copyTo(dst);
-          }
-        }
-      }
-      if (!opencv_imgcodecs.imencode(".jpg", frame, out, params)) {
-        throw new IllegalStateException("cannot encode");
-      }
-      byte[] bytes = new byte[(int) out.limit()];
-      out.get(bytes);
-      return bytes;
-    } finally {
-      for (Mat t : tiles) {
-        t.close();
-      }
     }
   }
 
