@@ -53,6 +53,8 @@ class TrainerExportTest {
         assertThat(detector.contract()).isEqualTo(GraphContract.MASKSTREAM);
         assertThat(detector.classes().names()).isEqualTo(CLASSES);
         assertThat(detector.identity().name()).isEqualTo("shapes-v1");
+        // the graph's paste is left out: the detector pastes the small masks itself
+        assertThat(detector.pastesMasks()).isTrue();
         Segmentation found = detector.segment(frame, 0f);
         assertThat(found.width()).isEqualTo(frame.width());
         assertThat(found.height()).isEqualTo(frame.height());
@@ -62,6 +64,8 @@ class TrainerExportTest {
                 .detect(List.of(Torch.floats(rgb(frame), 3, frame.height(), frame.width())))
                 .get(0);
         float[] boxes = Torch.toFloats(own.boxes());
+        float[] ownMasks = Torch.toFloats(own.masks());
+        int plane = frame.width() * frame.height();
         long[] labels = own.labels();
         assertThat(labels).isNotEmpty();
         assertThat(found.instances()).hasSize(labels.length);
@@ -89,6 +93,21 @@ class TrainerExportTest {
           assertThat(instance.label()).isEqualTo(CLASSES.get(instance.classId()));
           assertThat(instance.mask().height()).isEqualTo(frame.height());
           assertThat(instance.mask().width()).isEqualTo(frame.width());
+          // the detector's paste of the small mask is the trainer's paste of the same mask
+          byte[] expected = new byte[plane];
+          for (int i = 0; i < plane; i++) {
+            expected[i] = (byte) (ownMasks[best * plane + i] > 0.5f ? 1 : 0);
+          }
+          byte[] actual = instance.mask().decodeRowMajor();
+          int inter = 0;
+          int union = 0;
+          for (int i = 0; i < plane; i++) {
+            inter += expected[i] & actual[i];
+            union += expected[i] | actual[i];
+          }
+          assertThat(union == 0 ? 1.0 : (double) inter / union)
+              .as("mask IoU of %s", instance)
+              .isGreaterThanOrEqualTo(0.99);
         }
       }
     }

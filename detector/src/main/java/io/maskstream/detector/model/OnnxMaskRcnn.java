@@ -348,10 +348,20 @@ public final class OnnxMaskRcnn implements AutoCloseable {
     float toFrameY = (float) frameH / h;
     int mh = (int) maskShape[2];
     int mw = (int) maskShape[3];
-    if (pastesMasks && mh != mw) {
+    if (pastesMasks && (mh != mw || maskShape[0] != n)) {
       throw new SegmentationException(
           SegmentationException.Kind.INFERENCE,
-          "model " + identity + " returned " + mw + "x" + mh + " masks; expected square ones");
+          "model "
+              + identity
+              + " returned "
+              + maskShape[0]
+              + " masks of "
+              + mw
+              + "x"
+              + mh
+              + " for "
+              + n
+              + " detections; expected one square mask each");
     }
     float[] canvas = pastesMasks ? new float[h * w] : null;
     float[] small = pastesMasks ? new float[mh * mw] : null;
@@ -546,6 +556,14 @@ public final class OnnxMaskRcnn implements AutoCloseable {
   /** The graph's convention. */
   public GraphContract contract() {
     return contract;
+  }
+
+  /**
+   * Whether the detector pastes the masks itself: the graph returns small masks (an ONNX Model Zoo
+   * graph, or one whose paste {@link PasteFreeGraph} took out).
+   */
+  public boolean pastesMasks() {
+    return pastesMasks;
   }
 
   /** The class names. */

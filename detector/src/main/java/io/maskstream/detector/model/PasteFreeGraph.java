@@ -8,6 +8,7 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -15,22 +16,24 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Takes the mask pasting out of a torchvision Mask R-CNN export.
+ * Takes the mask pasting out of a Mask R-CNN graph that pastes in the graph.
  *
  * <p>torchvision's ONNX export pastes every detection's 28x28 mask into an image-sized plane inside
- * the graph, in a {@code Loop} that concatenates one plane per detection: its {@code masks} output
- * is {@code [N, 1, H, W]} floats, and the loop copies the growing tensor at every step. A 4K frame
- * with 100 detections needs 3.3 GB for the output alone. This rewrite makes the graph return the
- * mask head's small masks instead (the input of the paste's {@code Pad}, {@code [N, 1, M, M]}), so
- * ONNX Runtime drops the loop, and the detector pastes each detection itself with torchvision's
- * eager rule ({@code MaskPaster}), straight into its run-length encoding.
+ * the graph, in a {@code Loop} that concatenates one plane per detection (the trainer's exports do
+ * it with two matrix products per detection): the {@code masks} output is {@code [N, 1, H, W]}
+ * floats, and torchvision's loop copies the growing tensor at every step. A 4K frame with 100
+ * detections needs 3.3 GB for the output alone. This rewrite makes the graph return the mask head's
+ * small masks instead - the input of the paste's first step, the one-pixel {@code Pad}, {@code [N,
+ * 1, M, M]} - and drops every node only the paste needed; the detector then pastes each detection
+ * itself with torchvision's eager rule ({@code MaskPaster}), which both pastes follow.
  *
- * <p>Recognised structurally: a graph output produced (through {@code Unsqueeze}, {@code Squeeze}
- * or {@code Identity}) by a {@code Loop} whose body reads a tensor made by a {@code Pad} of the
- * main graph - exactly one such tensor. Any other graph is left as it is. Stateless.
+ * <p>Recognised structurally: the {@code Pad} nearest upstream of the rank-4 float output (the
+ * image transform's padding is far deeper). Any other graph is left as it is; the detector checks
+ * at run time that the small masks are square and one per detection. Stateless.
  */
 final class PasteFreeGraph {
-  private static final Set<String> PASS_THROUGH = Set.of("Unsqueeze", "Squeeze", "Identity");
+  /** How far upstream of the masks output the paste's {@code Pad} may be. */
+  private static final int MAX_DEPTH = 8;
 
   private PasteFreeGraph() {}
 
@@ -65,14 +68,7 @@ final class PasteFreeGraph {
       if (!isFloatRank4(output)) {
         continue;
       }
-      NodeProto loop = producers.get(output.getName());
-      while (loop != null && PASS_THROUGH.contains(loop.getOpType())) {
-        loop = loop.getInputCount() == 0 ? null : producers.get(loop.getInput(0));
-      }
-      if (loop == null || !loop.getOpType().equals("Loop")) {
-        continue;
-      }
-      String small = paddedInput(loop, producers);
+      String small = nearestPadInput(output.getName(), producers);
       if (small == null) {
         continue;
       }
@@ -119,30 +115,44 @@ final class PasteFreeGraph {
     return null;
   }
 
-  /** The data input of the one {@code Pad} node whose output the loop body reads, or null. */
-  private static String paddedInput(NodeProto loop, Map<String, NodeProto> producers) {
-    GraphProto body = null;
-    for (var attribute : loop.getAttributeList()) {
-      if (attribute.getName().equals("body")) {
-        body = attribute.getG();
-      }
-    }
-    if (body == null) {
-      return null;
-    }
-    Set<String> outer = new HashSet<>();
-    outerReferences(body, new HashSet<>(), outer);
-    String found = null;
-    for (String name : outer) {
-      NodeProto p = producers.get(name);
-      if (p != null && p.getOpType().equals("Pad") && p.getInputCount() > 0) {
-        if (found != null) {
-          return null; // ambiguous
+  /**
+   * The data input of the {@code Pad} nearest to {@code output} upstream (breadth first over node
+   * inputs and the outer references of subgraphs), within {@value #MAX_DEPTH} nodes; null when
+   * there is none or two at the same distance.
+   */
+  private static String nearestPadInput(String output, Map<String, NodeProto> producers) {
+    List<String> level = List.of(output);
+    Set<String> seen = new HashSet<>(level);
+    for (int depth = 0; depth < MAX_DEPTH && !level.isEmpty(); depth++) {
+      Set<String> pads = new HashSet<>();
+      List<String> next = new ArrayList<>();
+      for (String tensor : level) {
+        NodeProto node = producers.get(tensor);
+        if (node == null) {
+          continue;
         }
-        found = p.getInput(0);
+        if (node.getOpType().equals("Pad") && node.getInputCount() > 0) {
+          pads.add(node.getInput(0));
+          continue;
+        }
+        Set<String> inputs = new HashSet<>(node.getInputList());
+        for (var attribute : node.getAttributeList()) {
+          if (attribute.hasG()) {
+            outerReferences(attribute.getG(), new HashSet<>(), inputs);
+          }
+        }
+        for (String in : inputs) {
+          if (!in.isEmpty() && seen.add(in)) {
+            next.add(in);
+          }
+        }
       }
+      if (!pads.isEmpty()) {
+        return pads.size() == 1 ? pads.iterator().next() : null;
+      }
+      level = next;
     }
-    return found;
+    return null;
   }
 
   /** Adds to {@code outer} every tensor {@code graph} (or a subgraph of it) reads from outside. */
