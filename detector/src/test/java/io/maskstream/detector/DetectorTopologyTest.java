@@ -145,6 +145,24 @@ class DetectorTopologyTest {
   }
 
   @Test
+  void randomlyCorruptedRecordsAreEachAnEventOrADeadLetter() {
+    byte[] good = frames.serialize("t", frame("gate", 1, NOW, "IMG"));
+    java.util.Random random = new java.util.Random(11);
+    int n = 2000;
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {
+      for (int i = 0; i < n; i++) {
+        byte[] bad = java.util.Arrays.copyOf(good, 1 + random.nextInt(good.length + 8));
+        for (int k = 0, flips = 1 + random.nextInt(4); k < flips; k++) {
+          int at = random.nextInt(bad.length);
+          bad[at] = (byte) random.nextInt(256);
+        }
+        d.frames.pipeInput("gate", bad);
+      }
+      assertThat(d.detections.getQueueSize() + d.dlq.getQueueSize()).isEqualTo(n);
+    }
+  }
+
+  @Test
   void cameraIdsThatBreakTheRulesAreDeadLettersAndNeverMetricLabels() {
     String huge = "x".repeat(100_000);
     try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {

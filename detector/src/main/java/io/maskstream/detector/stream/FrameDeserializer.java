@@ -20,7 +20,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  * the decode-ahead executor. Kafka Streams deserializes the next record of a partition when it
  * hands the current one to the processor, so the next image decodes while the model runs on the
  * current one. Never throws: a record that is not a frame becomes an {@link IncomingFrame} with the
- * reason, for the processor to send to the dead-letter topic.
+ * reason, for the processor to send to the dead-letter topic, whatever the bytes.
  *
  * <p>In realtime mode, a frame already older than the maximum age is not decoded (the processor
  * will skip it). When the executor refuses work (shutting down), the processor decodes in place.
@@ -56,6 +56,11 @@ final class FrameDeserializer implements Deserializer<IncomingFrame> {
       frame = frames.deserialize(topic, data);
     } catch (SerializationException | AvroRuntimeException e) {
       return IncomingFrame.unreadable(data, "undecodable frame record: " + oneLine(e), e);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // hostile bytes can make any decoder fail in its own way (a length past the end, a size
+      // too large to allocate); a throwing deserializer would end the stream thread
+      return IncomingFrame.unreadable(
+          data, "undecodable frame record: " + e.getClass().getSimpleName() + ": " + oneLine(e), e);
     }
     if (!frame.getImage().hasRemaining() || FrameProcessor.tooOld(config, frame, clock.millis())) {
       return IncomingFrame.of(data, frame);

@@ -56,6 +56,10 @@ public final class SingleObjectCodec<T extends SpecificRecord> implements AvroCo
     try {
       return decoder.decode(bytes);
     } catch (BadHeaderException e) {
+      if (bytes.length >= 2 && bytes[0] == (byte) 0xC3 && bytes[1] == 0x01) {
+        throw new SerializationException(
+            "truncated " + typeName + " record on " + topic + ": " + bytes.length + " bytes", e);
+      }
       throw new SerializationException(
           "record on "
               + topic
