@@ -36,9 +36,10 @@ import java.util.Map;
  * never a newer bare frame, and says how far behind that frame is ({@code lagMs}: the newest
  * frame's capture time minus the shown frame's, when its events came). Frames are shown bare only
  * when none has been shown with its events for the fallback time: three times the longer of the
- * detector's lag and its recent gap between shown frames, at least {@value #FALLBACK_MIN_MS} ms and
- * at most {@value #FALLBACK_MAX_MS} ms; a bare update says why ({@code fallback}): no events yet,
- * events stopped, or events for frames no longer kept.
+ * detector's lag and its longest recent gap between shown frames (halving every {@value
+ * #GAP_HALF_LIFE_MS} ms), at least {@value #FALLBACK_MIN_MS} ms and at most {@value
+ * #FALLBACK_MAX_MS} ms; a bare update says why ({@code fallback}): no events yet, events stopped,
+ * or events for frames no longer kept.
  *
  * <p>Each camera keeps its recent frames for events that come after them: twice the detector's
  * measured lag, at least {@value #KEEP_MIN_MS} ms, and never more than {@code framesPerCamera}
@@ -52,11 +53,17 @@ import java.util.Map;
 public final class LiveView {
   static final int MAX_CAMERAS = 256;
 
-  /** Shortest time without a frame shown with its events before frames are shown bare. */
-  static final long FALLBACK_MIN_MS = 5000;
+  /**
+   * Shortest time without a frame shown with its events before frames are shown bare: longer than
+   * the stalls of a detector on a busy machine.
+   */
+  static final long FALLBACK_MIN_MS = 10_000;
 
   /** Longest time without a frame shown with its events before frames are shown bare. */
   static final long FALLBACK_MAX_MS = 30_000;
+
+  /** How fast a long gap between frames shown with events is forgotten. */
+  static final long GAP_HALF_LIFE_MS = 30_000;
 
   /** Frames are kept at least this long for their events (as long as the buffer holds them). */
   static final long KEEP_MIN_MS = 3000;
@@ -121,7 +128,7 @@ public final class LiveView {
     long shownSequence = Long.MIN_VALUE; // the frame on the page
     long detectedSequence = Long.MIN_VALUE; // the last frame shown with its events
     long detectedAt = NEVER; // when it was shown
-    long gapMs; // recent gap between frames shown with events, decaying from its peak
+    long gapMs; // longest recent gap between frames shown with events, halving every half-life
     long eventsAt = NEVER; // when the last events came, shown or not
     long lagMs; // newest frame's capture time minus that of the last events' frame
     Double latencyMs;
@@ -184,7 +191,8 @@ public final class LiveView {
 
     void shownWithEvents(Frame frame, long nowMillis) {
       if (detectedAt != NEVER) {
-        gapMs = Math.max(nowMillis - detectedAt, gapMs * 3 / 4);
+        long gap = nowMillis - detectedAt;
+        gapMs = Math.max(gap, (long) (gapMs * Math.pow(0.5, (double) gap / GAP_HALF_LIFE_MS)));
       }
       detectedAt = nowMillis;
       detectedSequence = frame.getSequence();

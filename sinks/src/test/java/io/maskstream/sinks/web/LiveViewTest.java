@@ -47,15 +47,16 @@ class LiveViewTest {
       assertThat(browser.take(0)).isEmpty();
       view.tick(2100);
       assertThat(JSON.readTree(browser.take(0).get("c")).get("sequence").asLong()).isEqualTo(2);
-      // frames are shown bare once none was shown with events for 3 times the last gap (2.1 s)
-      view.onFrame(EventSamples.frame("c", 3, 64, 48, Color.RED), 5000);
+      // frames are shown bare once none was shown with its events for the fallback time
+      view.onFrame(
+          EventSamples.frame("c", 3, 64, 48, Color.RED), 2100 + LiveView.FALLBACK_MIN_MS - 1);
       assertThat(browser.take(0)).isEmpty();
-      view.onFrame(EventSamples.frame("c", 4, 64, 48, Color.RED), 8400);
+      view.onFrame(EventSamples.frame("c", 4, 64, 48, Color.RED), 2100 + LiveView.FALLBACK_MIN_MS);
       JsonNode raw = JSON.readTree(browser.take(0).get("c"));
       assertThat(raw.get("sequence").asLong()).isEqualTo(4);
       assertThat(raw.get("detected").asBoolean()).isFalse();
       assertThat(raw.get("fallback").asText()).isEqualTo("events-stopped");
-      assertThat(raw.get("eventsAgoMs").asLong()).isEqualTo(8400 - 2100);
+      assertThat(raw.get("eventsAgoMs").asLong()).isEqualTo(LiveView.FALLBACK_MIN_MS);
       assertThat(raw.get("model").get("version").asText()).isEqualTo("v1");
     }
   }
@@ -156,7 +157,7 @@ class LiveViewTest {
     camera.run(300, 15, 1, true); // 1 s behind
     long lastEvents = camera.sequence - 1; // the frame with which the last events came
     int from = camera.updates.size();
-    camera.run(300, 15, 1, false); // the detector stops: 20 s of frames without events
+    camera.run(450, 15, 1, false); // the detector stops: 30 s of frames without events
     List<JsonNode> bare = camera.since(from);
     assertThat(detected(bare)).isZero();
     assertThat(bare).isNotEmpty();
@@ -165,10 +166,10 @@ class LiveViewTest {
         .as("bare frames start after the fallback")
         .isBetween(LiveView.FALLBACK_MIN_MS, LiveView.FALLBACK_MIN_MS + 2 * LaggingCamera.FRAME_MS);
     assertThat(bare.get(0).get("fallback").asText()).isEqualTo("events-stopped");
-    assertThat(bare.get(bare.size() - 1).get("eventsAgoMs").asLong()).isGreaterThan(14_000);
+    assertThat(bare.get(bare.size() - 1).get("eventsAgoMs").asLong()).isGreaterThan(29_000);
     assertThat(bare.get(0).get("model").get("version").asText()).isEqualTo("v1");
     // then every frame is shown bare
-    assertThat(bare.size()).isGreaterThan(200);
+    assertThat(bare.size()).isGreaterThan(250);
 
     // the detector comes back: the first frame with events is shown at once
     int back = camera.updates.size();
@@ -176,7 +177,26 @@ class LiveViewTest {
     List<JsonNode> resumed = camera.since(back);
     assertThat(resumed).hasSize(20);
     assertThat(detected(resumed)).isEqualTo(20);
-    assertThat(resumed.get(0).get("sequence").asLong()).isEqualTo(600 - 15);
+    assertThat(resumed.get(0).get("sequence").asLong()).isEqualTo(750 - 15);
+  }
+
+  @Test
+  void aDetectorThatStalledOnceIsWaitedForLongerNextTime() throws Exception {
+    Broadcaster out = new Broadcaster(16);
+    LiveView view = new LiveView(150, Duration.ofSeconds(2), out);
+    LaggingCamera camera = new LaggingCamera(view, out);
+    camera.run(150, 30, 1, true); // 2 s behind
+    int first = camera.updates.size();
+    camera.run(180, 30, 1, false); // stalls for 12 s: longer than the fallback
+    assertThat(detected(camera.since(first)))
+        .as("bare frames in the first stall")
+        .isLessThan(camera.since(first).size());
+    camera.run(150, 30, 1, true); // 10 s going
+    int second = camera.updates.size();
+    camera.run(180, 30, 1, false); // stalls again
+    camera.run(60, 30, 1, true);
+    List<JsonNode> after = camera.since(second);
+    assertThat(detected(after)).as("no bare frame in the second stall").isEqualTo(after.size());
   }
 
   @Test
