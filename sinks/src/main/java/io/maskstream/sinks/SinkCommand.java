@@ -138,8 +138,9 @@ public final class SinkCommand implements Runnable {
         paramLabel = "N",
         defaultValue = "" + SinkConfig.Web.DEFAULT_FRAMES_PER_CAMERA,
         description =
-            "Recent frames kept per camera for events that arrive after their frame"
-                + " (default: ${DEFAULT-VALUE}; about 3 s at 15 fps).")
+            "Most recent frames kept per camera for events that arrive after their frame:"
+                + " twice the detector's lag, at least 3 s, at most N frames"
+                + " (default: ${DEFAULT-VALUE}; 10 s at 15 fps).")
     int framesPerCamera;
 
     @Option(

@@ -79,7 +79,8 @@ public record SinkConfig(
    *
    * @param host bind address
    * @param port HTTP port; 0 picks a free one
-   * @param framesPerCamera how many recent frames per camera are kept to join with late events
+   * @param framesPerCamera at most how many recent frames per camera are kept to join with late
+   *     events (the view keeps twice the detector's lag, at least 3 s, within this bound)
    * @param backlogPerPartition how many records per partition are replayed on start so the page is
    *     not empty
    */
@@ -106,8 +107,8 @@ public record SinkConfig(
       }
     }
 
-    /** Default {@code framesPerCamera}: about 3 s of a 15 fps camera. */
-    public static final int DEFAULT_FRAMES_PER_CAMERA = 48;
+    /** Default {@code framesPerCamera}: 10 s of a 15 fps camera. */
+    public static final int DEFAULT_FRAMES_PER_CAMERA = 150;
 
     /** Default {@code backlogPerPartition}. */
     public static final int DEFAULT_BACKLOG = 30;

@@ -28,22 +28,50 @@ import java.util.Map;
 /**
  * What the page shows, built from the three topics: frames are joined with their detections and
  * masks by camera and sequence, and each joined frame becomes one update (JSON) for the {@link
- * Broadcaster}, with the camera's fps, capture-to-event latency and model.
+ * Broadcaster}, with the camera's fps, how far its detections are behind, capture-to-event latency
+ * and model.
  *
- * <p>A camera whose frames have no events (no detector running, or it lags by seconds) still shows
- * its raw frames. Every buffer is bounded - recent frames per camera, events waiting for their
- * frame, number of cameras - so memory stays flat however long it runs. Masks go to the browser as
- * COCO compressed RLE strings, which it decodes itself: a few hundred bytes per mask instead of a
- * PNG per frame, and no image encoding on the server.
+ * <p>A detector is nearly always behind its cameras (a model slower than the frame rate, a busy
+ * machine), so while events come for a camera its tile shows the newest frame that has its events,
+ * never a newer bare frame, and says how far behind that frame is ({@code lagMs}: the newest
+ * frame's capture time minus the shown frame's, when its events came). Frames are shown bare only
+ * when none has been shown with its events for the fallback time: three times the longer of the
+ * detector's lag and its longest recent gap between shown frames (halving every {@value
+ * #GAP_HALF_LIFE_MS} ms), at least {@value #FALLBACK_MIN_MS} ms and at most {@value
+ * #FALLBACK_MAX_MS} ms; a bare update says why ({@code fallback}): no events yet, events stopped,
+ * or events for frames no longer kept.
+ *
+ * <p>Each camera keeps its recent frames for events that come after them: twice the detector's
+ * measured lag, at least {@value #KEEP_MIN_MS} ms, and never more than {@code framesPerCamera}
+ * frames. Every buffer is bounded - recent frames per camera, events waiting for their frame,
+ * number of cameras - so memory stays flat however long it runs. Masks go to the browser as COCO
+ * compressed RLE strings, which it decodes itself: a few hundred bytes per mask instead of a PNG
+ * per frame, and no image encoding on the server.
  *
  * <p>Not thread-safe: owned by the web sink's consumer thread.
  */
 public final class LiveView {
   static final int MAX_CAMERAS = 256;
-  private static final long RAW_AFTER_MS = 2000;
+
+  /**
+   * Shortest time without a frame shown with its events before frames are shown bare: longer than
+   * the stalls of a detector on a busy machine.
+   */
+  static final long FALLBACK_MIN_MS = 10_000;
+
+  /** Longest time without a frame shown with its events before frames are shown bare. */
+  static final long FALLBACK_MAX_MS = 30_000;
+
+  /** How fast a long gap between frames shown with events is forgotten. */
+  static final long GAP_HALF_LIFE_MS = 30_000;
+
+  /** Frames are kept at least this long for their events (as long as the buffer holds them). */
+  static final long KEEP_MIN_MS = 3000;
+
   private static final long AWAIT_FRAME_MS = 3000;
   private static final int AWAIT_FRAME_CAPACITY = 1024;
-  private static final int FPS_WINDOW = 30;
+  private static final int RATE_WINDOW = 30;
+  private static final long NEVER = Long.MIN_VALUE;
   private static final JsonFactory JSON = new JsonFactory();
 
   private final int framesPerCamera;
@@ -63,30 +91,132 @@ public final class LiveView {
 
   private record Awaiting(JoinedFrame<Long> events, long since) {}
 
+  /** Why a frame goes to the page without events. */
+  private enum Fallback {
+    NO_EVENTS("no-events"),
+    EVENTS_STOPPED("events-stopped"),
+    FRAMES_NOT_KEPT("frames-not-kept");
+
+    final String json;
+
+    Fallback(String json) {
+      this.json = json;
+    }
+  }
+
+  /** Frames per second over the last {@value #RATE_WINDOW} capture times added. */
+  private static final class Rate {
+    final ArrayDeque<Long> times = new ArrayDeque<>();
+
+    void add(long captureMillis) {
+      times.addLast(captureMillis);
+      if (times.size() > RATE_WINDOW) {
+        times.removeFirst();
+      }
+    }
+
+    Double fps() {
+      long span = times.size() < 2 ? 0 : times.getLast() - times.getFirst();
+      return span <= 0 ? null : Math.round((times.size() - 1) * 10_000.0 / span) / 10.0;
+    }
+  }
+
   private static final class CameraState {
-    final ArrayDeque<Frame> frames = new ArrayDeque<>();
-    final ArrayDeque<Long> captureTimes = new ArrayDeque<>();
-    long lastSequence = Long.MIN_VALUE;
-    long lastJoinedAt;
+    final ArrayDeque<Frame> frames = new ArrayDeque<>(); // oldest first
+    final Rate frameRate = new Rate();
+    final Rate detectedRate = new Rate();
+    long shownSequence = Long.MIN_VALUE; // the frame on the page
+    long detectedSequence = Long.MIN_VALUE; // the last frame shown with its events
+    long detectedAt = NEVER; // when it was shown
+    long gapMs; // longest recent gap between frames shown with events, halving every half-life
+    long eventsAt = NEVER; // when the last events came, shown or not
+    long lagMs; // newest frame's capture time minus that of the last events' frame
     Double latencyMs;
     String modelName;
     String modelVersion;
+
+    long newestCapture() {
+      return frames.isEmpty() ? Long.MIN_VALUE : frames.getLast().getCaptureTime().toEpochMilli();
+    }
+
+    Frame frame(long sequence) {
+      for (Frame f : frames) {
+        if (f.getSequence() == sequence) {
+          return f;
+        }
+      }
+      return null;
+    }
+
+    long fallbackMs() {
+      return Math.min(FALLBACK_MAX_MS, Math.max(FALLBACK_MIN_MS, 3 * Math.max(gapMs, lagMs)));
+    }
+
+    /** Null while frames are shown with their events, else why a frame goes bare. */
+    Fallback fallback(long nowMillis) {
+      if (detectedAt != NEVER && nowMillis - detectedAt < fallbackMs()) {
+        return null;
+      }
+      if (eventsAt == NEVER) {
+        return Fallback.NO_EVENTS;
+      }
+      return nowMillis - eventsAt < fallbackMs()
+          ? Fallback.FRAMES_NOT_KEPT
+          : Fallback.EVENTS_STOPPED;
+    }
+
+    void keep(Frame frame, int maxFrames) {
+      frames.addLast(frame);
+      frameRate.add(frame.getCaptureTime().toEpochMilli());
+      long keepMs = Math.max(KEEP_MIN_MS, 2 * lagMs);
+      while (frames.size() > maxFrames
+          || newestCapture() - frames.getFirst().getCaptureTime().toEpochMilli() > keepMs) {
+        frames.removeFirst();
+      }
+    }
+
+    void eventsCame(JoinedFrame<Long> events, long nowMillis) {
+      eventsAt = nowMillis;
+      modelName = events.model().getName();
+      modelVersion = events.model().getVersion();
+      long captured = events.frame().getCaptureTime().toEpochMilli();
+      lagMs = frames.isEmpty() ? 0 : Math.max(0, newestCapture() - captured);
+      if (events.detections() != null) {
+        long processed = events.detections().getTimings().getProcessedTime().toEpochMilli();
+        if (processed > 0) {
+          latencyMs = (double) (processed - captured);
+        }
+      }
+    }
+
+    void shownWithEvents(Frame frame, long nowMillis) {
+      if (detectedAt != NEVER) {
+        long gap = nowMillis - detectedAt;
+        gapMs = Math.max(gap, (long) (gapMs * Math.pow(0.5, (double) gap / GAP_HALF_LIFE_MS)));
+      }
+      detectedAt = nowMillis;
+      detectedSequence = frame.getSequence();
+      detectedRate.add(frame.getCaptureTime().toEpochMilli());
+    }
   }
 
-  /** A view keeping {@code framesPerCamera} recent frames per camera, publishing to {@code out}. */
+  /**
+   * A view keeping at most {@code framesPerCamera} recent frames per camera, publishing to {@code
+   * out}.
+   */
   public LiveView(int framesPerCamera, Duration maskWait, Broadcaster out) {
     this.framesPerCamera = framesPerCamera;
     this.broadcaster = out;
     this.joiner = new EventJoiner<>(maskWait, 4096);
   }
 
-  /** Takes a frame; publishes it right away when its events were waiting or none are coming. */
+  /**
+   * Takes a frame; publishes it with its events when they were waiting for it, or bare when the
+   * camera's frames fall back to bare.
+   */
   public void onFrame(Frame frame, long nowMillis) {
     CameraState camera = camera(frame.getCamera());
-    camera.frames.addLast(frame);
-    while (camera.frames.size() > framesPerCamera) {
-      camera.frames.removeFirst();
-    }
+    camera.keep(frame, framesPerCamera);
     Iterator<Map.Entry<FrameKey, Awaiting>> it = awaitingFrame.entrySet().iterator();
     List<JoinedFrame<Long>> ready = new ArrayList<>();
     while (it.hasNext()) {
@@ -98,12 +228,11 @@ public final class LiveView {
       }
     }
     for (JoinedFrame<Long> events : ready) {
-      publish(camera, frame, events, nowMillis);
+      showWithEvents(camera, frame, events, nowMillis);
     }
-    if (ready.isEmpty()
-        && nowMillis - camera.lastJoinedAt >= RAW_AFTER_MS
-        && frame.getSequence() > camera.lastSequence) {
-      publish(camera, frame, null, nowMillis);
+    Fallback fallback = camera.fallback(nowMillis);
+    if (fallback != null && frame.getSequence() > camera.shownSequence) {
+      publish(camera, frame, null, fallback, nowMillis);
     }
   }
 
@@ -156,48 +285,43 @@ public final class LiveView {
 
   private void onJoined(JoinedFrame<Long> events, long nowMillis) {
     CameraState camera = camera(events.key().camera());
-    for (Frame frame : camera.frames) {
-      if (frame.getSequence() == events.key().sequence()) {
-        publish(camera, frame, events, nowMillis);
-        return;
-      }
+    camera.eventsCame(events, nowMillis);
+    long sequence = events.key().sequence();
+    Frame frame = camera.frame(sequence);
+    if (frame != null) {
+      showWithEvents(camera, frame, events, nowMillis);
+    } else if (camera.frames.isEmpty() || sequence > camera.frames.getLast().getSequence()) {
+      awaitingFrame.put(events.key(), new Awaiting(events, nowMillis));
     }
-    awaitingFrame.put(events.key(), new Awaiting(events, nowMillis));
+    // else its frame is no longer kept: the bare frames' fallback says so
   }
 
-  private void publish(CameraState camera, Frame frame, JoinedFrame<Long> events, long nowMillis) {
-    if (frame.getSequence() < camera.lastSequence) {
-      return; // an older frame than the one on screen
+  private void showWithEvents(
+      CameraState camera, Frame frame, JoinedFrame<Long> events, long nowMillis) {
+    if (frame.getSequence() <= camera.detectedSequence) {
+      return; // a newer frame was shown with its events already
     }
-    camera.lastSequence = frame.getSequence();
-    if (events != null) {
-      camera.lastJoinedAt = nowMillis;
-      camera.modelName = events.model().getName();
-      camera.modelVersion = events.model().getVersion();
-      camera.captureTimes.addLast(frame.getCaptureTime().toEpochMilli());
-      while (camera.captureTimes.size() > FPS_WINDOW) {
-        camera.captureTimes.removeFirst();
-      }
-      if (events.detections() != null) {
-        long processed = events.detections().getTimings().getProcessedTime().toEpochMilli();
-        if (processed > 0) {
-          camera.latencyMs = (double) (processed - frame.getCaptureTime().toEpochMilli());
-        }
-      }
-    }
-    broadcaster.publish(frame.getCamera(), toJson(camera, frame, events));
+    camera.shownWithEvents(frame, nowMillis);
+    publish(camera, frame, events, null, nowMillis);
+  }
+
+  private void publish(
+      CameraState camera,
+      Frame frame,
+      JoinedFrame<Long> events,
+      Fallback fallback,
+      long nowMillis) {
+    camera.shownSequence = frame.getSequence();
+    broadcaster.publish(frame.getCamera(), toJson(camera, frame, events, fallback, nowMillis));
     published++;
   }
 
-  private static Double fps(CameraState camera) {
-    if (camera.captureTimes.size() < 2) {
-      return null;
-    }
-    long span = camera.captureTimes.getLast() - camera.captureTimes.getFirst();
-    return span <= 0 ? null : (camera.captureTimes.size() - 1) * 1000.0 / span;
-  }
-
-  static String toJson(CameraState camera, Frame frame, JoinedFrame<Long> events) {
+  private static String toJson(
+      CameraState camera,
+      Frame frame,
+      JoinedFrame<Long> events,
+      Fallback fallback,
+      long nowMillis) {
     StringWriter out = new StringWriter(frame.getImage().remaining() * 4 / 3 + 1024);
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
@@ -212,12 +336,12 @@ public final class LiveView {
       image.get(bytes);
       g.writeStringField(
           "image", "data:" + mime + ";base64," + Base64.getEncoder().encodeToString(bytes));
-      Double fps = fps(camera);
-      if (fps != null) {
-        g.writeNumberField("fps", Math.round(fps * 10) / 10.0);
-      }
-      if (camera.latencyMs != null) {
-        g.writeNumberField("latencyMs", camera.latencyMs);
+      writeNumber(g, "fps", camera.frameRate.fps());
+      writeNumber(g, "detectedFps", camera.detectedRate.fps());
+      writeNumber(g, "latencyMs", camera.latencyMs);
+      if (camera.eventsAt != NEVER) {
+        g.writeNumberField("lagMs", camera.lagMs);
+        g.writeNumberField("eventsAgoMs", nowMillis - camera.eventsAt);
       }
       if (camera.modelVersion != null) {
         g.writeObjectFieldStart("model");
@@ -226,6 +350,9 @@ public final class LiveView {
         g.writeEndObject();
       }
       g.writeBooleanField("detected", events != null);
+      if (fallback != null) {
+        g.writeStringField("fallback", fallback.json);
+      }
       g.writeArrayFieldStart("detections");
       if (events != null && events.detections() != null) {
         Map<Integer, InstanceMask> masks = new HashMap<>();
@@ -264,5 +391,11 @@ public final class LiveView {
       throw new UncheckedIOException(e);
     }
     return out.toString();
+  }
+
+  private static void writeNumber(JsonGenerator g, String field, Double value) throws IOException {
+    if (value != null) {
+      g.writeNumberField(field, value);
+    }
   }
 }

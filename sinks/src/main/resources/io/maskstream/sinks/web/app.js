@@ -68,7 +68,7 @@
     const empty = document.getElementById('empty');
     if (empty) empty.remove();
     camerasEl.append(root);
-    tile = { root, canvas, stats, latest: null, drawing: false };
+    tile = { root, canvas, stats, line: '', receivedAt: Date.now(), latest: null, drawing: false };
     tiles.set(camera, tile);
     return tile;
   }
@@ -129,13 +129,38 @@
     }
   }
 
+  function seconds(ms) {
+    return (ms / 1000).toFixed(1) + ' s';
+  }
+
+  // What the tile says about its frame: the camera's rate, then either how far behind the newest
+  // frame the shown detections are, or why the frame is shown without them.
   function statsLine(u) {
     const parts = [];
     parts.push(u.fps != null ? u.fps.toFixed(1) + ' fps' : '- fps');
-    parts.push(u.latencyMs != null ? Math.round(u.latencyMs) + ' ms capture-to-event' : '- ms');
-    parts.push(u.model ? 'model ' + u.model.name + ' ' + u.model.version : 'no model yet');
+    if (u.detected) {
+      parts.push('detections ' + seconds(u.lagMs) + ' behind'
+        + (u.detectedFps != null ? ' at ' + u.detectedFps.toFixed(1) + ' fps' : ''));
+      if (u.latencyMs != null) parts.push(Math.round(u.latencyMs) + ' ms capture-to-event');
+    } else if (u.fallback === 'frames-not-kept') {
+      parts.push('detections ' + seconds(u.lagMs) + ' behind, older than the frames kept');
+    } else if (u.fallback === 'events-stopped') {
+      parts.push('no detections for ' + Math.round(u.eventsAgoMs / 1000) + ' s');
+    } else {
+      parts.push('no detections yet');
+    }
+    if (u.model) parts.push('model ' + u.model.name + ' ' + u.model.version);
     parts.push('#' + u.sequence);
     return parts.join(' · ');
+  }
+
+  // A tile whose camera sent nothing for a while says since when, by this browser's clock.
+  function showAges() {
+    const now = Date.now();
+    for (const tile of tiles.values()) {
+      const age = Math.floor((now - tile.receivedAt) / 1000);
+      tile.stats.textContent = tile.line + (age >= 3 ? ' · updated ' + age + ' s ago' : '');
+    }
   }
 
   function addRecent(u) {
@@ -152,7 +177,10 @@
   function onFrame(event) {
     const u = JSON.parse(event.data);
     const tile = tileFor(u.camera);
-    tile.stats.textContent = statsLine(u);
+    tile.line = statsLine(u);
+    tile.receivedAt = Date.now();
+    tile.stats.textContent = tile.line;
+    tile.stats.classList.toggle('bare', !u.detected);
     if (u.detected) addRecent(u);
     if (tile.drawing) {
       tile.latest = u;
@@ -162,6 +190,7 @@
     }
   }
 
+  setInterval(showAges, 1000);
   const source = new EventSource('/events');
   source.addEventListener('frame', onFrame);
   source.onopen = () => { statusEl.textContent = 'live'; statusEl.className = 'status live'; };

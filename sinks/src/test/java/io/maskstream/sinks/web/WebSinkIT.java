@@ -16,15 +16,12 @@ import io.maskstream.sinks.EventSamples;
 import io.maskstream.sinks.SinkConfig;
 import io.maskstream.sinks.SinkRun;
 import java.awt.Color;
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
@@ -32,21 +29,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The live page in a real headless Chromium (Debian's chromium and chromedriver), fed through the
  * embedded broker. The screenshot is kept as {@code target/web-sink.png}.
  */
 class WebSinkIT {
-  static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
-  static final Path CHROMEDRIVER = Paths.get("/usr/bin/chromedriver");
-
   @RegisterExtension static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 
   static final String CAMERA = "lobby <b>1</b>";
@@ -56,33 +44,8 @@ class WebSinkIT {
 
   @BeforeAll
   static void topics() {
-    Assumptions.assumeTrue(
-        Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "needs Debian's chromium and chromium-driver");
+    Assumptions.assumeTrue(LivePage.available(), "needs Debian's chromium and chromium-driver");
     EventSamples.createTopics(kafka);
-  }
-
-  private static ChromeDriver browser(Path profile) {
-    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-    ChromeDriverService service =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
-            .usingAnyFreePort()
-            .build();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1200,800",
-        "--user-data-dir=" + profile);
-    return new ChromeDriver(service, options);
   }
 
   /** Detections with one instance: box and mask the rectangle [40, 100) x [30, 60). */
@@ -110,34 +73,6 @@ class WebSinkIT {
     return new Masks(ref, new ModelRef("maskrcnn", "abc123"), list);
   }
 
-  private static Object js(ChromeDriver driver, String script, Object... args) {
-    return ((JavascriptExecutor) driver).executeScript(script, args);
-  }
-
-  private static final String TILE =
-      "const t = [...document.querySelectorAll('.tile')].find(t => t.dataset.camera === arguments[0]);";
-
-  @SuppressWarnings("unchecked")
-  private static int[] pixel(ChromeDriver driver, int x, int y) {
-    List<Number> rgba =
-        (List<Number>)
-            js(
-                driver,
-                TILE
-                    + "return Array.from(t.querySelector('canvas').getContext('2d')"
-                    + ".getImageData(arguments[1], arguments[2], 1, 1).data);",
-                CAMERA,
-                x,
-                y);
-    return rgba.stream().mapToInt(Number::intValue).toArray();
-  }
-
-  private static String tileData(ChromeDriver driver, String key) {
-    Object v =
-        js(driver, TILE + "return t ? (t.dataset[arguments[1]] || null) : null;", CAMERA, key);
-    return v == null ? null : v.toString();
-  }
-
   @Test
   void showsEveryCameraLiveWithMasksBoxesAndEscapedText(@TempDir Path profile) throws Exception {
     SinkConfig config =
@@ -147,17 +82,7 @@ class WebSinkIT {
         SinkRun run = new SinkRun(sink, "web-it")) {
       sink.awaitStarted();
       String page = "http://127.0.0.1:" + sink.port() + "/";
-      ChromeDriver driver = browser(profile);
-      try {
-        driver.get(page);
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(
-                () ->
-                    "live"
-                        .equals(
-                            js(driver, "return document.getElementById('status').textContent;")));
-
+      try (LivePage browser = LivePage.open(page, profile)) {
         // frame 1: black, one instance with a mask
         samples.send(EventSamples.frame(CAMERA, 1, W, H, Color.BLACK));
         samples.send(detections(1, 1));
@@ -167,33 +92,31 @@ class WebSinkIT {
             .atMost(Duration.ofSeconds(60))
             .until(
                 () ->
-                    "1".equals(tileData(driver, "sequence"))
-                        && "1".equals(tileData(driver, "detections")));
+                    "1".equals(browser.tileData(CAMERA, "sequence"))
+                        && "1".equals(browser.tileData(CAMERA, "detections")));
 
         // mask pixels are tinted where the mask is, and only there (a transposed mask would differ)
-        int[] inside = pixel(driver, 90, 40);
+        int[] inside = browser.pixel(CAMERA, 90, 40);
         assertThat(inside[0]).as("red channel inside the mask").isGreaterThan(60);
         assertThat(inside[0]).isGreaterThan(inside[1] + 30);
         for (int[] xy : new int[][] {{50, 80}, {120, 45}, {10, 110}, {60, 20}}) {
-          int[] outside = pixel(driver, xy[0], xy[1]);
+          int[] outside = browser.pixel(CAMERA, xy[0], xy[1]);
           assertThat(outside[0] + outside[1] + outside[2])
               .as("no tint at (%d, %d)", xy[0], xy[1])
               .isLessThan(60);
         }
 
         // camera id and label are shown as text, never run as markup
-        String title =
-            (String) js(driver, TILE + "return t.querySelector('h3').textContent;", CAMERA);
-        assertThat(title).isEqualTo(CAMERA);
+        assertThat(browser.tileText(CAMERA, "h3")).isEqualTo(CAMERA);
         String recent =
-            (String) js(driver, "return document.getElementById('recent').textContent;");
+            (String) browser.js("return document.getElementById('recent').textContent;");
         assertThat(recent).contains(LABEL).contains(CAMERA);
-        assertThat(js(driver, "return document.querySelectorAll('script').length;")).isEqualTo(1L);
-        assertThat(js(driver, "return document.querySelectorAll('b').length;")).isEqualTo(0L);
-        assertThat(js(driver, "return window.__pwned === undefined;")).isEqualTo(true);
-        String stats =
-            (String) js(driver, TILE + "return t.querySelector('.stats').textContent;", CAMERA);
-        assertThat(stats).contains("85 ms").contains("maskrcnn abc123");
+        assertThat(browser.js("return document.querySelectorAll('script').length;")).isEqualTo(1L);
+        assertThat(browser.js("return document.querySelectorAll('b').length;")).isEqualTo(0L);
+        assertThat(browser.js("return window.__pwned === undefined;")).isEqualTo(true);
+        assertThat(browser.tileText(CAMERA, ".stats"))
+            .contains("85 ms")
+            .contains("maskrcnn abc123");
 
         // frame 2: white, nothing detected: the image changes
         samples.send(EventSamples.frame(CAMERA, 2, W, H, Color.WHITE));
@@ -202,22 +125,16 @@ class WebSinkIT {
         samples.flush();
         await()
             .atMost(Duration.ofSeconds(60))
-            .until(() -> "2".equals(tileData(driver, "sequence")));
+            .until(() -> "2".equals(browser.tileData(CAMERA, "sequence")));
         await()
             .atMost(Duration.ofSeconds(10))
-            .untilAsserted(() -> assertThat(pixel(driver, 10, 110)[0]).isGreaterThan(200));
-        assertThat(pixel(driver, 90, 40)[1]).as("old mask gone").isGreaterThan(200);
+            .untilAsserted(() -> assertThat(browser.pixel(CAMERA, 10, 110)[0]).isGreaterThan(200));
+        assertThat(browser.pixel(CAMERA, 90, 40)[1]).as("old mask gone").isGreaterThan(200);
 
         // a second camera gets its own tile; the first one stays
         samples.send(EventSamples.frame("yard", 5, W, H, Color.BLUE));
         samples.flush();
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .until(
-                () ->
-                    ((Number) js(driver, "return document.querySelectorAll('.tile').length;"))
-                            .intValue()
-                        == 2);
+        await().atMost(Duration.ofSeconds(60)).until(() -> browser.tiles() == 2);
 
         // feed frame 1 again so the screenshot shows a mask
         samples.send(EventSamples.frame(CAMERA, 3, W, H, Color.DARK_GRAY));
@@ -226,13 +143,8 @@ class WebSinkIT {
         samples.flush();
         await()
             .atMost(Duration.ofSeconds(60))
-            .until(() -> "3".equals(tileData(driver, "sequence")));
-        Path shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
-        Path target = Paths.get("target", "web-sink.png");
-        Files.createDirectories(target.getParent());
-        Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        driver.quit();
+            .until(() -> "3".equals(browser.tileData(CAMERA, "sequence")));
+        browser.screenshot(Paths.get("target", "web-sink.png"));
       }
 
       // the same server exposes Prometheus metrics
