@@ -1,5 +1,7 @@
 package io.maskstream.detector;
 
+import io.maskstream.detector.image.DecodedImage;
+import io.maskstream.detector.image.ImageDecoder;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.avro.Frame;
 import java.nio.ByteBuffer;
@@ -42,14 +44,26 @@ public final class TestFrames {
     }
   }
 
-  /** A frame record value. */
+  /**
+   * A frame record value declaring the image's own size (256x192, the fixtures' usual size, when
+   * the bytes are no image).
+   */
   public static Frame frame(String camera, long sequence, Instant captured, byte[] image) {
+    int width = 256;
+    int height = 192;
+    try {
+      DecodedImage decoded = ImageDecoder.decode(image);
+      width = decoded.frameWidth();
+      height = decoded.frameHeight();
+    } catch (SegmentationException e) {
+      // a test's broken image: any size will do
+    }
     return Frame.newBuilder()
         .setCamera(camera)
         .setSequence(sequence)
         .setCaptureTime(captured)
-        .setWidth(256)
-        .setHeight(192)
+        .setWidth(width)
+        .setHeight(height)
         .setImage(ByteBuffer.wrap(image))
         .build();
   }
