@@ -1,10 +1,12 @@
 package io.maskstream.detector;
 
 import io.maskstream.detector.model.ModelLoadException;
+import io.maskstream.detector.store.ModelSignatures;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -76,6 +78,15 @@ public final class DetectCommand implements Callable<Integer> {
       description = "Serve Prometheus metrics at http://HOST:PORT/metrics (default: off).")
   int metricsPort;
 
+  @Option(
+      names = "--trust",
+      paramLabel = "KEY.pub|DIR",
+      description =
+          "Swap only to announced models signed by this public key (or any .pub key in this"
+              + " folder); made by 'maskstream keys generate' (default: any announced model, with"
+              + " a warning).")
+  Path trust;
+
   @Mixin KafkaOptions kafka;
 
   @Override
@@ -120,6 +131,14 @@ public final class DetectCommand implements Callable<Integer> {
     if (metricsPort < 0 || metricsPort > 65535) {
       throw new UserException("--metrics-port must be 0..65535");
     }
+    ModelSignatures.Trust trusted = null;
+    if (trust != null) {
+      try {
+        trusted = ModelSignatures.Trust.load(trust);
+      } catch (IOException e) {
+        throw new UserException("--trust " + trust + ": " + e.getMessage(), e);
+      }
+    }
     Properties props = kafka.clientProperties();
     TopicNames topics = CommandSupport.topics(props);
     return modelOptions
@@ -129,6 +148,7 @@ public final class DetectCommand implements Callable<Integer> {
         .maxFrameAge(Duration.ofMillis(maxFrameAgeMs))
         .applicationId(applicationId)
         .metricsPort(metricsPort)
+        .trust(trusted)
         .topics(topics)
         .kafka(props)
         .build();

@@ -3,6 +3,7 @@ package io.maskstream.detector;
 import io.maskstream.detector.image.FrameLimits;
 import io.maskstream.detector.model.Device;
 import io.maskstream.detector.model.GraphContract;
+import io.maskstream.detector.store.ModelSignatures;
 import io.maskstream.schemas.TopicNames;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,8 @@ import java.util.Properties;
  * @param kafka Kafka client properties (a private copy)
  * @param metricsPort port of the Prometheus endpoint, 0 for none
  * @param frameLimits the largest frame taken and the largest image the model sees
+ * @param trust the keys a model announced on the models topic must be signed by, or null to swap to
+ *     any announced model
  */
 public record DetectorConfig(
     Path model,
@@ -46,7 +49,8 @@ public record DetectorConfig(
     String applicationId,
     Properties kafka,
     int metricsPort,
-    FrameLimits frameLimits) {
+    FrameLimits frameLimits,
+    ModelSignatures.Trust trust) {
 
   /** How the detector keeps up with cameras. */
   public enum Mode {
@@ -129,6 +133,7 @@ public record DetectorConfig(
     b.kafka = kafka();
     b.metricsPort = metricsPort;
     b.frameLimits = frameLimits;
+    b.trust = trust;
     return b;
   }
 
@@ -150,6 +155,7 @@ public record DetectorConfig(
     private Properties kafka = new Properties();
     private int metricsPort = 0;
     private FrameLimits frameLimits = FrameLimits.DEFAULTS;
+    private ModelSignatures.Trust trust;
 
     private Builder() {}
 
@@ -249,6 +255,12 @@ public record DetectorConfig(
       return this;
     }
 
+    /** Keys announced models must be signed by (default null: any announced model swaps in). */
+    public Builder trust(ModelSignatures.Trust value) {
+      trust = value;
+      return this;
+    }
+
     /** The configuration. */
     public DetectorConfig build() {
       return new DetectorConfig(
@@ -267,7 +279,8 @@ public record DetectorConfig(
           applicationId,
           kafka,
           metricsPort,
-          frameLimits);
+          frameLimits,
+          trust);
     }
   }
 }

@@ -4,6 +4,7 @@ import io.maskstream.detector.model.Device;
 import io.maskstream.detector.model.ModelLoadException;
 import io.maskstream.detector.model.ModelSegmenter;
 import io.maskstream.detector.model.OnnxMaskRcnn;
+import io.maskstream.detector.store.ModelSignatures;
 import io.maskstream.detector.store.ModelStore;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
@@ -12,9 +13,12 @@ import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -67,7 +71,39 @@ public final class PublishCommand implements Callable<Integer> {
               + " store.")
   String location;
 
+  @Option(
+      names = "--sign",
+      paramLabel = "KEY",
+      description =
+          "Sign the announcement with this private key (from 'maskstream keys generate'; its"
+              + " .pub must lie beside it), for detectors started with --trust.")
+  Path sign;
+
   @Mixin KafkaOptions kafka;
+
+  /** Signs the announcement's name and sha256 with the key of {@code --sign}. */
+  private void signInto(ModelAnnouncement.Builder announcement) {
+    String file = sign.getFileName().toString();
+    Path publicFile = sign.resolveSibling(file.replaceFirst("\\.key$", "") + ".pub");
+    PrivateKey key;
+    PublicKey pub;
+    try {
+      key = ModelSignatures.readPrivate(sign);
+      pub = ModelSignatures.readPublic(publicFile);
+    } catch (NoSuchFileException e) {
+      throw new UserException(
+          "--sign " + sign + ": " + e.getFile() + " does not exist (keys generate writes both)");
+    } catch (IOException e) {
+      throw new UserException("--sign " + sign + ": " + e.getMessage(), e);
+    }
+    byte[] message = ModelSignatures.message(announcement.getName(), announcement.getSha256());
+    byte[] signature = ModelSignatures.sign(key, message);
+    if (!ModelSignatures.verify(pub, message, signature)) {
+      throw new UserException(
+          "--sign " + sign + ": " + publicFile + " is not the public key of this private key");
+    }
+    announcement.setSignature(ByteBuffer.wrap(signature)).setSigningKey(ModelSignatures.keyId(pub));
+  }
 
   @Override
   public Integer call() throws IOException {
@@ -96,6 +132,9 @@ public final class PublishCommand implements Callable<Integer> {
           .setMetrics(new HashMap<>());
     } catch (ModelLoadException e) {
       throw new UserException("refused: " + e.getMessage(), e);
+    }
+    if (sign != null) {
+      signInto(announcement);
     }
     try (Admin admin = Admin.create(props)) {
       Topics.ensure(admin, Topics.specs(topics, Topics.DEFAULT_PARTITIONS), TIMEOUT);
@@ -131,7 +170,12 @@ public final class PublishCommand implements Callable<Integer> {
       return 1;
     }
     log.info(
-        "published {}@{} ({} bytes) at {}", a.getName(), a.getVersion(), a.getSizeBytes(), where);
+        "published {}@{} ({} bytes) at {}{}",
+        a.getName(),
+        a.getVersion(),
+        a.getSizeBytes(),
+        where,
+        a.getSigningKey() == null ? ", unsigned" : ", signed by key " + a.getSigningKey());
     System.out.println(a.getName() + "@" + a.getVersion() + " " + where);
     return 0;
   }

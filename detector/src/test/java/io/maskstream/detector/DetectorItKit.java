@@ -1,10 +1,13 @@
 package io.maskstream.detector;
 
 import io.maskstream.detector.model.Device;
+import io.maskstream.detector.model.OnnxMaskRcnn;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
 import io.maskstream.schemas.avro.FrameRef;
+import io.maskstream.schemas.avro.ModelAnnouncement;
+import io.maskstream.schemas.avro.ModelContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,6 +143,35 @@ public final class DetectorItKit {
     }
     TestFrames.send(bootstrap, topic, keys, values);
     return n;
+  }
+
+  /**
+   * An announcement of {@code model} under {@code name} at {@code location}, with the model's own
+   * sha256 unless {@code claimedSha} says otherwise; unsigned.
+   */
+  static ModelAnnouncement.Builder announcement(
+      String name, byte[] model, String location, String claimedSha) {
+    String sha = claimedSha != null ? claimedSha : OnnxMaskRcnn.sha256Hex(model);
+    return ModelAnnouncement.newBuilder()
+        .setName(name)
+        .setVersion(sha.substring(0, 12))
+        .setLocation(location)
+        .setSha256(sha)
+        .setSizeBytes(model.length)
+        .setContract(ModelContract.TORCHVISION)
+        .setClasses(List.of())
+        .setMetrics(new HashMap<>())
+        .setProvenance(new HashMap<>())
+        .setPublishedTime(Instant.now());
+  }
+
+  /** Writes {@code a} to the models topic, keyed by its name. */
+  static void announce(String bootstrap, TopicNames topics, ModelAnnouncement a) throws Exception {
+    TestFrames.send(
+        bootstrap,
+        topics.models(),
+        List.of(a.getName()),
+        List.of(new AvroSerde<>(ModelAnnouncement.class).serialize(topics.models(), a)));
   }
 
   /**

@@ -10,16 +10,12 @@ import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.DeadLetter;
 import io.maskstream.schemas.avro.Detections;
-import io.maskstream.schemas.avro.ModelAnnouncement;
-import io.maskstream.schemas.avro.ModelContract;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,25 +132,10 @@ class HotSwapIT {
   private static void announce(
       TopicNames topics, String name, byte[] model, String location, String claimedSha)
       throws Exception {
-    String sha = claimedSha != null ? claimedSha : OnnxMaskRcnn.sha256Hex(model);
-    ModelAnnouncement a =
-        ModelAnnouncement.newBuilder()
-            .setName(name)
-            .setVersion(sha.substring(0, 12))
-            .setLocation(location)
-            .setSha256(sha)
-            .setSizeBytes(model.length)
-            .setContract(ModelContract.TORCHVISION)
-            .setClasses(List.of())
-            .setMetrics(new HashMap<>())
-            .setProvenance(new HashMap<>())
-            .setPublishedTime(Instant.now())
-            .build();
-    TestFrames.send(
+    DetectorItKit.announce(
         kafka.bootstrapServers(),
-        topics.models(),
-        List.of(name),
-        List.of(new AvroSerde<>(ModelAnnouncement.class).serialize(topics.models(), a)));
+        topics,
+        DetectorItKit.announcement(name, model, location, claimedSha).build());
   }
 
   /** The same ONNX model with one more metadata entry: a new version with the same weights. */

@@ -2,6 +2,7 @@ package io.maskstream.launcher;
 
 import io.maskstream.detector.DetectCommand;
 import io.maskstream.detector.InferCommand;
+import io.maskstream.detector.KeysCommand;
 import io.maskstream.detector.PublishCommand;
 import io.maskstream.ingest.IngestBenchmark;
 import io.maskstream.ingest.IngestCommand;
@@ -42,6 +43,7 @@ import picocli.CommandLine.Spec;
       EvalCommand.class,
       TrainCommand.class,
       PublishCommand.class,
+      KeysCommand.class,
       ShapesCommand.class,
       CommandLine.HelpCommand.class
     },

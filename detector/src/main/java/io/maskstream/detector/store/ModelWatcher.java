@@ -10,6 +10,7 @@ import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelContract;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -30,8 +31,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows the models topic and hot-swaps the detector's model: for every announcement of the
  * followed model name with a version other than the one serving, it fetches the file, verifies its
- * sha256, loads it, checks its contract, warms it up and swaps ({@link ModelSegmenter#swapTo}). A
- * model failing any step is refused with a logged reason; the current one keeps serving.
+ * sha256, loads it, checks its contract, warms it up and swaps ({@link ModelSegmenter#swapTo}).
+ * With trusted keys ({@code --trust}), the announcement must first carry a signature by one of them
+ * of the followed name and the file's sha256 ({@link ModelSignatures}); the file is then bound to
+ * it by the sha256 check. A model failing any step is refused with a logged reason; the current one
+ * keeps serving.
  *
  * <p>Owns one consumer on one thread, both stopped by {@link #close()}.
  */
@@ -48,7 +52,10 @@ public final class ModelWatcher implements AutoCloseable {
   private final Thread thread;
   private final AtomicBoolean running = new AtomicBoolean(true);
 
-  /** Refusals by sha256 and location: the same file at the same place is not tried again. */
+  /**
+   * Refusals by sha256, location and signature: the same file at the same place, signed the same
+   * way, is not tried again.
+   */
   private final Map<String, String> refused = new HashMap<>();
 
   /** Starts following announcements of {@code followed} (the serving model's name by default). */
@@ -70,6 +77,18 @@ public final class ModelWatcher implements AutoCloseable {
     TopicPartition tp = new TopicPartition(config.topics().models(), 0);
     consumer.assign(List.of(tp));
     consumer.seekToBeginning(List.of(tp));
+    if (config.trust() == null) {
+      log.warn(
+          "announced models are not verified: anyone who can write to {} can make this detector"
+              + " run their model; give --trust with the publisher's public key",
+          config.topics().models());
+    } else {
+      log.info(
+          "models announced on {} must be signed by one of {} trusted key(s): {}",
+          config.topics().models(),
+          config.trust().keys().size(),
+          config.trust().keys().keySet());
+    }
     this.thread = new Thread(this::run, "model-watcher");
     thread.setDaemon(true);
     thread.start();
@@ -105,12 +124,25 @@ public final class ModelWatcher implements AutoCloseable {
   /** Only the newest announcement of a poll matters: older ones are superseded. */
   private void consider(ModelAnnouncement a) {
     String version = a.getVersion();
-    if (version.equals(segmenter.model().version())
-        || refused.containsKey(a.getSha256() + " " + a.getLocation())) {
+    if (version.equals(segmenter.model().version()) || refused.containsKey(refusalKey(a))) {
       return;
     }
     String serving = segmenter.model().toString();
     try {
+      if (config.trust() != null) {
+        // signed for the name it is followed by: a model signed for another name does not serve
+        String refusal =
+            config
+                .trust()
+                .refusal(
+                    followed,
+                    a.getSha256(),
+                    a.getSigningKey(),
+                    a.getSignature() == null ? null : bytes(a.getSignature()));
+        if (refusal != null) {
+          throw new ModelLoadException(refusal);
+        }
+      }
       byte[] bytes = store.fetch(a.getLocation());
       String sha = OnnxMaskRcnn.sha256Hex(bytes);
       if (!sha.equalsIgnoreCase(a.getSha256())) {
@@ -132,7 +164,7 @@ public final class ModelWatcher implements AutoCloseable {
       segmenter.swapTo(candidate);
       metrics.modelServing(segmenter.model());
     } catch (IOException | ModelLoadException | RuntimeException e) {
-      refused.put(a.getSha256() + " " + a.getLocation(), e.getMessage());
+      refused.put(refusalKey(a), e.getMessage());
       log.warn(
           "refused model {}@{}: {}; still serving {}",
           a.getName(),
@@ -140,6 +172,25 @@ public final class ModelWatcher implements AutoCloseable {
           e.getMessage(),
           serving);
     }
+  }
+
+  private static String refusalKey(ModelAnnouncement a) {
+    return a.getSha256()
+        + " "
+        + a.getLocation()
+        + " "
+        + a.getSigningKey()
+        + " "
+        + (a.getSignature() == null
+            ? ""
+            : java.util.HexFormat.of().formatHex(bytes(a.getSignature())));
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    ByteBuffer b = buffer.duplicate();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
   }
 
   /** Stops following; a swap in progress completes first. */
