@@ -17,18 +17,22 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 
 /**
- * The detector's Kafka Streams topology, as a pure factory: frames topic -> one processor running
- * the {@link Segmenter} -> detections, masks and dead-letter topics. Records keep their key (the
- * camera id); values are Avro, read and written with the product's serdes. The frames source's
- * deserializer starts decoding each image as Kafka Streams reads ahead, so decoding overlaps the
- * model run of the frame before.
+ * The detector's Kafka Streams topology, as a pure factory: frames topic -> detect (runs the {@link
+ * Segmenter}; forwards each frame's typed outcome, its segmentation or its dead letter) -> encode
+ * (the outcome as Avro records) -> detections, masks and dead-letter topics. Records keep their key
+ * (the camera id); the topics' values are Avro, read and written with the product's serdes. The
+ * frames source's deserializer starts decoding each image as Kafka Streams reads ahead, so decoding
+ * overlaps the model run of the frame before.
  */
 public final class DetectorTopology {
   /** Name of the frames source node. */
   public static final String FRAMES_SOURCE = "frames";
 
-  /** Name of the processor node. */
+  /** Name of the processor node running the model. */
   public static final String DETECT_PROCESSOR = "detect";
+
+  /** Name of the processor node turning frame outcomes into event records. */
+  public static final String ENCODE_PROCESSOR = "encode";
 
   /** Name of the detections sink node. */
   public static final String DETECTIONS_SINK = "detections";
@@ -104,13 +108,15 @@ public final class DetectorTopology {
         config.topics().frames());
     topology.addProcessor(
         DETECT_PROCESSOR,
-        FrameProcessors.supplier(config, segmenter, metrics, clock, serdeConfig),
+        FrameProcessors.supplier(config, segmenter, metrics, clock),
         FRAMES_SOURCE);
+    topology.addProcessor(
+        ENCODE_PROCESSOR, FrameProcessors.encoder(config, serdeConfig), DETECT_PROCESSOR);
     ByteArraySerializer bytes = new ByteArraySerializer();
-    topology.addSink(DETECTIONS_SINK, config.topics().detections(), bytes, bytes, DETECT_PROCESSOR);
-    topology.addSink(MASKS_SINK, config.topics().masks(), bytes, bytes, DETECT_PROCESSOR);
+    topology.addSink(DETECTIONS_SINK, config.topics().detections(), bytes, bytes, ENCODE_PROCESSOR);
+    topology.addSink(MASKS_SINK, config.topics().masks(), bytes, bytes, ENCODE_PROCESSOR);
     topology.addSink(
-        DEAD_LETTER_SINK, config.topics().deadLetters(), bytes, bytes, DETECT_PROCESSOR);
+        DEAD_LETTER_SINK, config.topics().deadLetters(), bytes, bytes, ENCODE_PROCESSOR);
     return topology;
   }
 

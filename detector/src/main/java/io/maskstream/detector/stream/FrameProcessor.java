@@ -2,32 +2,19 @@ package io.maskstream.detector.stream;
 
 import io.maskstream.detector.DetectorConfig;
 import io.maskstream.detector.DetectorTopology;
-import io.maskstream.detector.Instance;
 import io.maskstream.detector.Segmentation;
 import io.maskstream.detector.SegmentationException;
 import io.maskstream.detector.Segmenter;
 import io.maskstream.detector.image.DecodedImage;
-import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.CameraIds;
-import io.maskstream.schemas.avro.Box;
 import io.maskstream.schemas.avro.DeadLetter;
-import io.maskstream.schemas.avro.Detection;
-import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
-import io.maskstream.schemas.avro.FrameRef;
-import io.maskstream.schemas.avro.InstanceMask;
-import io.maskstream.schemas.avro.Masks;
-import io.maskstream.schemas.avro.ModelRef;
-import io.maskstream.schemas.avro.Rle;
-import io.maskstream.schemas.avro.Timings;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -39,16 +26,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns one frame record into a detections record and a masks record with the same key, or into a
- * dead-letter record with the reason when the record, its image or the model run fails. In realtime
- * mode frames older than the maximum age are skipped and counted per camera.
+ * The detect node: turns one frame record into its segmentation ({@link FrameOutcome.Detected}), or
+ * into its dead letter with the reason ({@link FrameOutcome.Failed}) when the record, its image or
+ * the model run fails, and forwards it to the nodes after it. In realtime mode frames older than
+ * the maximum age are skipped and counted per camera.
  *
  * <p>After each frame's events (or dead letter) it asks for a commit as the {@link CommitPacer}
  * says, unless the user set {@code commit.interval.ms} ({@code pacer} null).
  *
  * <p>One instance per stream task; the {@link Segmenter} is shared and owned by the application.
  */
-final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], byte[]> {
+final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], FrameOutcome> {
   static final String STAGE = "detect";
 
   /** How often, in ms, a processor checks whether processed frames are owed a commit. */
@@ -62,31 +50,24 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
   private final Segmenter segmenter;
   private final DetectorMetrics metrics;
   private final Clock clock;
-  private final AvroSerde<Detections> detections;
-  private final AvroSerde<Masks> masks;
-  private final AvroSerde<DeadLetter> deadLetters;
   private final CommitPacer pacer;
-  private ProcessorContext<byte[], byte[]> context;
+  private ProcessorContext<byte[], FrameOutcome> context;
 
   FrameProcessor(
       DetectorConfig config,
       Segmenter segmenter,
       DetectorMetrics metrics,
       Clock clock,
-      Map<String, Object> serdeConfig,
       CommitPacer pacer) {
     this.config = config;
     this.pacer = pacer;
     this.segmenter = segmenter;
     this.metrics = metrics;
     this.clock = clock;
-    this.detections = new AvroSerde<>(Detections.class, serdeConfig, false);
-    this.masks = new AvroSerde<>(Masks.class, serdeConfig, false);
-    this.deadLetters = new AvroSerde<>(DeadLetter.class, serdeConfig, false);
   }
 
   @Override
-  public void init(ProcessorContext<byte[], byte[]> context) {
+  public void init(ProcessorContext<byte[], FrameOutcome> context) {
     this.context = context;
     if (pacer != null) {
       // frames that stopped coming still get their commit in time
@@ -133,16 +114,20 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
       deadLetter(record, outcome.camera, outcome.reason, outcome.cause);
       return;
     }
-    byte[] key = outKey(record, outcome.camera);
+    FrameOutcome.Detected detected = outcome.detected;
+    Segmentation s = detected.segmentation();
+    long age = ageMillis(detected.processedMillis(), detected.captureTime().toEpochMilli());
     context.forward(
-        record.withKey(key).withValue(outcome.detections).withTimestamp(record.timestamp()),
-        DetectorTopology.DETECTIONS_SINK);
-    context.forward(record.withKey(key).withValue(outcome.masks), DetectorTopology.MASKS_SINK);
-    metrics.processed(outcome.camera, outcome.inferenceMs, outcome.ageMillis, outcome.instances);
-    maybeCommit(outcome.processedMillis, outcome.ageMillis);
+        record
+            .withKey(outKey(record, detected.camera()))
+            .withValue((FrameOutcome) detected)
+            .withTimestamp(record.timestamp()),
+        DetectorTopology.ENCODE_PROCESSOR);
+    metrics.processed(detected.camera(), s.times().inferenceMs(), age, s.instances().size());
+    maybeCommit(detected.processedMillis(), age);
   }
 
-  /** The events of one frame, or why it failed; null when realtime mode skips it. */
+  /** The frame's segmentation, or why it failed; null when realtime mode skips it. */
   private Outcome detect(Record<byte[], IncomingFrame> record, IncomingFrame in) {
     Frame frame = in.frame();
     if (frame == null) {
@@ -199,79 +184,23 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
       return Outcome.failed(
           camera, "frame " + name(frame) + ": " + FrameDeserializer.oneLine(e), e);
     }
-    long processed = clock.millis();
-    FrameRef ref =
-        FrameRef.newBuilder()
-            .setCamera(camera)
-            .setSequence(frame.getSequence())
-            .setCaptureTime(frame.getCaptureTime())
-            .setWidth(s.width())
-            .setHeight(s.height())
-            .build();
-    ModelRef model =
-        ModelRef.newBuilder().setName(s.model().name()).setVersion(s.model().version()).build();
-    List<Detection> found = new ArrayList<>(s.instances().size());
-    List<InstanceMask> maskList = new ArrayList<>(s.instances().size());
-    for (int i = 0; i < s.instances().size(); i++) {
-      Instance d = s.instances().get(i);
-      found.add(
-          Detection.newBuilder()
-              .setClassId(d.classId())
-              .setLabel(d.label())
-              .setScore(d.score())
-              .setBox(new Box(d.x1(), d.y1(), d.x2(), d.y2()))
-              .build());
-      maskList.add(
-          InstanceMask.newBuilder()
-              .setDetectionIndex(i)
-              .setRle(new Rle(d.mask().height(), d.mask().width(), d.mask().toCompressedString()))
-              .build());
-    }
-    Timings timings =
-        Timings.newBuilder()
-            .setDecodeMs(s.times().decodeMs())
-            .setPreprocessMs(s.times().preprocessMs())
-            .setInferenceMs(s.times().inferenceMs())
-            .setPostprocessMs(s.times().postprocessMs())
-            .setProcessedTime(Instant.ofEpochMilli(processed))
-            .build();
-    Detections det =
-        Detections.newBuilder()
-            .setFrame(ref)
-            .setModel(model)
-            .setTimings(timings)
-            .setDetections(found)
-            .build();
-    Masks msk = Masks.newBuilder().setFrame(ref).setModel(model).setMasks(maskList).build();
     return new Outcome(
         camera,
-        detections.serialize(config.topics().detections(), det),
-        masks.serialize(config.topics().masks(), msk),
-        s.times().inferenceMs(),
-        processed,
-        ageMillis(processed, frame),
-        found.size(),
+        new FrameOutcome.Detected(
+            camera, frame.getSequence(), frame.getCaptureTime(), s, clock.millis()),
         null,
         null);
   }
 
   /**
-   * What became of one frame: its serialized events, or the reason it is a dead letter.
+   * What became of one frame: its segmentation, or the reason it is a dead letter.
    *
    * @param camera the frame's camera when it has a valid id, else null
    */
   private record Outcome(
-      String camera,
-      byte[] detections,
-      byte[] masks,
-      double inferenceMs,
-      long processedMillis,
-      long ageMillis,
-      int instances,
-      String reason,
-      Throwable cause) {
+      String camera, FrameOutcome.Detected detected, String reason, Throwable cause) {
     static Outcome failed(String camera, String reason, Throwable cause) {
-      return new Outcome(camera, null, null, 0, 0, 0, 0, reason, cause);
+      return new Outcome(camera, null, reason, cause);
     }
   }
 
@@ -283,9 +212,8 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
         + frame.getSequence();
   }
 
-  /** How old {@code frame} is at {@code nowMillis}, saturated instead of overflowing. */
-  static long ageMillis(long nowMillis, Frame frame) {
-    long captured = frame.getCaptureTime().toEpochMilli();
+  /** How old a frame captured at {@code captured} is at {@code nowMillis}, saturated. */
+  static long ageMillis(long nowMillis, long captured) {
     long age = nowMillis - captured;
     // overflow only for capture times near the ends of the long range: saturate
     if (((nowMillis ^ captured) & (nowMillis ^ age)) < 0) {
@@ -297,7 +225,8 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
   /** Whether realtime mode skips {@code frame} at {@code nowMillis} for its age. */
   static boolean tooOld(DetectorConfig config, Frame frame, long nowMillis) {
     return config.mode() == DetectorConfig.Mode.REALTIME
-        && ageMillis(nowMillis, frame) > config.maxFrameAge().toMillis();
+        && ageMillis(nowMillis, frame.getCaptureTime().toEpochMilli())
+            > config.maxFrameAge().toMillis();
   }
 
   private void maybeCommit(long now, long frameAgeMillis) {
@@ -330,8 +259,8 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], b
     log.warn("dead letter: {}", reason);
     metrics.failed(camera);
     context.forward(
-        record.withValue(deadLetters.serialize(config.topics().deadLetters(), letter)),
-        DetectorTopology.DEAD_LETTER_SINK);
+        record.withValue((FrameOutcome) new FrameOutcome.Failed(letter)),
+        DetectorTopology.ENCODE_PROCESSOR);
     maybeCommit(clock.millis(), 0);
   }
 

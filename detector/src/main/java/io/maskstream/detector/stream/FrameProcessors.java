@@ -10,8 +10,8 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 
 /**
- * Makes the frames source's deserializer and the frame processors of the detector topology, one
- * processor per stream task.
+ * Makes the nodes of the detector topology: the frames source's deserializer, the detect node and
+ * the encode node (one processor per stream task each).
  */
 public final class FrameProcessors {
   private FrameProcessors() {}
@@ -32,14 +32,9 @@ public final class FrameProcessors {
     return new FrameDeserializer(config, segmenter, decodeAhead, clock, Map.copyOf(serdeConfig));
   }
 
-  /** A supplier of new processors sharing {@code segmenter} and {@code metrics}. */
-  public static ProcessorSupplier<byte[], IncomingFrame, byte[], byte[]> supplier(
-      DetectorConfig config,
-      Segmenter segmenter,
-      DetectorMetrics metrics,
-      Clock clock,
-      Map<String, Object> serdeConfig) {
-    Map<String, Object> copy = Map.copyOf(serdeConfig);
+  /** A supplier of new detect nodes sharing {@code segmenter} and {@code metrics}. */
+  public static ProcessorSupplier<byte[], IncomingFrame, byte[], FrameOutcome> supplier(
+      DetectorConfig config, Segmenter segmenter, DetectorMetrics metrics, Clock clock) {
     boolean paced = DetectorTopology.pacesCommits(config);
     return () ->
         new FrameProcessor(
@@ -47,10 +42,16 @@ public final class FrameProcessors {
             segmenter,
             metrics,
             clock,
-            copy,
             paced
                 ? new CommitPacer(
                     DetectorTopology.MIN_COMMIT_PACE_MS, DetectorTopology.MAX_COMMIT_PACE_MS)
                 : null);
+  }
+
+  /** A supplier of new encode nodes: frame outcomes to the records of the event topics. */
+  public static ProcessorSupplier<byte[], FrameOutcome, byte[], byte[]> encoder(
+      DetectorConfig config, Map<String, Object> serdeConfig) {
+    Map<String, Object> copy = Map.copyOf(serdeConfig);
+    return () -> new EventEncoder(config, copy);
   }
 }

@@ -19,7 +19,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -75,8 +74,9 @@ class CommitPacerTest {
   @Test
   void theProcessorsPunctuationCommitsFramesThatStoppedComing() {
     Clock[] clock = {Clock.fixed(NOW, ZoneOffset.UTC)};
-    Processor<byte[], IncomingFrame, byte[], byte[]> processor = processor(new Properties(), clock);
-    MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
+    Processor<byte[], IncomingFrame, byte[], FrameOutcome> processor =
+        processor(new Properties(), clock);
+    MockProcessorContext<byte[], FrameOutcome> context = new MockProcessorContext<>();
     processor.init(context);
     assertThat(context.scheduledPunctuators()).hasSize(1);
     processor.process(record(0, NOW.minusSeconds(10)));
@@ -103,13 +103,14 @@ class CommitPacerTest {
 
   @Test
   void theProcessorAsksForACommitAfterALiveFrameButNotAfterEveryFrameOfABacklog() {
-    MockProcessorContext<byte[], byte[]> context = run(new Properties(), 100, 0);
+    MockProcessorContext<byte[], FrameOutcome> context = run(new Properties(), 100, 0);
     assertThat(context.committed()).isTrue();
 
     // ten frames processed 10 ms apart, each 10 s old: one commit request, for the first
     Clock[] clock = {Clock.fixed(NOW, ZoneOffset.UTC)};
-    Processor<byte[], IncomingFrame, byte[], byte[]> processor = processor(new Properties(), clock);
-    MockProcessorContext<byte[], byte[]> backlog = new MockProcessorContext<>();
+    Processor<byte[], IncomingFrame, byte[], FrameOutcome> processor =
+        processor(new Properties(), clock);
+    MockProcessorContext<byte[], FrameOutcome> backlog = new MockProcessorContext<>();
     processor.init(backlog);
     int requests = 0;
     for (int i = 0; i < 10; i++) {
@@ -119,7 +120,7 @@ class CommitPacerTest {
       backlog.resetCommit();
     }
     assertThat(requests).isEqualTo(1);
-    assertThat(backlog.forwarded()).hasSize(20); // detections and masks for each frame
+    assertThat(backlog.forwarded()).hasSize(10); // each frame's outcome
   }
 
   @Test
@@ -129,18 +130,18 @@ class CommitPacerTest {
     assertThat(run(user, 100, 0).committed()).isFalse();
   }
 
-  private static MockProcessorContext<byte[], byte[]> run(
+  private static MockProcessorContext<byte[], FrameOutcome> run(
       Properties kafka, long ageMillis, long sequence) {
     Clock[] clock = {Clock.fixed(NOW, ZoneOffset.UTC)};
-    Processor<byte[], IncomingFrame, byte[], byte[]> processor = processor(kafka, clock);
-    MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
+    Processor<byte[], IncomingFrame, byte[], FrameOutcome> processor = processor(kafka, clock);
+    MockProcessorContext<byte[], FrameOutcome> context = new MockProcessorContext<>();
     processor.init(context);
     processor.process(record(sequence, NOW.minusMillis(ageMillis)));
-    assertThat(context.forwarded()).hasSize(2);
+    assertThat(context.forwarded()).hasSize(1);
     return context;
   }
 
-  private static Processor<byte[], IncomingFrame, byte[], byte[]> processor(
+  private static Processor<byte[], IncomingFrame, byte[], FrameOutcome> processor(
       Properties kafka, Clock[] clock) {
     DetectorConfig config =
         DetectorConfig.builder()
@@ -166,11 +167,7 @@ class CommitPacerTest {
           }
         };
     return FrameProcessors.supplier(
-            config,
-            new EmptySegmenter(),
-            new DetectorMetrics(new SimpleMeterRegistry()),
-            ticking,
-            Map.of())
+            config, new EmptySegmenter(), new DetectorMetrics(new SimpleMeterRegistry()), ticking)
         .get();
   }
 

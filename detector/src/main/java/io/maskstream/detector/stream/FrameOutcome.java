@@ -1,0 +1,49 @@
+package io.maskstream.detector.stream;
+
+import io.maskstream.detector.Segmentation;
+import io.maskstream.schemas.avro.DeadLetter;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * What the detect node makes of one frame record, as the typed value that flows between the nodes
+ * of the detector topology: the frame's segmentation, or the record's dead letter. Later nodes read
+ * or enrich it; {@link EventEncoder} turns it into the records of the event topics.
+ */
+public sealed interface FrameOutcome {
+  /**
+   * A frame and what the model found in it.
+   *
+   * @param camera the camera id (valid by the id rules)
+   * @param sequence the frame's sequence number
+   * @param captureTime when the frame was captured
+   * @param segmentation the detections, masks at the frame's size, model and timings
+   * @param processedMillis wall clock when the model's work ended
+   */
+  record Detected(
+      String camera,
+      long sequence,
+      Instant captureTime,
+      Segmentation segmentation,
+      long processedMillis)
+      implements FrameOutcome {
+    /** Checks the parts are present. */
+    public Detected {
+      Objects.requireNonNull(camera, "camera");
+      Objects.requireNonNull(captureTime, "captureTime");
+      Objects.requireNonNull(segmentation, "segmentation");
+    }
+  }
+
+  /**
+   * A record that did not become events, with its original bytes and the reason.
+   *
+   * @param letter the dead-letter record
+   */
+  record Failed(DeadLetter letter) implements FrameOutcome {
+    /** Checks the letter is present. */
+    public Failed {
+      Objects.requireNonNull(letter, "letter");
+    }
+  }
+}
