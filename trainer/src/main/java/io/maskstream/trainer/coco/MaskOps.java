@@ -1,18 +1,18 @@
 package io.maskstream.trainer.coco;
 
+import io.maskstream.schemas.rle.CocoIou;
 import io.maskstream.schemas.rle.CocoRle;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Operations on COCO run-length encoded masks and boxes with pycocotools' exact semantics: merge
- * (union or intersection), IoU of mask sets and box sets with crowd regions, polygon and box
- * rasterisation.
+ * Operations on COCO run-length encoded masks with pycocotools' exact semantics: merge (union or
+ * intersection), polygon and box rasterisation. IoU of masks and boxes is {@link CocoIou}'s.
  *
- * <p>The algorithms are those of pycocotools' {@code maskApi.c} ({@code rleMerge}, {@code rleIou},
- * {@code bbIou}, {@code rleFrPoly}, {@code rleFrBbox}), written out here because no Java library
- * implements them and evaluation numbers must agree with pycocotools'. Every method is stateless
- * and returns new objects; inputs are never modified.
+ * <p>The algorithms are those of pycocotools' {@code maskApi.c} ({@code rleMerge}, {@code
+ * rleFrPoly}, {@code rleFrBbox}), written out here because no Java library implements them and
+ * evaluation numbers must agree with pycocotools'. Every method is stateless and returns new
+ * objects; inputs are never modified.
  */
 public final class MaskOps {
   /** pycocotools rasterises polygons on a grid this many times finer than the pixel grid. */
@@ -93,118 +93,6 @@ public final class MaskOps {
       accLength = m;
     }
     return CocoRle.fromCounts(h, w, Arrays.copyOf(acc, accLength));
-  }
-
-  /**
-   * IoU of every detection mask with every ground-truth mask, as pycocotools' {@code mask.iou}:
-   * {@code result[d][g]}. For a crowd ground truth ({@code iscrowd[g]}) the value is the
-   * intersection over the detection's area. A pair of different sizes gets -1.
-   */
-  public static double[][] iou(List<CocoRle> dt, List<CocoRle> gt, boolean[] iscrowd) {
-    checkCrowd(gt.size(), iscrowd);
-    double[][] dtBoxes = new double[dt.size()][];
-    double[][] gtBoxes = new double[gt.size()][];
-    int[][] dtCounts = new int[dt.size()][];
-    int[][] gtCounts = new int[gt.size()][];
-    for (int d = 0; d < dt.size(); d++) {
-      dtBoxes[d] = dt.get(d).toBbox();
-      dtCounts[d] = dt.get(d).counts();
-    }
-    for (int g = 0; g < gt.size(); g++) {
-      gtBoxes[g] = gt.get(g).toBbox();
-      gtCounts[g] = gt.get(g).counts();
-    }
-    // pycocotools only walks the runs of pairs whose boxes overlap
-    double[][] o = boxIou(dtBoxes, gtBoxes, iscrowd);
-    for (int g = 0; g < gt.size(); g++) {
-      for (int d = 0; d < dt.size(); d++) {
-        if (o[d][g] <= 0) {
-          continue;
-        }
-        CocoRle dr = dt.get(d);
-        CocoRle gr = gt.get(g);
-        if (dr.height() != gr.height() || dr.width() != gr.width()) {
-          o[d][g] = -1;
-          continue;
-        }
-        o[d][g] = runIou(dtCounts[d], gtCounts[g], iscrowd != null && iscrowd[g]);
-      }
-    }
-    return o;
-  }
-
-  private static double runIou(int[] a, int[] b, boolean crowd) {
-    long ca = a.length > 0 ? a[0] : 0;
-    long cb = b.length > 0 ? b[0] : 0;
-    boolean va = false;
-    boolean vb = false;
-    int ia = 1;
-    int ib = 1;
-    long inter = 0;
-    long union = 0;
-    long ct = 1;
-    while (ct > 0) {
-      long c = Math.min(ca, cb);
-      if (va || vb) {
-        union += c;
-        if (va && vb) {
-          inter += c;
-        }
-      }
-      ct = 0;
-      ca -= c;
-      if (ca == 0 && ia < a.length) {
-        ca = a[ia++];
-        va = !va;
-      }
-      ct += ca;
-      cb -= c;
-      if (cb == 0 && ib < b.length) {
-        cb = b[ib++];
-        vb = !vb;
-      }
-      ct += cb;
-    }
-    if (inter == 0) {
-      union = 1;
-    } else if (crowd) {
-      union = 0;
-      for (int i = 1; i < a.length; i += 2) {
-        union += a[i];
-      }
-    }
-    return (double) inter / (double) union;
-  }
-
-  /**
-   * IoU of every detection box with every ground-truth box ({@code [x, y, w, h]}), as pycocotools'
-   * {@code bbIou}: {@code result[d][g]}. Widths are {@code x2 - x1} (no +1); for a crowd ground
-   * truth the value is the intersection over the detection's area.
-   */
-  public static double[][] boxIou(double[][] dt, double[][] gt, boolean[] iscrowd) {
-    checkCrowd(gt.length, iscrowd);
-    double[][] o = new double[dt.length][gt.length];
-    for (int g = 0; g < gt.length; g++) {
-      double[] gb = gt[g];
-      double ga = gb[2] * gb[3];
-      boolean crowd = iscrowd != null && iscrowd[g];
-      for (int d = 0; d < dt.length; d++) {
-        double[] db = dt[d];
-        double da = db[2] * db[3];
-        double w = Math.min(db[2] + db[0], gb[2] + gb[0]) - Math.max(db[0], gb[0]);
-        if (w <= 0) {
-          continue;
-        }
-        double h = Math.min(db[3] + db[1], gb[3] + gb[1]) - Math.max(db[1], gb[1]);
-        if (h <= 0) {
-          continue;
-        }
-        double i = w * h;
-        double u = crowd ? da : da + ga - i;
-        o[d][g] = i / u;
-      }
-    }
-    return o;
   }
 
   /**
@@ -325,12 +213,5 @@ public final class MaskOps {
     double ys = box[1];
     double ye = ys + box[3];
     return fromPolygon(new double[] {xs, ys, xs, ye, xe, ye, xe, ys}, height, width);
-  }
-
-  private static void checkCrowd(int gtCount, boolean[] iscrowd) {
-    if (iscrowd != null && iscrowd.length != gtCount) {
-      throw new IllegalArgumentException(
-          "iscrowd has " + iscrowd.length + " flags for " + gtCount + " ground truths");
-    }
   }
 }

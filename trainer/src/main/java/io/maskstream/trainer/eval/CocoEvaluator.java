@@ -1,12 +1,12 @@
 package io.maskstream.trainer.eval;
 
+import io.maskstream.schemas.rle.CocoIou;
 import io.maskstream.schemas.rle.CocoRle;
 import io.maskstream.trainer.coco.CocoAnnotation;
 import io.maskstream.trainer.coco.CocoCategory;
 import io.maskstream.trainer.coco.CocoFile;
 import io.maskstream.trainer.coco.CocoFormatException;
 import io.maskstream.trainer.coco.CocoImage;
-import io.maskstream.trainer.coco.MaskOps;
 import io.maskstream.trainer.coco.Segmentation;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -175,9 +175,9 @@ public final class CocoEvaluator {
     if (type == IouType.BBOX) {
       double[][] d = dt.stream().map(o -> o.bbox).toArray(double[][]::new);
       double[][] g = gt.stream().map(o -> o.bbox).toArray(double[][]::new);
-      return MaskOps.boxIou(d, g, crowd);
+      return CocoIou.boxIou(d, g, crowd);
     }
-    return MaskOps.iou(
+    return CocoIou.iou(
         dt.stream().map(o -> o.rle).toList(), gt.stream().map(o -> o.rle).toList(), crowd);
   }
 

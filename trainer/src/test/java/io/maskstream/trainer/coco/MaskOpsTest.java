@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.maskstream.schemas.rle.CocoIou;
 import io.maskstream.schemas.rle.CocoRle;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,7 +74,7 @@ class MaskOpsTest {
       List<CocoRle> dt = rles(c.get("dt"), h, w);
       List<CocoRle> gt = rles(c.get("gt"), h, w);
       boolean[] crowd = crowd(c.get("iscrowd"));
-      double[][] iou = MaskOps.iou(dt, gt, crowd);
+      double[][] iou = CocoIou.iou(dt, gt, crowd);
       for (int d = 0; d < dt.size(); d++) {
         for (int g = 0; g < gt.size(); g++) {
           assertThat(iou[d][g]).isEqualTo(c.get("iou").get(d).get(g).asDouble());
@@ -87,7 +88,7 @@ class MaskOpsTest {
     for (JsonNode c : cases.get("box_iou")) {
       double[][] dt = boxes(c.get("dt"));
       double[][] gt = boxes(c.get("gt"));
-      double[][] iou = MaskOps.boxIou(dt, gt, crowd(c.get("iscrowd")));
+      double[][] iou = CocoIou.boxIou(dt, gt, crowd(c.get("iscrowd")));
       for (int d = 0; d < dt.length; d++) {
         for (int g = 0; g < gt.length; g++) {
           assertThat(iou[d][g]).isCloseTo(c.get("iou").get(d).get(g).asDouble(), within(1e-12));
@@ -132,7 +133,7 @@ class MaskOpsTest {
       for (byte[] m : gt) {
         gtRle.add(CocoRle.encodeRowMajor(m, h, w));
       }
-      double[][] iou = MaskOps.iou(dtRle, gtRle, crowd);
+      double[][] iou = CocoIou.iou(dtRle, gtRle, crowd);
       for (int d = 0; d < dt.length; d++) {
         for (int g = 0; g < gt.length; g++) {
           long inter = 0;
@@ -168,12 +169,12 @@ class MaskOpsTest {
     assertThat(square.toBbox()).containsExactly(1, 1, 3, 3);
     // a detection inside a crowd region has IoU 1 with it, whatever the region's size
     CocoRle region = MaskOps.fromBox(new double[] {0, 0, 6, 6}, 6, 6);
-    assertThat(MaskOps.iou(List.of(square), List.of(region), new boolean[] {true})[0][0])
+    assertThat(CocoIou.iou(List.of(square), List.of(region), new boolean[] {true})[0][0])
         .isEqualTo(1.0);
-    assertThat(MaskOps.iou(List.of(square), List.of(region), new boolean[] {false})[0][0])
+    assertThat(CocoIou.iou(List.of(square), List.of(region), new boolean[] {false})[0][0])
         .isEqualTo(9.0 / 36);
     assertThat(
-            MaskOps.boxIou(
+            CocoIou.boxIou(
                 new double[][] {{0, 0, 2, 2}}, new double[][] {{1, 1, 2, 2}}, new boolean[1])[0][0])
         .isEqualTo(1.0 / 7);
   }
