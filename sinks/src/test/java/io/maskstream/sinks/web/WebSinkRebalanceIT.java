@@ -241,8 +241,16 @@ class WebSinkRebalanceIT {
           .atMost(PATIENCE)
           .until(
               () -> {
-                ConsumerGroupDescription g =
-                    admin.describeConsumerGroups(List.of(GROUP)).all().get().get(GROUP);
+                ConsumerGroupDescription g;
+                try {
+                  g = admin.describeConsumerGroups(List.of(GROUP)).all().get().get(GROUP);
+                } catch (java.util.concurrent.ExecutionException e) {
+                  if (e.getCause()
+                      instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                    return false; // the first member has not joined yet
+                  }
+                  throw e;
+                }
                 return g.members().size() == n
                     && g.members().stream()
                             .map(MemberDescription::assignment)
