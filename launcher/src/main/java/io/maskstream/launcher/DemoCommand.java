@@ -10,6 +10,7 @@ import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
 import io.maskstream.schemas.cli.UserException;
 import io.maskstream.sinks.SinkConfig;
+import io.maskstream.sinks.WebAuthOptions;
 import io.maskstream.sinks.web.WebSink;
 import io.maskstream.trainer.shapes.ShapesConfig;
 import io.maskstream.trainer.shapes.ShapesGenerator;
@@ -28,6 +29,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -59,7 +61,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--host",
       defaultValue = "127.0.0.1",
-      description = "Address of the web view (default: ${DEFAULT-VALUE}).")
+      description =
+          "Address of the web view (default: ${DEFAULT-VALUE}, this machine only; another"
+              + " address needs --auth-file or --token-file).")
   String host;
 
   @Option(
@@ -93,6 +97,8 @@ final class DemoCommand implements Callable<Integer> {
       description = "Minimum detection score shown (default: ${DEFAULT-VALUE}).")
   float scoreThreshold;
 
+  @Mixin WebAuthOptions auth;
+
   @Override
   public Integer call() throws Exception {
     Path home = Path.of(System.getProperty(HOME_PROPERTY, ".")).toAbsolutePath();
@@ -102,6 +108,9 @@ final class DemoCommand implements Callable<Integer> {
     if (video != null && !Files.isRegularFile(video)) {
       throw new UserException("--video " + video + " does not exist");
     }
+    SinkConfig.Web webConfig =
+        auth.web(
+            host, port, SinkConfig.Web.DEFAULT_FRAMES_PER_CAMERA, SinkConfig.Web.DEFAULT_BACKLOG);
     Path work = Files.createTempDirectory("maskstream-demo-");
     Path modelFile = model != null ? model : bundledModel(work);
     List<AutoCloseable> started = new ArrayList<>();
@@ -130,9 +139,7 @@ final class DemoCommand implements Callable<Integer> {
             Duration.ofSeconds(30));
       }
 
-      WebSink web =
-          new WebSink(
-              SinkConfig.of(props, "maskstream-demo-web", -1), SinkConfig.Web.of(host, port));
+      WebSink web = new WebSink(SinkConfig.of(props, "maskstream-demo-web", -1), webConfig);
       Thread webThread = new Thread(() -> runWeb(web), "demo-web");
       started.add(
           () -> {

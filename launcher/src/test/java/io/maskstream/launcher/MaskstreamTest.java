@@ -92,6 +92,27 @@ class MaskstreamTest {
   }
 
   @Test
+  void theWebViewOnAnotherHostThanLoopbackNeedsCredentials() {
+    for (String command : List.of("demo", "sink web")) {
+      String[] words = command.split(" ");
+      String[] args = new String[words.length + 2];
+      System.arraycopy(words, 0, args, 0, words.length);
+      args[words.length] = "--host";
+      args[words.length + 1] = "0.0.0.0";
+      Run run = run(args);
+      assertThat(run.exitCode()).as(command).isEqualTo(2);
+      assertThat(run.err().strip())
+          .as(command)
+          .doesNotContain("\n")
+          .startsWith("maskstream " + command + ": --host 0.0.0.0 can be reached from other")
+          .contains("--auth-file FILE", "--token-file FILE", "--allow-unauthenticated");
+    }
+    assertThat(run("demo", "--help").out()).contains("--host", "--auth-file", "--token-file");
+    assertThat(run("sink", "web", "--help").out())
+        .contains("--host", "--auth-file", "--token-file", "--allow-unauthenticated");
+  }
+
+  @Test
   void brokerRefusesBadNumbersBeforeStarting() {
     Run run = run("broker", "--port", "70000");
     assertThat(run.exitCode()).isEqualTo(2);

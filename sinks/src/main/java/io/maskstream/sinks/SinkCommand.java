@@ -124,7 +124,9 @@ public final class SinkCommand implements Runnable {
     @Option(
         names = "--host",
         defaultValue = SinkConfig.Web.DEFAULT_HOST,
-        description = "Bind address (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+        description =
+            "Bind address (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every"
+                + " interface, which needs --auth-file or --token-file).")
     String host;
 
     @Option(
@@ -152,9 +154,11 @@ public final class SinkCommand implements Runnable {
                 + " empty (default: ${DEFAULT-VALUE}).")
     int backlog;
 
+    @Mixin WebAuthOptions auth;
+
     @Override
     Sink sink() {
-      SinkConfig.Web web = valid(() -> new SinkConfig.Web(host, port, framesPerCamera, backlog));
+      SinkConfig.Web web = auth.web(host, port, framesPerCamera, backlog);
       return new WebSink(common.config(kafka, "web", -1, host), web);
     }
   }

@@ -1,8 +1,12 @@
 package io.maskstream.sinks;
 
 import io.maskstream.schemas.TopicNames;
+import io.maskstream.sinks.web.WebAuth;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -77,23 +81,45 @@ public record SinkConfig(
   /**
    * Settings of the live web view.
    *
+   * <p>A view bound to anything but a loopback address can be reached from other machines, so it
+   * needs {@code auth} - or {@code unauthenticated}, said explicitly, when a proxy in front of it
+   * authenticates.
+   *
    * @param host bind address
    * @param port HTTP port; 0 picks a free one
    * @param framesPerCamera at most how many recent frames per camera are kept to join with late
    *     events (the view keeps twice the detector's lag, at least 3 s, within this bound)
    * @param backlogPerPartition how many records per partition are replayed on start so the page is
    *     not empty
+   * @param auth who may see the page, its events and its metrics ({@link WebAuth#none()}: anyone)
+   * @param unauthenticated serve a non-loopback {@code host} without {@code auth}
    */
-  public record Web(String host, int port, int framesPerCamera, int backlogPerPartition) {
+  public record Web(
+      String host,
+      int port,
+      int framesPerCamera,
+      int backlogPerPartition,
+      WebAuth auth,
+      boolean unauthenticated) {
     /** Default bind address: local only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
 
     /** Default port. */
     public static final int DEFAULT_PORT = 8080;
 
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @throws IllegalArgumentException for a value out of range, or a non-loopback {@code host}
+     *     without {@code auth} nor {@code unauthenticated}
+     */
     public Web {
       Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(auth, "auth");
+      if (host.isBlank()) {
+        throw new IllegalArgumentException(
+            "--host must not be empty: give an address such as 127.0.0.1 or 0.0.0.0");
+      }
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("--port must be 0-65535, got " + port);
       }
@@ -105,6 +131,27 @@ public record SinkConfig(
         throw new IllegalArgumentException(
             "--backlog must be 0-100000 records per partition, got " + backlogPerPartition);
       }
+      if (unauthenticated && !auth.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--allow-unauthenticated and credentials (--auth-file, --token-file, "
+                + WebAuth.USERS_ENV
+                + ", "
+                + WebAuth.TOKEN_ENV
+                + ") exclude each other: drop one");
+      }
+      if (auth.isEmpty() && !unauthenticated && !isLoopback(host)) {
+        throw new IllegalArgumentException(
+            "--host "
+                + host
+                + " can be reached from other machines, so the page needs credentials: give"
+                + " --auth-file FILE (user:password lines) or --token-file FILE, or"
+                + " --allow-unauthenticated if a proxy in front of it authenticates");
+      }
+    }
+
+    /** A view open to anyone who reaches it: fine on a loopback {@code host} only. */
+    public Web(String host, int port, int framesPerCamera, int backlogPerPartition) {
+      this(host, port, framesPerCamera, backlogPerPartition, WebAuth.none(), false);
     }
 
     /** Default {@code framesPerCamera}: 10 s of a 15 fps camera. */
@@ -113,9 +160,28 @@ public record SinkConfig(
     /** Default {@code backlogPerPartition}. */
     public static final int DEFAULT_BACKLOG = 30;
 
-    /** The view bound to {@code host:port}, with default buffers. */
+    /** The view bound to {@code host:port}, with default buffers, open to anyone. */
     public static Web of(String host, int port) {
       return new Web(host, port, DEFAULT_FRAMES_PER_CAMERA, DEFAULT_BACKLOG);
+    }
+
+    /** The view bound to {@code host:port}, with default buffers, for those {@code auth} allows. */
+    public static Web of(String host, int port, WebAuth auth) {
+      return new Web(host, port, DEFAULT_FRAMES_PER_CAMERA, DEFAULT_BACKLOG, auth, false);
+    }
+
+    /**
+     * True when every address {@code host} stands for is a loopback address ({@code 127.0.0.0/8},
+     * {@code ::1}, {@code localhost}): only this machine reaches it. A name that does not resolve
+     * is not.
+     */
+    public static boolean isLoopback(String host) {
+      try {
+        InetAddress[] all = InetAddress.getAllByName(host);
+        return all.length > 0 && Arrays.stream(all).allMatch(InetAddress::isLoopbackAddress);
+      } catch (UnknownHostException | SecurityException e) {
+        return false;
+      }
     }
   }
 

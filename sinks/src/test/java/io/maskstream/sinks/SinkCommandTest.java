@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +86,78 @@ class SinkCommandTest {
     assertThat(error.get()).contains("--max-retry-backoff").contains("is not a duration");
     // missing required option: picocli's usage error
     assertThat(run(error, "postgres")).isEqualTo(2);
+  }
+
+  @Test
+  void webOnAnotherHostThanLoopbackNeedsCredentials(@TempDir Path dir) throws Exception {
+    AtomicReference<String> error = new AtomicReference<>();
+    assertThat(run(error, "web", "--host", "0.0.0.0")).isEqualTo(2);
+    assertThat(error.get())
+        .startsWith("--host 0.0.0.0 can be reached from other machines")
+        .contains("--auth-file FILE", "--token-file FILE", "--allow-unauthenticated")
+        .doesNotContain("\n");
+    assertThat(run(error, "web", "--auth-file", dir.resolve("nope").toString())).isEqualTo(2);
+    assertThat(error.get()).endsWith("nope does not exist");
+    Path empty = Files.writeString(dir.resolve("empty"), "# nobody yet\n");
+    assertThat(run(error, "web", "--host", "0.0.0.0", "--auth-file", empty.toString()))
+        .isEqualTo(2);
+    assertThat(error.get()).endsWith("holds no user:password line");
+    Path users = Files.writeString(dir.resolve("users"), "alice:s3cret\n");
+    assertThat(
+            run(
+                error,
+                "web",
+                "--host",
+                "0.0.0.0",
+                "--auth-file",
+                users.toString(),
+                "--allow-unauthenticated"))
+        .isEqualTo(2);
+    assertThat(error.get()).contains("exclude each other");
+
+    SinkCommand.Web web = parseWeb("--host", "0.0.0.0", "--auth-file", users.toString());
+    assertThat(web.sink()).isNotNull();
+    assertThat(web.auth.auth().allowsBasic("alice", "s3cret")).isTrue();
+    web = parseWeb("--host", "0.0.0.0", "--allow-unauthenticated");
+    assertThat(web.sink()).isNotNull();
+    web = parseWeb();
+    assertThat(web.host).isEqualTo("127.0.0.1");
+    assertThat(web.auth.auth().isEmpty()).isTrue();
+  }
+
+  @Test
+  void webCredentialsMayComeFromTheEnvironment(@TempDir Path dir) throws Exception {
+    String token = "0123456789abcdef0123456789abcdef";
+    SinkCommand.Web web = parseWeb("--host", "0.0.0.0");
+    web.auth.env = Map.of("MASKSTREAM_WEB_TOKEN", token, "MASKSTREAM_WEB_AUTH", "bob:pw")::get;
+    assertThat(web.sink()).isNotNull();
+    assertThat(web.auth.auth().allowsToken(token)).isTrue();
+    assertThat(web.auth.auth().allowsBasic("bob", "pw")).isTrue();
+
+    web = parseWeb("--host", "0.0.0.0");
+    web.auth.env = Map.of("MASKSTREAM_WEB_TOKEN", "short")::get;
+    assertThatThrownBy(web::sink)
+        .isInstanceOf(UserException.class)
+        .hasMessageStartingWith("MASKSTREAM_WEB_TOKEN: a token is one word")
+        .hasMessageNotContaining("short");
+    web = parseWeb("--host", "0.0.0.0");
+    web.auth.env = Map.of("MASKSTREAM_WEB_AUTH", "bob")::get;
+    assertThatThrownBy(web::sink)
+        .isInstanceOf(UserException.class)
+        .hasMessage("MASKSTREAM_WEB_AUTH must be user:password (both not empty)");
+    Path users = Files.writeString(dir.resolve("users"), "bob:other\n");
+    web = parseWeb("--auth-file", users.toString());
+    web.auth.env = Map.of("MASKSTREAM_WEB_AUTH", "bob:pw")::get;
+    assertThatThrownBy(web::sink).hasMessageContaining("in --auth-file too");
+  }
+
+  private static SinkCommand.Web parseWeb(String... args) {
+    CommandLine cli = new CommandLine(new SinkCommand());
+    String[] all = new String[args.length + 1];
+    all[0] = "web";
+    System.arraycopy(args, 0, all, 1, args.length);
+    cli.parseArgs(all);
+    return cli.getSubcommands().get("web").getCommand();
   }
 
   @Test

@@ -1,8 +1,12 @@
 package io.maskstream.sinks.web;
 
 import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Header;
+import io.javalin.http.HttpStatus;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.staticfiles.Location;
+import io.javalin.security.BasicAuthCredentials;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.Masks;
@@ -15,8 +19,10 @@ import io.maskstream.sinks.kafka.MetricsServer;
 import io.maskstream.sinks.kafka.SinkClients;
 import io.maskstream.sinks.kafka.SinkMetrics;
 import io.maskstream.sinks.kafka.StopSignal;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -37,11 +43,19 @@ import org.slf4j.LoggerFactory;
  * before its end, one it held before goes on where it stopped ({@link StartNearEnd}), and offsets
  * are committed automatically. Owns its web server, consumer and dead-letter producer from {@link
  * #run()} until it returns.
+ *
+ * <p>Every response carries a content security policy that lets only this server's own files run.
+ * With credentials ({@link WebAuth}) every path - page, files, events, metrics - needs them: HTTP
+ * basic auth (which a browser asks for once and then sends with the page's event stream too) or a
+ * bearer token; anything else gets 401, and an address sending wrong ones too often is refused for
+ * a while ({@link FailedAttempts}).
  */
 public final class WebSink implements Sink {
   private static final Logger LOG = LoggerFactory.getLogger(WebSink.class);
   private static final String STAGE = "sink-web";
   private static final long PING_MS = 15_000;
+  private static final String REALM = "maskstream";
+  private static final String BEARER = "Bearer ";
 
   private final SinkConfig config;
   private final SinkConfig.Web web;
@@ -50,6 +64,8 @@ public final class WebSink implements Sink {
   private final EventDecoder decoder;
   private final CountDownLatch started = new CountDownLatch(1);
   private final StopSignal stop = new StopSignal();
+  private final FailedAttempts attempts = new FailedAttempts();
+  private final Map<String, Counter> refused;
   private volatile int port = -1;
 
   /** A sink for {@code config} serving as {@code web} says; nothing starts until run. */
@@ -61,6 +77,17 @@ public final class WebSink implements Sink {
     Gauge.builder("maskstream.sink.web.clients", broadcaster, Broadcaster::subscribers)
         .description("Browsers connected to the update stream")
         .register(metrics.registry());
+    refused = new HashMap<>();
+    for (String reason : List.of("missing", "wrong", "blocked")) {
+      refused.put(
+          reason,
+          Counter.builder("maskstream.sink.web.auth.refused")
+              .description(
+                  "Requests refused: no credentials, wrong ones, or from an address refused for"
+                      + " too many wrong ones")
+              .tag("reason", reason)
+              .register(metrics.registry()));
+    }
   }
 
   /** The port the page is served on, once started; -1 before. */
@@ -84,7 +111,15 @@ public final class WebSink implements Sink {
     try {
       app.start();
       port = app.port();
-      LOG.info("live view on http://{}:{}/", web.host(), port);
+      LOG.info(
+          "live view on http://{}:{}/ ({})",
+          web.host(),
+          port,
+          web.auth().isEmpty()
+              ? (web.unauthenticated()
+                  ? "no authentication: --allow-unauthenticated"
+                  : "local only")
+              : "for " + web.auth());
     } finally {
       started.countDown();
     }
@@ -154,8 +189,89 @@ public final class WebSink implements Sink {
                 ctx.header("X-Content-Type-Options", "nosniff");
                 ctx.header("Referrer-Policy", "no-referrer");
               });
+          if (!web.auth().isEmpty()) {
+            cfg.routes.before(this::authenticate); // after the headers: a refusal has them too
+          }
           cfg.routes.sse("/events", this::stream);
         });
+  }
+
+  /**
+   * Lets a request with the credentials of a user or a token through; answers any other with 401
+   * and a challenge (basic, and bearer when there are tokens), or 429 while its address is refused
+   * for too many wrong credentials. Covers every path: the page, its files, /events and /metrics.
+   */
+  private void authenticate(Context ctx) {
+    String address = ctx.ip();
+    long now = System.currentTimeMillis();
+    long refusedMs = attempts.refusedForMillis(address, now);
+    if (refusedMs > 0) {
+      refused.get("blocked").increment();
+      ctx.status(HttpStatus.TOO_MANY_REQUESTS)
+          .header("Retry-After", Long.toString((refusedMs + 999) / 1000))
+          .result("Too many wrong credentials: try again later\n");
+      ctx.skipRemainingHandlers();
+      return;
+    }
+    String scheme = null;
+    boolean ok = false;
+    String authorization = ctx.header(Header.AUTHORIZATION);
+    if (authorization != null) {
+      if (authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+        scheme = "bearer";
+        ok = web.auth().allowsToken(authorization.substring(BEARER.length()).strip());
+      } else if (authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+        scheme = "basic";
+        BasicAuthCredentials credentials = basicCredentials(ctx);
+        ok =
+            credentials != null
+                && web.auth().allowsBasic(credentials.getUsername(), credentials.getPassword());
+      }
+    }
+    if (ok) {
+      attempts.succeeded(address);
+      return;
+    }
+    if (scheme != null) {
+      refused.get("wrong").increment();
+      LOG.warn(
+          "refused wrong {} credentials from {} for {} {}",
+          scheme,
+          address,
+          ctx.method(),
+          printable(ctx.path()));
+      if (attempts.failed(address, now)) {
+        LOG.warn(
+            "{} wrong credentials from {} within {} s: refusing it for that long",
+            FailedAttempts.MAX_FAILURES,
+            address,
+            FailedAttempts.WINDOW_MS / 1000);
+      }
+    } else {
+      refused.get("missing").increment();
+    }
+    ctx.status(HttpStatus.UNAUTHORIZED)
+        .header(Header.WWW_AUTHENTICATE, "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"");
+    if (web.auth().tokenCount() > 0) {
+      ctx.addHeader(Header.WWW_AUTHENTICATE, "Bearer realm=\"" + REALM + "\"");
+    }
+    ctx.result("Unauthorized\n");
+    ctx.skipRemainingHandlers();
+  }
+
+  /** Javalin's reading of a basic Authorization header; null when it is malformed. */
+  private static BasicAuthCredentials basicCredentials(Context ctx) {
+    try {
+      return ctx.basicAuthCredentials();
+    } catch (RuntimeException e) {
+      return null; // not base64, no colon, ...
+    }
+  }
+
+  /** {@code text} fit for one log line: printable ASCII only, at most 100 characters. */
+  static String printable(String text) {
+    String s = text.replaceAll("[^\\x20-\\x7e]", "?");
+    return s.length() > 100 ? s.substring(0, 100) + "..." : s;
   }
 
   /** Sends updates to one browser until it goes away or the sink stops (on a Jetty thread). */
