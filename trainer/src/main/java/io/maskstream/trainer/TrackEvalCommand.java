@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
       "HOTA, MOTA, IDF1, ID switches of tracked results, as TrackEval (MOTChallenge) computes them.",
       "Files: one box per line, frame,id,left,top,width,height,conf,x,y,z (frames from 1);"
           + " every ground-truth line counts (no MOTChallenge distractor classes).",
-      "Figures in % except the counts: IDSW ID switches, Frag fragmentations, MT/PT/ML mostly"
+      "Figures in %% except the counts: IDSW ID switches, Frag fragmentations, MT/PT/ML mostly"
           + " tracked / partly tracked / mostly lost objects, FP/FN false positives / misses."
     })
 public final class TrackEvalCommand implements Callable<Integer> {
