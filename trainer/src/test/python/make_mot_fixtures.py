@@ -16,6 +16,8 @@ here as mot_eval.py runs it (MotChallenge2DBox, DO_PREPROC=False, every ground-t
 a pedestrian with conf 1), but with full precision, every metric, and the sequence ending with the
 last frame of either file (mot_eval.py ends it with the ground truth's last frame and drops tracker
 rows after it). Where both apply, the script checks that mot_eval.py prints the same figures.
+The case under preprocess/ is MOTChallenge 16/17/20 ground truth (flags, distractor classes),
+scored with TrackEval's preprocessing on, once with the MOT17 rules and once with the MOT20 rules.
 
 Deterministic: random cases come from numpy.random.RandomState with fixed seeds.
 """
@@ -213,6 +215,33 @@ def case_random(seed, n_tracks, n_frames):
             sorted(gt, key=lambda r: (r[0], r[1])), unique)
 
 
+def case_mot_preprocess():
+    """MOTChallenge 16/17/20 ground truth: frame,id,l,t,w,h,flag,class,visibility."""
+    gt, tr = [], []
+    for f in range(1, 11):
+        dx = 2 * f
+        def g(i, x, y, flag, cls, w=40, h=80):
+            gt.append("%d,%d,%s,%d,%d,%d,%d,%d,0.8" % (f, i, fmt(x + dx), y, w, h, flag, cls))
+        def t(i, x, y, w=40, h=80):
+            tr.append("%d,%d,%s,%d,%d,%d,0.9,-1,-1,-1" % (f, i, fmt(x + dx), y, w, h))
+        g(1, 100, 100, 1, 1); t(1, 101, 100)           # a pedestrian, tracked
+        g(2, 200, 100, 0, 1); t(2, 200, 100)           # zero-flagged pedestrian: its box stays, a FP
+        g(3, 300, 100, 1, 7); t(3, 302, 101)           # static person: the tracker box goes
+        g(4, 400, 100, 1, 12); t(4, 400, 100, 40, 40)  # reflection at IoU exactly 0.5: goes
+        g(5, 500, 100, 1, 6); t(5, 500, 102)           # non-motorised vehicle: goes only for MOT20
+        g(6, 130, 100, 1, 8); t(6, 131, 100)           # distractor beside the pedestrian
+        g(7, 600, 100, 1, 2); t(7, 600, 100, 40, 36)   # person on vehicle at IoU 0.45: a FP
+        g(8, 700, 100, 1, 3)                           # a car, nothing on it
+        if f % 4 == 1:                                 # pedestrian and distractor on the same box,
+            g(9, 100, 300, 1, 1); g(10, 100, 300, 1, 8)  # in either order
+        else:
+            g(10, 100, 300, 1, 8); g(9, 100, 300, 1, 1)
+        if f % 2:
+            t(9, 100, 300)                             # one tracker box there: the solver picks
+    return ("MOTChallenge ground truth with flags and distractor classes",
+            "\n".join(gt) + "\n", "\n".join(tr) + "\n")
+
+
 CASES = {
     "perfect": case_perfect,
     "jitter": case_jitter,
@@ -257,27 +286,32 @@ def parse(text):
     return [l.strip().split(",") for l in text.splitlines() if l.strip()]
 
 
-def run_trackeval(trackeval, sequences):
-    """sequences: {name: (gt_text, tracker_text, length or None)} -> TrackEval's result dict."""
+def run_trackeval(trackeval, sequences, benchmark=None):
+    """sequences: {name: (gt_text, tracker_text, length or None)} -> TrackEval's result dict.
+
+    Without a benchmark, as mot_eval.py: every ground-truth row counts. With MOT17 or MOT20, the
+    ground truth is taken as it is and TrackEval's MOTChallenge preprocessing runs."""
+    bench = benchmark or "X"
     root = tempfile.mkdtemp()
     try:
         os.makedirs(os.path.join(root, "gt", "seqmaps"))
-        os.makedirs(os.path.join(root, "trackers", "X-test", "t", "data"))
-        with open(os.path.join(root, "gt", "seqmaps", "X-test.txt"), "w") as f:
+        os.makedirs(os.path.join(root, "trackers", bench + "-test", "t", "data"))
+        with open(os.path.join(root, "gt", "seqmaps", bench + "-test.txt"), "w") as f:
             f.write("name\n" + "".join(s + "\n" for s in sequences))
         for seq, (gt_text, tr_text, length) in sequences.items():
             gt_rows, tr_rows = parse(gt_text), parse(tr_text)
             last = max([int(float(r[0])) for r in gt_rows + tr_rows] + [0])
-            os.makedirs(os.path.join(root, "gt", "X-test", seq, "gt"))
-            with open(os.path.join(root, "gt", "X-test", seq, "gt", "gt.txt"), "w") as f:
+            os.makedirs(os.path.join(root, "gt", bench + "-test", seq, "gt"))
+            with open(os.path.join(root, "gt", bench + "-test", seq, "gt", "gt.txt"), "w") as f:
                 for r in gt_rows:  # as mot_eval.py: every row counts, class pedestrian
-                    f.write(",".join([v.strip() for v in r[:6]] + ["1", "1", "1"]) + "\n")
+                    keep = [v.strip() for v in r[6:9]] if benchmark else ["1", "1", "1"]
+                    f.write(",".join([v.strip() for v in r[:6]] + keep) + "\n")
             cp = configparser.ConfigParser()
             cp["Sequence"] = dict(name=seq, seqLength=str(length or last), imWidth="1920",
                                   imHeight="1080", frameRate="10")
-            with open(os.path.join(root, "gt", "X-test", seq, "seqinfo.ini"), "w") as f:
+            with open(os.path.join(root, "gt", bench + "-test", seq, "seqinfo.ini"), "w") as f:
                 cp.write(f)
-            with open(os.path.join(root, "trackers", "X-test", "t", "data", seq + ".txt"), "w") as f:
+            with open(os.path.join(root, "trackers", bench + "-test", "t", "data", seq + ".txt"), "w") as f:
                 for r in tr_rows:
                     r = [v.strip() for v in r]
                     f.write(",".join(r[:6] + [r[6] if len(r) > 6 else "1", "-1", "-1", "-1"]) + "\n")
@@ -286,8 +320,8 @@ def run_trackeval(trackeval, sequences):
                                       PLOT_CURVES=False, BREAK_ON_ERROR=True, RETURN_ON_ERROR=False))
         ds = trackeval.datasets.MotChallenge2DBox(dict(
             GT_FOLDER=os.path.join(root, "gt"), TRACKERS_FOLDER=os.path.join(root, "trackers"),
-            BENCHMARK="X", SPLIT_TO_EVAL="test", TRACKERS_TO_EVAL=["t"], DO_PREPROC=False,
-            PRINT_CONFIG=False, SEQMAP_FILE=os.path.join(root, "gt", "seqmaps", "X-test.txt")))
+            BENCHMARK=bench, SPLIT_TO_EVAL="test", TRACKERS_TO_EVAL=["t"], DO_PREPROC=bool(benchmark),
+            PRINT_CONFIG=False, SEQMAP_FILE=os.path.join(root, "gt", "seqmaps", bench + "-test.txt")))
         metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(dict(PRINT_CONFIG=False)),
                    trackeval.metrics.Identity(dict(PRINT_CONFIG=False))]
         with contextlib.redirect_stdout(io.StringIO()):
@@ -405,6 +439,21 @@ def main():
     res, metrics = run_trackeval(trackeval, sequences)
     expected["multi"] = {seq: figures(res[seq]["pedestrian"], metrics) for seq in sorted(multi)}
     expected["multi"]["COMBINED"] = figures(res["COMBINED_SEQ"]["pedestrian"], metrics)
+
+    # MOTChallenge preprocessing: the same files under the MOT17 and the MOT20 rules
+    description, gt_text, tr_text = case_mot_preprocess()
+    folder = os.path.join(a.out, "preprocess")
+    os.makedirs(folder, exist_ok=True)
+    for file, text in [("gt.txt", gt_text), ("results.txt", tr_text)]:
+        with open(os.path.join(folder, file), "w") as f:
+            f.write(text)
+    expected["preprocess"] = {"description": description}
+    for bench in ["MOT17", "MOT20"]:
+        res, metrics = run_trackeval(trackeval, {"seq": (gt_text, tr_text, None)}, bench)
+        expected["preprocess"][bench] = figures(res["COMBINED_SEQ"]["pedestrian"], metrics)
+        r = expected["preprocess"][bench]
+        print("preprocess %s HOTA %.5f MOTA %.5f FP %d FN %d" % (bench, r["HOTA"], r["MOTA"], r["CLR_FP"],
+                                                               r["CLR_FN"]))
 
     with open(os.path.join(a.out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)

@@ -1,6 +1,8 @@
 package io.maskstream.trainer;
 
+import io.maskstream.schemas.cli.UserException;
 import io.maskstream.trainer.eval.mot.MotEvaluator;
+import io.maskstream.trainer.eval.mot.MotPreprocess;
 import io.maskstream.trainer.eval.mot.MotReport;
 import io.maskstream.trainer.eval.mot.MotSequence;
 import io.maskstream.trainer.eval.mot.MotSequences;
@@ -8,6 +10,7 @@ import io.maskstream.trainer.eval.mot.MotTable;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,7 +28,7 @@ import picocli.CommandLine.Spec;
     description = {
       "HOTA, MOTA, IDF1, ID switches of tracked results, as TrackEval (MOTChallenge) computes them.",
       "Files: one box per line, frame,id,left,top,width,height,conf,x,y,z (frames from 1);"
-          + " every ground-truth line counts (no MOTChallenge distractor classes).",
+          + " every ground-truth line counts unless --preprocess says otherwise.",
       "Figures in %% except the counts: IDSW ID switches, Frag fragmentations, MT/PT/ML mostly"
           + " tracked / partly tracked / mostly lost objects, FP/FN false positives / misses."
     })
@@ -51,10 +54,33 @@ public final class TrackEvalCommand implements Callable<Integer> {
           "Tracker output: a file for one sequence, a folder with SEQ.txt per sequence for several.")
   Path results;
 
+  @Option(
+      names = "--preprocess",
+      paramLabel = "none|mot17|mot20",
+      defaultValue = "none",
+      description = {
+        "none (default): every ground-truth line counts.",
+        "mot17 (also MOT16) or mot20: MOTChallenge ground truth"
+            + " (frame,id,left,top,width,height,flag,class,visibility) preprocessed as TrackEval"
+            + " does: only pedestrians (class 1) with a non-zero flag count, and tracker boxes"
+            + " matching a distractor (person on vehicle, static person, distractor, reflection;"
+            + " mot20 also non-motorised vehicle) are removed."
+      })
+  String preprocess;
+
   @Override
   public Integer call() {
+    MotPreprocess mode =
+        switch (preprocess.toLowerCase(Locale.ROOT)) {
+          case "none" -> MotPreprocess.NONE;
+          case "mot16", "mot17" -> MotPreprocess.MOT17;
+          case "mot20" -> MotPreprocess.MOT20;
+          default ->
+              throw new UserException(
+                  "unknown --preprocess '" + preprocess + "': use none, mot17 or mot20");
+        };
     List<MotSequence> sequences = MotSequences.resolve(gt, results);
-    MotReport report = MotEvaluator.evaluate(sequences);
+    MotReport report = MotEvaluator.evaluate(sequences, mode);
     PrintWriter out = spec.commandLine().getOut();
     MotTable.lines(report).forEach(out::println);
     for (String note : report.notes()) {

@@ -93,6 +93,31 @@ class TrackEvalCommandTest {
   }
 
   @Test
+  void preprocessingOfMotChallengeGroundTruth() throws Exception {
+    Path dir = resource("preprocess");
+    String gt = dir.resolve("gt.txt").toString();
+    String res = dir.resolve("results.txt").toString();
+    JsonNode want =
+        new ObjectMapper().readTree(resource("expected.json").toFile()).get("preprocess");
+    for (String mode : List.of("mot17", "MOT20")) {
+      String[] cells =
+          run("--gt", gt, "--results", res, "--preprocess", mode)
+              .lines()
+              .toList()
+              .get(1)
+              .split("\\s+");
+      JsonNode summary = want.get(mode.toUpperCase(java.util.Locale.ROOT)).get("summary");
+      assertThat(cells[1]).isEqualTo(summary.get("HOTA").asText());
+      assertThat(cells[5]).isEqualTo(summary.get("MOTA").asText());
+      assertThat(cells[15]).isEqualTo(summary.get("CLR_FP").asText());
+    }
+    assertThat(run("--gt", gt, "--results", res)).contains("note: ");
+    assertThatThrownBy(() -> run("--gt", gt, "--results", res, "--preprocess", "mot99"))
+        .isInstanceOf(UserException.class)
+        .hasMessage("unknown --preprocess 'mot99': use none, mot17 or mot20");
+  }
+
+  @Test
   void badInputIsAOneLineUserError(@TempDir Path tmp) throws Exception {
     Path gt = resource("perfect/gt.txt");
     assertThatThrownBy(() -> run("--gt", tmp.resolve("none").toString(), "--results", "r.txt"))

@@ -24,8 +24,18 @@ import java.util.List;
 public final class MotEvaluator {
   private MotEvaluator() {}
 
-  /** Evaluates each sequence and all of them combined. */
+  /** Evaluates each sequence and all of them combined; every ground-truth box counts. */
   public static MotReport evaluate(List<MotSequence> sequences) {
+    return evaluate(sequences, MotPreprocess.NONE);
+  }
+
+  /**
+   * Evaluates each sequence and all of them combined, after {@code preprocess}.
+   *
+   * @throws MotFormatException if MOTChallenge preprocessing is asked for and the ground truth has
+   *     no MOTChallenge classes
+   */
+  public static MotReport evaluate(List<MotSequence> sequences, MotPreprocess preprocess) {
     List<MotSequence> sorted = new ArrayList<>(sequences);
     sorted.sort(Comparator.comparing(MotSequence::name));
     List<MotReport.Row> rows = new ArrayList<>();
@@ -34,7 +44,7 @@ public final class MotEvaluator {
     List<IdentityMetrics.Counts> ids = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     for (MotSequence s : sorted) {
-      SequenceData data = SequenceData.of(s.groundTruth(), s.results());
+      SequenceData data = SequenceData.of(s.groundTruth(), s.results(), preprocess);
       Hota.Counts h = Hota.evaluate(data);
       ClearMot.Counts c = ClearMot.evaluate(data);
       IdentityMetrics.Counts id = IdentityMetrics.evaluate(data);
@@ -43,7 +53,7 @@ public final class MotEvaluator {
       ids.add(id);
       // a sequence's own row is what TrackEval reports for it, before combining
       rows.add(new MotReport.Row(s.name(), s.frames(), MotMetrics.of(h, c, id)));
-      long zero = s.groundTruth().zeroMarked();
+      long zero = preprocess == MotPreprocess.NONE ? s.groundTruth().zeroMarked() : 0;
       if (zero > 0) {
         notes.add(
             s.groundTruth().source()

@@ -1,16 +1,17 @@
 package io.maskstream.trainer.eval.mot;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * One sequence prepared as TrackEval's {@code MotChallenge2DBox} prepares it for its metrics
- * (without MOTChallenge's distractor preprocessing): per frame the ground-truth and tracker ids,
- * relabelled to {@code 0..n-1} in the order of the original ids, in file order, and the IoU of
- * every ground-truth box with every tracker box. Frames with no box at all are left out: no metric
- * changes with them. Immutable after construction.
+ * (optionally with MOTChallenge's preprocessing, {@link MotPreprocess}): per frame the ground-truth
+ * and tracker ids, relabelled to {@code 0..n-1} in the order of the original ids, in file order,
+ * and the IoU of every ground-truth box with every tracker box. Frames with no box at all are left
+ * out: no metric changes with them. Immutable after construction.
  */
 final class SequenceData {
   private static final double EPS = Math.ulp(1.0);
@@ -46,26 +47,120 @@ final class SequenceData {
   }
 
   static SequenceData of(MotFile gt, MotFile tracker) {
+    return of(gt, tracker, MotPreprocess.NONE);
+  }
+
+  /**
+   * Prepares a sequence; with MOTChallenge preprocessing, ground truth other than counted
+   * pedestrians is dropped and tracker boxes matched to distractors are removed first.
+   *
+   * @throws MotFormatException if preprocessing needs a class the ground truth lacks
+   */
+  static SequenceData of(MotFile gt, MotFile tracker, MotPreprocess preprocess) {
+    if (preprocess != MotPreprocess.NONE) {
+      checkClasses(gt);
+    }
     TreeMap<Integer, List<MotFile.Box>> gtFrames = byFrame(gt);
     TreeMap<Integer, List<MotFile.Box>> trFrames = byFrame(tracker);
     TreeSet<Integer> frames = new TreeSet<>(gtFrames.keySet());
     frames.addAll(trFrames.keySet());
-    int[] gtMap = relabel(gt);
-    int[] trMap = relabel(tracker);
     int n = frames.size();
-    int[][] gtIds = new int[n][];
-    int[][] trIds = new int[n][];
+    List<List<MotFile.Box>> keptGt = new ArrayList<>(n);
+    List<List<MotFile.Box>> keptTr = new ArrayList<>(n);
     double[][][] sim = new double[n][][];
     int k = 0;
     for (int frame : frames) {
       List<MotFile.Box> g = gtFrames.getOrDefault(frame, List.of());
       List<MotFile.Box> t = trFrames.getOrDefault(frame, List.of());
-      gtIds[k] = ids(g, gt, gtMap);
-      trIds[k] = ids(t, tracker, trMap);
-      sim[k] = boxIous(g, t);
-      k++;
+      double[][] iou = boxIous(g, t);
+      if (preprocess == MotPreprocess.NONE) {
+        keptGt.add(g);
+        keptTr.add(t);
+        sim[k++] = iou;
+        continue;
+      }
+      boolean[] dropTracker = new boolean[t.size()];
+      if (!g.isEmpty() && !t.isEmpty()) {
+        double[][] cost = new double[g.size()][t.size()];
+        for (int i = 0; i < g.size(); i++) {
+          for (int j = 0; j < t.size(); j++) {
+            cost[i][j] = -(iou[i][j] < 0.5 - EPS ? 0 : iou[i][j]);
+          }
+        }
+        int[][] match = LinearAssignment.solve(cost);
+        for (int m = 0; m < match[0].length; m++) {
+          int i = match[0][m];
+          int j = match[1][m];
+          if (-cost[i][j] > 0 + EPS && preprocess.distractors().contains(gtClass(g.get(i)))) {
+            dropTracker[j] = true;
+          }
+        }
+      }
+      List<Integer> rows = new ArrayList<>();
+      for (int i = 0; i < g.size(); i++) {
+        MotFile.Box b = g.get(i);
+        if ((long) b.extra()[0] != 0 && gtClass(b) == 1) {
+          rows.add(i);
+        }
+      }
+      List<Integer> cols = new ArrayList<>();
+      for (int j = 0; j < t.size(); j++) {
+        if (!dropTracker[j]) {
+          cols.add(j);
+        }
+      }
+      double[][] kept = new double[rows.size()][cols.size()];
+      List<MotFile.Box> gk = new ArrayList<>();
+      List<MotFile.Box> tk = new ArrayList<>();
+      for (int a = 0; a < rows.size(); a++) {
+        gk.add(g.get(rows.get(a)));
+        for (int b = 0; b < cols.size(); b++) {
+          kept[a][b] = iou[rows.get(a)][cols.get(b)];
+        }
+      }
+      for (int j : cols) {
+        tk.add(t.get(j));
+      }
+      keptGt.add(gk);
+      keptTr.add(tk);
+      sim[k++] = kept;
     }
-    return new SequenceData(gtIds, trIds, sim, distinct(gt), distinct(tracker));
+    int[] gtMap = sortedIds(keptGt);
+    int[] trMap = sortedIds(keptTr);
+    int[][] gtIds = new int[n][];
+    int[][] trIds = new int[n][];
+    for (int f = 0; f < n; f++) {
+      gtIds[f] = ids(keptGt.get(f), gtMap);
+      trIds[f] = ids(keptTr.get(f), trMap);
+    }
+    return new SequenceData(gtIds, trIds, sim, gtMap.length, trMap.length);
+  }
+
+  private static int gtClass(MotFile.Box b) {
+    return (int) (long) b.extra()[1];
+  }
+
+  /** MOTChallenge's classes are 1..13; preprocessing needs one on every ground-truth line. */
+  private static void checkClasses(MotFile gt) {
+    for (MotFile.Box b : gt.boxes()) {
+      if (b.extra().length < 2) {
+        throw new MotFormatException(
+            gt.source()
+                + ":"
+                + b.line()
+                + ": MOTChallenge preprocessing needs the flag and class of each ground-truth box"
+                + " (frame,id,left,top,width,height,flag,class,visibility)");
+      }
+      long c = (long) b.extra()[1];
+      if (c < 1 || c > 13) {
+        throw new MotFormatException(
+            gt.source()
+                + ":"
+                + b.line()
+                + ": class (column 8) must be a MOTChallenge class 1..13, got "
+                + MotTable.general(b.extra()[1]));
+      }
+    }
   }
 
   private static TreeMap<Integer, List<MotFile.Box>> byFrame(MotFile file) {
@@ -77,18 +172,19 @@ final class SequenceData {
   }
 
   /** Sorted distinct original ids; a box's new id is its id's position among them. */
-  private static int[] relabel(MotFile file) {
-    return file.boxes().stream().mapToInt(MotFile.Box::id).distinct().sorted().toArray();
+  private static int[] sortedIds(List<List<MotFile.Box>> frames) {
+    return frames.stream()
+        .flatMap(List::stream)
+        .mapToInt(MotFile.Box::id)
+        .distinct()
+        .sorted()
+        .toArray();
   }
 
-  private static int distinct(MotFile file) {
-    return relabel(file).length;
-  }
-
-  private static int[] ids(List<MotFile.Box> boxes, MotFile file, int[] sortedIds) {
+  private static int[] ids(List<MotFile.Box> boxes, int[] sortedIds) {
     int[] out = new int[boxes.size()];
     for (int i = 0; i < out.length; i++) {
-      out[i] = java.util.Arrays.binarySearch(sortedIds, boxes.get(i).id());
+      out[i] = Arrays.binarySearch(sortedIds, boxes.get(i).id());
     }
     return out;
   }

@@ -85,6 +85,45 @@ class MotMetricsTest {
   }
 
   @Test
+  void motChallengePreprocessingAsTrackEval() {
+    Path dir = root.resolve("preprocess");
+    MotSequence seq =
+        new MotSequence(
+            "seq",
+            MotFile.read(dir.resolve("gt.txt")),
+            MotFile.read(dir.resolve("results.txt")),
+            0);
+    for (MotPreprocess mode : List.of(MotPreprocess.MOT17, MotPreprocess.MOT20)) {
+      MotReport report = MotEvaluator.evaluate(List.of(seq), mode);
+      assertSame(mode.name(), report.combined(), expected.get("preprocess").get(mode.name()));
+      assertThat(report.notes()).isEmpty();
+    }
+    // without preprocessing every line counts, and the zero flags are pointed out
+    MotReport plain = MotEvaluator.evaluate(List.of(seq));
+    assertThat(plain.combined().fn()).isGreaterThan(30);
+    assertThat(plain.notes()).singleElement().asString().contains("10 ground-truth boxes");
+  }
+
+  @Test
+  void preprocessingNeedsMotChallengeClasses() {
+    MotFile results = MotFile.parse("r.txt", "1,1,0,0,10,10\n");
+    MotFile noClass = MotFile.parse("gt.txt", "1,1,0,0,10,10,1,1,1\n1,2,0,0,10,10,1,-1,-1,-1\n");
+    assertThatThrownBy(
+            () ->
+                MotEvaluator.evaluate(
+                    List.of(new MotSequence("s", noClass, results, 0)), MotPreprocess.MOT17))
+        .isInstanceOf(MotFormatException.class)
+        .hasMessage("gt.txt:2: class (column 8) must be a MOTChallenge class 1..13, got -1");
+    MotFile short6 = MotFile.parse("gt.txt", "1,1,0,0,10,10\n");
+    assertThatThrownBy(
+            () ->
+                MotEvaluator.evaluate(
+                    List.of(new MotSequence("s", short6, results, 0)), MotPreprocess.MOT20))
+        .isInstanceOf(MotFormatException.class)
+        .hasMessageStartingWith("gt.txt:1: MOTChallenge preprocessing needs the flag and class");
+  }
+
+  @Test
   void theTableFormatsFiguresAsTrackEvalPrintsThem() {
     Iterator<Map.Entry<String, JsonNode>> it = expected.get("cases").fields();
     while (it.hasNext()) {
