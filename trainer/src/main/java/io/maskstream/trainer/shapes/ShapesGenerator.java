@@ -98,15 +98,10 @@ public final class ShapesGenerator {
    * ground truth in that frame.
    */
   public void writeClip(Path out, int frames, long seed) throws IOException {
-    SplittableRandom r = new SplittableRandom(mix(seed, -1));
     int width = config.videoWidth();
     int height = config.videoHeight();
     int[] background = new int[width * height];
-    Background.random(r).paint(background, width, height);
-    int backgroundMean = meanColor(background);
-    ClipScript script =
-        ClipScript.plan(
-            r, width, height, frames, (random, taken) -> pickColor(random, backgroundMean, taken));
+    ClipScript script = planClip(frames, seed, background);
     Path imagesDir = Files.createDirectories(out.resolve("images"));
     List<ImageEntry> entries = new ArrayList<>(frames);
     try (ClipWriter clip = new ClipWriter(out.resolve("clip.mp4"), width, height, config.fps())) {
@@ -139,16 +134,18 @@ public final class ShapesGenerator {
 
   /** The clip's plan for {@code seed}: which objects exist when, and where. */
   ClipScript clipScript(int frames, long seed) {
+    return planClip(frames, seed, new int[config.videoWidth() * config.videoHeight()]);
+  }
+
+  /** Paints the clip's background into {@code background} and plans its motion. */
+  private ClipScript planClip(int frames, long seed, int[] background) {
     SplittableRandom r = new SplittableRandom(mix(seed, -1));
-    int[] background = new int[config.videoWidth() * config.videoHeight()];
-    Background.random(r).paint(background, config.videoWidth(), config.videoHeight());
+    int width = config.videoWidth();
+    int height = config.videoHeight();
+    Background.random(r).paint(background, width, height);
     int backgroundMean = meanColor(background);
     return ClipScript.plan(
-        r,
-        config.videoWidth(),
-        config.videoHeight(),
-        frames,
-        (random, taken) -> pickColor(random, backgroundMean, taken));
+        r, width, height, frames, (random, taken) -> pickColor(random, backgroundMean, taken));
   }
 
   /**

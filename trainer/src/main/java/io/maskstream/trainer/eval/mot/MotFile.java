@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
 
 /**
  * A MOTChallenge text file: one box per line, {@code frame,id,left,top,width,height,conf,x,y,z},
- * frames from 1 (ground truth and tracker output alike). Only the first six values count for the
- * metrics; the others must be numbers when present (the confidence of tracker output, MOTChallenge
- * 2D ground truth's flag, class and visibility, or -1). Immutable.
+ * frames from 1 (ground truth and tracker output alike). The first six values place the box; the
+ * others must be numbers when present (the confidence of tracker output, MOTChallenge 16/17/20
+ * ground truth's flag, class and visibility, which only {@link MotPreprocess} reads, or -1).
+ * Immutable.
  *
  * <p>Stricter than TrackEval, which truncates: frames must be whole numbers from 1, ids whole
  * numbers from 0 (a detections file with id -1 is not tracker output), sizes not negative, and an
