@@ -60,7 +60,8 @@ public final class MotEvaluator {
                 + ": "
                 + zero
                 + " ground-truth boxes have 0 in column 7 (MOTChallenge's 'ignore' flag); they"
-                + " count like the others here (no MOTChallenge distractor preprocessing)");
+                + " count like the others unless MOTChallenge preprocessing is asked for"
+                + " (--preprocess)");
       }
     }
     MotMetrics combined =
