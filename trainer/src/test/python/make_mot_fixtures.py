@@ -5,7 +5,8 @@ Each case is a ground-truth file and a tracker file in MOTChallenge format
 (frame,id,left,top,width,height,conf,x,y,z; frames from 1) under
 trainer/src/test/resources/mot/CASE/{gt.txt,results.txt}; expected.json holds TrackEval's figures
 for each (HOTA, CLEAR and Identity, full precision, and the summary strings TrackEval prints);
-lsap.json holds SciPy's linear_sum_assignment answers on small matrices. The Java tests compare
+schemas/src/test/resources/match/lsap.json holds SciPy's linear_sum_assignment answers on small
+matrices (the solver lives in the schemas module). The Java tests compare
 against these files and never run Python. Re-run only when the cases change:
 
     apt-get install -y python3-numpy python3-scipy
@@ -458,7 +459,9 @@ def main():
     with open(os.path.join(a.out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
         f.write("\n")
-    with open(os.path.join(a.out, "lsap.json"), "w") as f:
+    lsap = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..",
+                        "schemas", "src", "test", "resources", "match", "lsap.json")
+    with open(os.path.normpath(lsap), "w") as f:
         json.dump(lsap_cases(), f, separators=(",", ":"))
         f.write("\n")
 

@@ -1,5 +1,6 @@
 package io.maskstream.trainer.eval.mot;
 
+import io.maskstream.schemas.match.LinearAssignment;
 import java.util.Arrays;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.maskstream.trainer.eval.mot;
+package io.maskstream.schemas.match;
 
 import java.util.Arrays;
 
@@ -12,9 +12,10 @@ import java.util.Arrays;
  * equally good (equal boxes, equal similarities). Another solver would give an equally optimal but
  * different matching there, and so different MOTA, ID switches or HOTA. Following SciPy's order of
  * rows, its reversed column scan and its tie rule (prefer a free column) gives the same matching
- * bit for bit; {@code LinearAssignmentTest} checks it against SciPy's answers. Stateless.
+ * bit for bit; {@code LinearAssignmentTest} checks it against SciPy's answers. The tracking metrics
+ * and the tracker both match with it. Stateless.
  */
-final class LinearAssignment {
+public final class LinearAssignment {
   private LinearAssignment() {}
 
   /**
@@ -23,7 +24,7 @@ final class LinearAssignment {
    * @return {@code {rows, cols}}: matched pairs ordered by row, {@code min(rows, columns)} of them
    * @throws IllegalArgumentException if a cost is NaN or -infinity, or no finite assignment exists
    */
-  static int[][] solve(double[][] cost) {
+  public static int[][] solve(double[][] cost) {
     int nr = cost.length;
     int nc = nr == 0 ? 0 : cost[0].length;
     if (nr == 0 || nc == 0) {
@@ -73,6 +74,42 @@ final class LinearAssignment {
       }
     }
     return new int[][] {rows, cols};
+  }
+
+  /**
+   * The matched column of each row with a cost limit, as ByteTrack's {@code linear_assignment}
+   * (LAPJV with {@code extend_cost} and {@code cost_limit}): a pair is matched only if that beats
+   * leaving both unmatched, so the matching minimises the sum of {@code cost - limit} over its
+   * pairs, and no pair costs {@code limit} or more. Solved as the full assignment of {@code
+   * min(cost - limit, 0)}, whose zero pairs are no match.
+   *
+   * @param cost {@code cost[row][column]}; NaN or infinite entries never match
+   * @return the column of each row, -1 for none
+   */
+  public static int[] solve(double[][] cost, double limit) {
+    int rows = cost.length;
+    int[] match = new int[rows];
+    Arrays.fill(match, -1);
+    if (rows == 0 || cost[0].length == 0) {
+      return match;
+    }
+    double[][] gain = new double[rows][cost[0].length];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < gain[i].length; j++) {
+        double c = cost[i][j];
+        gain[i][j] = Double.isFinite(c) && c < limit ? c - limit : 0;
+      }
+    }
+    int[][] pairs = solve(gain);
+    for (int k = 0; k < pairs[0].length; k++) {
+      int i = pairs[0][k];
+      int j = pairs[1][k];
+      double c = cost[i][j];
+      if (Double.isFinite(c) && c < limit) {
+        match[i] = j;
+      }
+    }
+    return match;
   }
 
   /** Rows no more than columns: the column of each row. */
