@@ -10,6 +10,7 @@ import io.maskstream.schemas.cli.UserException;
 import io.maskstream.sinks.SinkCommand;
 import io.maskstream.trainer.EvalCommand;
 import io.maskstream.trainer.ShapesCommand;
+import io.maskstream.trainer.TrackEvalCommand;
 import io.maskstream.trainer.TrainCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -41,6 +42,7 @@ import picocli.CommandLine.Spec;
       SinkCommand.class,
       InferCommand.class,
       EvalCommand.class,
+      TrackEvalCommand.class,
       TrainCommand.class,
       PublishCommand.class,
       KeysCommand.class,

@@ -18,7 +18,16 @@ class MaskstreamTest {
   /** Every command of the product contract. */
   static final List<String> PRODUCT_COMMANDS =
       List.of(
-          "demo", "broker", "ingest", "detect", "sink", "infer", "eval", "train", "publish",
+          "demo",
+          "broker",
+          "ingest",
+          "detect",
+          "sink",
+          "infer",
+          "eval",
+          "track-eval",
+          "train",
+          "publish",
           "shapes");
 
   record Run(int exitCode, String out, String err) {}
@@ -148,6 +157,24 @@ class MaskstreamTest {
         run("train", "--data", dir.toString(), "--out", "m.onnx", "--iterations", "5");
     assertThat(notADataset.exitCode()).isEqualTo(2);
     assertThat(notADataset.err().strip()).doesNotContain("\n").contains("no annotations.json");
+  }
+
+  @Test
+  void trackEvalRefusesBadFilesInOneLine(@TempDir Path dir) throws Exception {
+    Path gt = dir.resolve("gt.txt");
+    Files.writeString(gt, "1,1,10,10,40,80,1,-1,-1,-1\n");
+    Path results = dir.resolve("results.txt");
+    Files.writeString(results, "1,1,10,10,40,80\n0,1,10,10,40,80\n");
+    Run run = run("track-eval", "--gt", gt.toString(), "--results", results.toString());
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err().strip())
+        .isEqualTo(
+            "maskstream track-eval: " + results + ":2: frame must be a whole number from 1, got 0");
+
+    Files.writeString(results, "1,7,10,10,40,80\n");
+    Run ok = run("track-eval", "--gt", gt.toString(), "--results", results.toString());
+    assertThat(ok.exitCode()).isZero();
+    assertThat(ok.out()).contains("HOTA").contains("100");
   }
 
   @Test

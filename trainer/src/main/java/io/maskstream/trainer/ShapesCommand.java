@@ -24,8 +24,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Writes a synthetic shapes dataset (COCO format) or video with ground truth.",
       "Images: DIR/images/*.png and DIR/annotations.json (image ids from 1).",
-      "--video: DIR/clip.mp4, its frames as DIR/images/frame_*.png and DIR/annotations.json"
-          + " whose image ids are the frame indices from 0."
+      "--video: DIR/clip.mp4, its frames as DIR/images/frame_*.png, DIR/annotations.json"
+          + " whose image ids are the frame indices from 0 (track_id per annotation), and"
+          + " DIR/gt.txt, the boxes with their track ids in MOTChallenge format (frames from 1)."
     })
 public final class ShapesCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -69,7 +70,7 @@ public final class ShapesCommand implements Callable<Integer> {
               + video
               + " frames to "
               + out.resolve("clip.mp4")
-              + " with ground truth");
+              + " with ground truth (annotations.json; gt.txt with track ids)");
     } else {
       generator.writeDataset(out, n, seed);
       console.println("Wrote " + n + " images to " + out + " (annotations.json, images/)");

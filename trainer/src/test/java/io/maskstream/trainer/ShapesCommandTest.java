@@ -8,6 +8,7 @@ import io.maskstream.trainer.data.CocoDataset;
 import io.maskstream.trainer.data.Sample;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,12 @@ class ShapesCommandTest {
       grabber.stop();
     }
     assertThat(frames).isEqualTo(12);
+    // the same boxes with track ids, MOTChallenge format, frames from 1
+    List<String> gt = Files.readAllLines(out.resolve("gt.txt"));
+    int boxes = ds.samples().stream().mapToInt(s -> s.instances().size()).sum();
+    assertThat(gt).hasSize(boxes);
+    assertThat(gt.get(0)).startsWith("1,1,").endsWith(",1,-1,-1,-1");
+    assertThat(printed).contains("gt.txt");
   }
 
   @Test

@@ -12,11 +12,15 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
@@ -81,68 +85,92 @@ public final class ShapesGenerator {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
-    writeAnnotations(out.resolve("annotations.json"), entries);
+    writeAnnotations(out.resolve("annotations.json"), entries, false);
   }
 
   /**
    * Writes a clip of {@code frames} frames of moving shapes: {@code out/clip.mp4}, every frame as
-   * PNG under {@code out/images/}, and the ground truth of every frame in {@code
-   * out/annotations.json}, whose image ids are the frame indices from 0.
+   * PNG under {@code out/images/}, the ground truth of every frame in {@code out/annotations.json}
+   * (image ids are the frame indices from 0; each annotation's {@code track_id} names its object
+   * across frames) and the same boxes with their track ids in {@code out/gt.txt}, MOTChallenge
+   * format (frames from 1). Objects enter and leave the frame, cross and hide each other, and one
+   * stands still (see {@link ClipScript}); an object wholly hidden or outside the frame has no
+   * ground truth in that frame.
    */
   public void writeClip(Path out, int frames, long seed) throws IOException {
-    SplittableRandom r = new SplittableRandom(mix(seed, -1));
     int width = config.videoWidth();
     int height = config.videoHeight();
     int[] background = new int[width * height];
-    Background.random(r).paint(background, width, height);
-    int backgroundMean = meanColor(background);
-    int count =
-        Math.max(1, config.minObjects() + r.nextInt(config.maxObjects() - config.minObjects() + 1));
-    List<Placed> objects = new ArrayList<>();
-    double[][] motion = new double[count][];
-    for (int i = 0; i < count; i++) {
-      objects.add(place(r, width, height, backgroundMean, objects));
-      double speed = 1 + r.nextDouble() * 4;
-      double heading = r.nextDouble() * 2 * Math.PI;
-      motion[i] =
-          new double[] {
-            speed * Math.cos(heading), speed * Math.sin(heading), r.nextDouble(-0.1, 0.1)
-          };
-    }
+    ClipScript script = planClip(frames, seed, background);
     Path imagesDir = Files.createDirectories(out.resolve("images"));
     List<ImageEntry> entries = new ArrayList<>(frames);
     try (ClipWriter clip = new ClipWriter(out.resolve("clip.mp4"), width, height, config.fps())) {
       for (int t = 0; t < frames; t++) {
-        ShapesImage frame = compose(objects, background, width, height, false);
+        ShapesImage frame = compose(script.at(t), background, width, height, false);
         String name = String.format("frame_%06d.png", t);
         writePng(frame.image(), imagesDir.resolve(name));
         clip.write(frame.image());
         entries.add(new ImageEntry(t, name, frame));
-        objects = move(objects, motion, width, height);
       }
     }
-    writeAnnotations(out.resolve("annotations.json"), entries);
+    // track ids from 1 in order of first appearance
+    Map<Integer, Integer> trackIds = new HashMap<>();
+    for (ImageEntry e : entries) {
+      for (ShapesObject o : e.image.objects()) {
+        trackIds.putIfAbsent(o.trackId(), trackIds.size() + 1);
+      }
+    }
+    List<ImageEntry> tracked = new ArrayList<>(entries.size());
+    for (ImageEntry e : entries) {
+      List<ShapesObject> objects = new ArrayList<>();
+      for (ShapesObject o : e.image.objects()) {
+        objects.add(new ShapesObject(o.kind(), o.color(), o.mask(), trackIds.get(o.trackId())));
+      }
+      tracked.add(new ImageEntry(e.id, e.fileName, new ShapesImage(e.image.image(), objects)));
+    }
+    writeAnnotations(out.resolve("annotations.json"), tracked, true);
+    writeMotGroundTruth(out.resolve("gt.txt"), tracked);
   }
 
-  private static List<Placed> move(List<Placed> objects, double[][] motion, int w, int h) {
-    List<Placed> next = new ArrayList<>(objects.size());
-    for (int i = 0; i < objects.size(); i++) {
-      Placed p = objects.get(i);
-      double[] m = motion[i];
-      double cx = p.cx + m[0];
-      double cy = p.cy + m[1];
-      // bounce off the borders, keeping the centre inside
-      if (cx < 0 || cx > w) {
-        m[0] = -m[0];
-        cx = p.cx + m[0];
+  /** The clip's plan for {@code seed}: which objects exist when, and where. */
+  ClipScript clipScript(int frames, long seed) {
+    return planClip(frames, seed, new int[config.videoWidth() * config.videoHeight()]);
+  }
+
+  /** Paints the clip's background into {@code background} and plans its motion. */
+  private ClipScript planClip(int frames, long seed, int[] background) {
+    SplittableRandom r = new SplittableRandom(mix(seed, -1));
+    int width = config.videoWidth();
+    int height = config.videoHeight();
+    Background.random(r).paint(background, width, height);
+    int backgroundMean = meanColor(background);
+    return ClipScript.plan(
+        r, width, height, frames, (random, taken) -> pickColor(random, backgroundMean, taken));
+  }
+
+  /**
+   * Writes {@code gt.txt}: {@code frame,id,left,top,width,height,1,-1,-1,-1} per object and frame
+   * (frames from 1, the box of the visible mask, ids ascending within a frame).
+   */
+  private static void writeMotGroundTruth(Path file, List<ImageEntry> entries) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (ImageEntry e : entries) {
+      List<ShapesObject> objects = new ArrayList<>(e.image.objects());
+      objects.sort(Comparator.comparingInt(ShapesObject::trackId));
+      for (ShapesObject o : objects) {
+        double[] box = o.mask().toBbox();
+        sb.append(e.id + 1).append(',').append(o.trackId());
+        for (double v : box) {
+          sb.append(',').append(number(v));
+        }
+        sb.append(",1,-1,-1,-1\n");
       }
-      if (cy < 0 || cy > h) {
-        m[1] = -m[1];
-        cy = p.cy + m[1];
-      }
-      next.add(new Placed(p.kind, cx, cy, p.radius, p.angle + m[2], p.color));
     }
-    return next;
+    Files.writeString(file, sb, StandardCharsets.UTF_8);
+  }
+
+  private static String number(double v) {
+    return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
   }
 
   private Placed place(
@@ -153,18 +181,24 @@ public final class ShapesGenerator {
     double cx = radius * 0.5 + r.nextDouble() * Math.max(1, width - radius);
     double cy = radius * 0.5 + r.nextDouble() * Math.max(1, height - radius);
     double angle = r.nextDouble() * 2 * Math.PI;
+    int color = pickColor(r, backgroundMean, others.stream().map(Placed::color).toList());
+    return new Placed(kind, cx, cy, radius, angle, color);
+  }
+
+  /** A colour that stands out from the background and from {@code taken} (50 tries at most). */
+  private static int pickColor(SplittableRandom r, int backgroundMean, List<Integer> taken) {
     int color = 0;
     for (int attempt = 0; attempt < 50; attempt++) {
       color = r.nextInt(0x1000000);
       boolean distinct = Background.distance(color, backgroundMean) >= MIN_CONTRAST;
-      for (Placed o : others) {
-        distinct &= Background.distance(color, o.color) >= MIN_CONTRAST;
+      for (int other : taken) {
+        distinct &= Background.distance(color, other) >= MIN_CONTRAST;
       }
       if (distinct) {
         break;
       }
     }
-    return new Placed(kind, cx, cy, radius, angle, color);
+    return color;
   }
 
   /**
@@ -235,7 +269,9 @@ public final class ShapesGenerator {
     for (int i = 0; i < objects.size(); i++) {
       if (masks[i] != null) {
         Placed o = objects.get(i);
-        out.add(new ShapesObject(o.kind, o.color, CocoRle.encodeRowMajor(masks[i], height, width)));
+        out.add(
+            new ShapesObject(
+                o.kind, o.color, CocoRle.encodeRowMajor(masks[i], height, width), o.id));
       }
     }
     return new ShapesImage(image, out);
@@ -288,7 +324,8 @@ public final class ShapesGenerator {
     }
   }
 
-  private static void writeAnnotations(Path file, List<ImageEntry> entries) throws IOException {
+  private static void writeAnnotations(Path file, List<ImageEntry> entries, boolean tracks)
+      throws IOException {
     try (JsonGenerator json = new JsonFactory().createGenerator(file.toFile(), JsonEncoding.UTF8)) {
       json.writeStartObject();
       json.writeObjectFieldStart("info");
@@ -328,6 +365,9 @@ public final class ShapesGenerator {
           }
           json.writeEndArray();
           json.writeNumberField("iscrowd", 0);
+          if (tracks) {
+            json.writeNumberField("track_id", o.trackId());
+          }
           json.writeEndObject();
         }
       }
@@ -353,8 +393,14 @@ public final class ShapesGenerator {
     return z ^ (z >>> 31);
   }
 
-  /** An object before rendering. */
-  record Placed(ShapeKind kind, double cx, double cy, double radius, double angle, int color) {}
+  /** An object before rendering; {@code id} is carried to its {@link ShapesObject#trackId()}. */
+  record Placed(
+      ShapeKind kind, double cx, double cy, double radius, double angle, int color, int id) {
+    /** An object of a still image (id 0). */
+    Placed(ShapeKind kind, double cx, double cy, double radius, double angle, int color) {
+      this(kind, cx, cy, radius, angle, color, 0);
+    }
+  }
 
   private record ImageEntry(long id, String fileName, ShapesImage image) {}
 }
