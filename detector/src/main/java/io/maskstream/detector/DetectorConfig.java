@@ -4,6 +4,7 @@ import io.maskstream.detector.image.FrameLimits;
 import io.maskstream.detector.model.Device;
 import io.maskstream.detector.model.GraphContract;
 import io.maskstream.detector.store.ModelSignatures;
+import io.maskstream.detector.track.TrackerSettings;
 import io.maskstream.schemas.TopicNames;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +51,8 @@ public record DetectorConfig(
     Properties kafka,
     int metricsPort,
     FrameLimits frameLimits,
-    ModelSignatures.Trust trust) {
+    ModelSignatures.Trust trust,
+    TrackerSettings tracker) {
 
   /** How the detector keeps up with cameras. */
   public enum Mode {
@@ -134,6 +136,7 @@ public record DetectorConfig(
     b.metricsPort = metricsPort;
     b.frameLimits = frameLimits;
     b.trust = trust;
+    b.tracker = tracker;
     return b;
   }
 
@@ -156,6 +159,7 @@ public record DetectorConfig(
     private int metricsPort = 0;
     private FrameLimits frameLimits = FrameLimits.DEFAULTS;
     private ModelSignatures.Trust trust;
+    private TrackerSettings tracker = TrackerSettings.DEFAULTS;
 
     private Builder() {}
 
@@ -261,6 +265,12 @@ public record DetectorConfig(
       return this;
     }
 
+    /** How detections are tracked (default {@link TrackerSettings#DEFAULTS}; null: no tracking). */
+    public Builder tracker(TrackerSettings value) {
+      tracker = value;
+      return this;
+    }
+
     /** The configuration. */
     public DetectorConfig build() {
       return new DetectorConfig(
@@ -280,7 +290,8 @@ public record DetectorConfig(
           kafka,
           metricsPort,
           frameLimits,
-          trust);
+          trust,
+          tracker);
     }
   }
 }

@@ -15,14 +15,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The detector's Kafka Streams topology, as a pure factory: frames topic -> detect (runs the {@link
- * Segmenter}; forwards each frame's typed outcome, its segmentation or its dead letter) -> encode
- * (the outcome as Avro records) -> detections, masks and dead-letter topics. Records keep their key
- * (the camera id); the topics' values are Avro, read and written with the product's serdes. The
- * frames source's deserializer starts decoding each image as Kafka Streams reads ahead, so decoding
- * overlaps the model run of the frame before.
+ * Segmenter}; forwards each frame's typed outcome, its segmentation or its dead letter) -> track
+ * (track ids from the cameras' tracks in a changelogged state store; unless tracking is off) ->
+ * encode (the outcome as Avro records) -> detections, masks and dead-letter topics. Records keep
+ * their key (the camera id); the topics' values are Avro, read and written with the product's
+ * serdes. The frames source's deserializer starts decoding each image as Kafka Streams reads ahead,
+ * so decoding overlaps the model run of the frame before.
  */
 public final class DetectorTopology {
   /** Name of the frames source node. */
@@ -30,6 +32,12 @@ public final class DetectorTopology {
 
   /** Name of the processor node running the model. */
   public static final String DETECT_PROCESSOR = "detect";
+
+  /** Name of the processor node giving detections their track ids. */
+  public static final String TRACK_PROCESSOR = "track";
+
+  /** Name of the state store of the cameras' tracks (its changelog topic follows from it). */
+  public static final String TRACKS_STORE = "maskstream-tracks";
 
   /** Name of the processor node turning frame outcomes into event records. */
   public static final String ENCODE_PROCESSOR = "encode";
@@ -110,8 +118,20 @@ public final class DetectorTopology {
         DETECT_PROCESSOR,
         FrameProcessors.supplier(config, segmenter, metrics, clock),
         FRAMES_SOURCE);
+    String beforeEncode = DETECT_PROCESSOR;
+    if (config.tracker() != null) {
+      topology.addProcessor(
+          TRACK_PROCESSOR,
+          FrameProcessors.tracker(config.tracker(), TRACKS_STORE),
+          DETECT_PROCESSOR);
+      topology.addStateStore(
+          Stores.keyValueStoreBuilder(
+              Stores.persistentKeyValueStore(TRACKS_STORE), Serdes.String(), Serdes.ByteArray()),
+          TRACK_PROCESSOR);
+      beforeEncode = TRACK_PROCESSOR;
+    }
     topology.addProcessor(
-        ENCODE_PROCESSOR, FrameProcessors.encoder(config, serdeConfig), DETECT_PROCESSOR);
+        ENCODE_PROCESSOR, FrameProcessors.encoder(config, serdeConfig), beforeEncode);
     ByteArraySerializer bytes = new ByteArraySerializer();
     topology.addSink(DETECTIONS_SINK, config.topics().detections(), bytes, bytes, ENCODE_PROCESSOR);
     topology.addSink(MASKS_SINK, config.topics().masks(), bytes, bytes, ENCODE_PROCESSOR);

@@ -241,6 +241,49 @@ class DetectorTopologyTest {
   }
 
   @Test
+  void detectionsCarryTheirTrackIdsFromTheSecondFrameOfAnObjectPerCamera() {
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {
+      for (int i = 0; i < 4; i++) {
+        d.frames.pipeInput("gate", frames.serialize("t", frame("gate", i, NOW, "IMG")));
+        d.frames.pipeInput("lobby", frames.serialize("t", frame("lobby", i, NOW, "IMG")));
+      }
+      List<Detections> dets =
+          d.detections.readRecordsToList().stream()
+              .map(r -> detections.deserialize("t", r.value()))
+              .toList();
+      assertThat(dets).hasSize(8);
+      for (Detections det : dets) {
+        Long id = det.getDetections().get(0).getTrackId();
+        if (det.getFrame().getSequence() == 0) {
+          assertThat(id).as("tentative on its first frame").isNull();
+        } else {
+          assertThat(id).as("camera %s", det.getFrame().getCamera()).isEqualTo(1L);
+        }
+      }
+      // the cameras' tracks are in the store, one entry per camera
+      List<Object> cameras = new java.util.ArrayList<>();
+      try (var all = d.driver.getKeyValueStore(DetectorTopology.TRACKS_STORE).all()) {
+        all.forEachRemaining(kv -> cameras.add(kv.key));
+      }
+      assertThat(cameras).containsExactlyInAnyOrder("gate", "lobby");
+    }
+  }
+
+  @Test
+  void withoutTrackingDetectionsCarryNoTrackIds() {
+    DetectorConfig config = config(DetectorConfig.Mode.COMPLETE).toBuilder().tracker(null).build();
+    try (Driver d = new Driver(config, new FakeSegmenter())) {
+      for (int i = 0; i < 3; i++) {
+        d.frames.pipeInput("gate", frames.serialize("t", frame("gate", i, NOW, "IMG")));
+      }
+      assertThat(d.detections.readRecordsToList())
+          .extracting(
+              r -> detections.deserialize("t", r.value()).getDetections().get(0).getTrackId())
+          .containsOnlyNulls();
+    }
+  }
+
+  @Test
   void framesAreDecodedInPlaceWhenTheDecodeAheadThreadsRefuseWork() {
     ExecutorService stopped = Executors.newSingleThreadExecutor();
     stopped.shutdown();

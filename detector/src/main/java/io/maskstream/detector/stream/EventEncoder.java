@@ -83,12 +83,14 @@ final class EventEncoder implements Processor<byte[], FrameOutcome, byte[], byte
     List<InstanceMask> maskList = new ArrayList<>(s.instances().size());
     for (int i = 0; i < s.instances().size(); i++) {
       Instance instance = s.instances().get(i);
+      long trackId = d.trackIds() == null ? 0 : d.trackIds()[i];
       found.add(
           Detection.newBuilder()
               .setClassId(instance.classId())
               .setLabel(instance.label())
               .setScore(instance.score())
               .setBox(new Box(instance.x1(), instance.y1(), instance.x2(), instance.y2()))
+              .setTrackId(trackId > 0 ? trackId : null)
               .build());
       maskList.add(
           InstanceMask.newBuilder()

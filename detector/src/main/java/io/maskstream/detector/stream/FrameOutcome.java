@@ -19,19 +19,30 @@ public sealed interface FrameOutcome {
    * @param captureTime when the frame was captured
    * @param segmentation the detections, masks at the frame's size, model and timings
    * @param processedMillis wall clock when the model's work ended
+   * @param trackIds the track id of each detection (0 for none), or null when not tracked
    */
   record Detected(
       String camera,
       long sequence,
       Instant captureTime,
       Segmentation segmentation,
-      long processedMillis)
+      long processedMillis,
+      long[] trackIds)
       implements FrameOutcome {
-    /** Checks the parts are present. */
+    /** Checks the parts are present and there is a track id per detection. */
     public Detected {
       Objects.requireNonNull(camera, "camera");
       Objects.requireNonNull(captureTime, "captureTime");
       Objects.requireNonNull(segmentation, "segmentation");
+      if (trackIds != null && trackIds.length != segmentation.instances().size()) {
+        throw new IllegalArgumentException(
+            trackIds.length + " track ids for " + segmentation.instances().size() + " detections");
+      }
+    }
+
+    /** The same frame with track ids. */
+    public Detected tracked(long[] ids) {
+      return new Detected(camera, sequence, captureTime, segmentation, processedMillis, ids);
     }
   }
 

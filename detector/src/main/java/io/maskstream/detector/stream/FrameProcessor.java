@@ -1,7 +1,6 @@
 package io.maskstream.detector.stream;
 
 import io.maskstream.detector.DetectorConfig;
-import io.maskstream.detector.DetectorTopology;
 import io.maskstream.detector.Segmentation;
 import io.maskstream.detector.SegmentationException;
 import io.maskstream.detector.Segmenter;
@@ -121,8 +120,7 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], F
         record
             .withKey(outKey(record, detected.camera()))
             .withValue((FrameOutcome) detected)
-            .withTimestamp(record.timestamp()),
-        DetectorTopology.ENCODE_PROCESSOR);
+            .withTimestamp(record.timestamp()));
     metrics.processed(detected.camera(), s.times().inferenceMs(), age, s.instances().size());
     maybeCommit(detected.processedMillis(), age);
   }
@@ -187,7 +185,7 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], F
     return new Outcome(
         camera,
         new FrameOutcome.Detected(
-            camera, frame.getSequence(), frame.getCaptureTime(), s, clock.millis()),
+            camera, frame.getSequence(), frame.getCaptureTime(), s, clock.millis(), null),
         null,
         null);
   }
@@ -258,9 +256,7 @@ final class FrameProcessor implements Processor<byte[], IncomingFrame, byte[], F
             .build();
     log.warn("dead letter: {}", reason);
     metrics.failed(camera);
-    context.forward(
-        record.withValue((FrameOutcome) new FrameOutcome.Failed(letter)),
-        DetectorTopology.ENCODE_PROCESSOR);
+    context.forward(record.withValue((FrameOutcome) new FrameOutcome.Failed(letter)));
     maybeCommit(clock.millis(), 0);
   }
 

@@ -3,6 +3,8 @@ package io.maskstream.detector.stream;
 import io.maskstream.detector.DetectorConfig;
 import io.maskstream.detector.DetectorTopology;
 import io.maskstream.detector.Segmenter;
+import io.maskstream.detector.track.ByteTracker;
+import io.maskstream.detector.track.TrackerSettings;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -53,5 +55,12 @@ public final class FrameProcessors {
       DetectorConfig config, Map<String, Object> serdeConfig) {
     Map<String, Object> copy = Map.copyOf(serdeConfig);
     return () -> new EventEncoder(config, copy);
+  }
+
+  /** A supplier of new track nodes keeping the cameras' tracks in the store {@code storeName}. */
+  public static ProcessorSupplier<byte[], FrameOutcome, byte[], FrameOutcome> tracker(
+      TrackerSettings settings, String storeName) {
+    ByteTracker tracker = new ByteTracker(settings);
+    return () -> new TrackerNode(tracker, storeName);
   }
 }

@@ -1,5 +1,6 @@
 package io.maskstream.detector.track;
 
+import io.maskstream.schemas.match.LinearAssignment;
 import io.maskstream.schemas.rle.CocoIou;
 import io.maskstream.schemas.rle.CocoRle;
 import java.util.ArrayList;

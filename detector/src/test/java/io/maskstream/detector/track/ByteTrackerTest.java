@@ -170,8 +170,13 @@ class ByteTrackerTest {
     for (int f = 0; f < 20; f++) {
       first.frame(f, frames.get(f));
     }
-    Run second = new Run(TrackerSettings.DEFAULTS); // another instance taking over the state
-    second.state = first.state;
+    // another instance takes over the state, as its store's changelog holds it
+    Run second = new Run(TrackerSettings.DEFAULTS);
+    io.maskstream.schemas.AvroSerde<io.maskstream.schemas.avro.TrackerSnapshot> serde =
+        new io.maskstream.schemas.AvroSerde<>(io.maskstream.schemas.avro.TrackerSnapshot.class);
+    byte[] stored = serde.serialize("changelog", TrackerSnapshots.of(first.state));
+    second.state = TrackerSnapshots.state(serde.deserialize("changelog", stored));
+    assertThat(second.state.tracks()).hasSameSizeAs(first.state.tracks());
     for (int f = 20; f < frames.size(); f++) {
       second.frame(f, frames.get(f));
     }

@@ -14,6 +14,9 @@ import io.maskstream.schemas.avro.ModelContract;
 import io.maskstream.schemas.avro.ModelRef;
 import io.maskstream.schemas.avro.Rle;
 import io.maskstream.schemas.avro.Timings;
+import io.maskstream.schemas.avro.TrackSnapshot;
+import io.maskstream.schemas.avro.TrackState;
+import io.maskstream.schemas.avro.TrackerSnapshot;
 import org.apache.avro.util.ClassSecurityValidator;
 
 /**
@@ -52,6 +55,9 @@ public final class TrustedClasses {
                 .add(ModelAnnouncement.class)
                 .add(ModelContract.class)
                 .add(DeadLetter.class)
+                .add(TrackerSnapshot.class)
+                .add(TrackSnapshot.class)
+                .add(TrackState.class)
                 .build()));
     installed = true;
   }

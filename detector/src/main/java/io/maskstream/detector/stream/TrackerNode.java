@@ -1,0 +1,83 @@
+package io.maskstream.detector.stream;
+
+import io.maskstream.detector.Instance;
+import io.maskstream.detector.track.ByteTracker;
+import io.maskstream.detector.track.Observation;
+import io.maskstream.detector.track.TrackerSnapshots;
+import io.maskstream.detector.track.TrackerState;
+import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.avro.TrackerSnapshot;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The track node: gives each detection of a frame its camera's track id. The camera's tracks live
+ * in a changelogged state store (camera id -> {@link TrackerSnapshot}), written in the same
+ * exactly-once transaction as the frame's events, so a detector that takes over a camera after a
+ * crash or a rebalance continues with the same tracks and ids. Dead letters pass through. One per
+ * stream task.
+ */
+final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], FrameOutcome> {
+  private static final Logger log = LoggerFactory.getLogger(TrackerNode.class);
+
+  private final ByteTracker tracker;
+  private final String storeName;
+  // the store's values are this product's own: single-object encoding, whatever registry is set
+  private final AvroSerde<TrackerSnapshot> snapshots = new AvroSerde<>(TrackerSnapshot.class);
+  private KeyValueStore<String, byte[]> store;
+  private ProcessorContext<byte[], FrameOutcome> context;
+
+  TrackerNode(ByteTracker tracker, String storeName) {
+    this.tracker = tracker;
+    this.storeName = storeName;
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], FrameOutcome> context) {
+    this.context = context;
+    this.store = context.getStateStore(storeName);
+  }
+
+  @Override
+  public void process(Record<byte[], FrameOutcome> record) {
+    if (!(record.value() instanceof FrameOutcome.Detected detected)) {
+      context.forward(record);
+      return;
+    }
+    TrackerState state = load(detected.camera());
+    List<Observation> observations = new ArrayList<>(detected.segmentation().instances().size());
+    for (Instance i : detected.segmentation().instances()) {
+      observations.add(
+          new Observation(
+              i.label(), i.score(), new double[] {i.x1(), i.y1(), i.x2(), i.y2()}, i.mask()));
+    }
+    ByteTracker.Step step =
+        tracker.step(
+            state, detected.sequence(), detected.captureTime().toEpochMilli(), observations);
+    store.put(detected.camera(), snapshots.serialize(storeName, TrackerSnapshots.of(step.state())));
+    context.forward(record.withValue((FrameOutcome) detected.tracked(step.trackIds())));
+  }
+
+  /**
+   * The camera's state, or a fresh one (with one log line) when there is none or it is unreadable.
+   */
+  private TrackerState load(String camera) {
+    byte[] bytes = store.get(camera);
+    if (bytes == null) {
+      return TrackerState.EMPTY;
+    }
+    try {
+      return TrackerSnapshots.state(snapshots.deserialize(storeName, bytes));
+    } catch (RuntimeException e) {
+      log.error(
+          "camera {}: unreadable tracker state ({}); its tracks start over", camera, e.toString());
+      return TrackerState.EMPTY;
+    }
+  }
+}
