@@ -75,7 +75,8 @@ public final class EventSamples implements AutoCloseable {
     List<Detection> list = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       list.add(
-          new Detection(i + 1, label, 0.9f - 0.1f * i, new Box(10f * i, 5f, 10f * i + 8, 15f)));
+          new Detection(
+              i + 1, label, 0.9f - 0.1f * i, new Box(10f * i, 5f, 10f * i + 8, 15f), null));
     }
     FrameRef frame = ref(camera, sequence, 64, 48);
     return new Detections(
@@ -83,6 +84,18 @@ public final class EventSamples implements AutoCloseable {
         new ModelRef("test-model", modelVersion),
         new Timings(1f, 2f, 3f, 4f, frame.getCaptureTime().plusMillis(40)),
         list);
+  }
+
+  /** {@code d} with the given track ids, one per detection in order; 0 for an untracked one. */
+  public static Detections tracked(Detections d, long... ids) {
+    List<Detection> list = new ArrayList<>();
+    for (int i = 0; i < d.getDetections().size(); i++) {
+      Detection x = d.getDetections().get(i);
+      list.add(
+          new Detection(
+              x.getClassId(), x.getLabel(), x.getScore(), x.getBox(), ids[i] == 0 ? null : ids[i]));
+    }
+    return new Detections(d.getFrame(), d.getModel(), d.getTimings(), list);
   }
 
   /** The masks of {@link #detections}: each instance's box as its mask. */

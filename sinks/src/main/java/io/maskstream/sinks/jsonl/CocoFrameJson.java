@@ -20,7 +20,8 @@ import java.util.Map;
  * Formats one frame's joined events as one JSON object: the frame (camera, sequence, capture time,
  * size), the model, the timings, and the detections as COCO results ({@code image_id} = sequence,
  * {@code category_id}, {@code bbox} [x, y, w, h], {@code score}, {@code segmentation} as compressed
- * RLE {@code {"size": [h, w], "counts": "..."}}), plus the label.
+ * RLE {@code {"size": [h, w], "counts": "..."}}), plus the label and, for a tracked detection, its
+ * {@code tracker_id} (supervision's name for it).
  *
  * <p>Stateless and thread-safe.
  */
@@ -91,6 +92,9 @@ public final class CocoFrameJson {
       g.writeNumber(b.getY2() - b.getY1());
       g.writeEndArray();
       g.writeNumberField("score", d.getScore());
+      if (d.getTrackId() != null) {
+        g.writeNumberField("tracker_id", d.getTrackId());
+      }
       InstanceMask mask = masks.get(i);
       if (mask != null) {
         g.writeObjectFieldStart("segmentation");

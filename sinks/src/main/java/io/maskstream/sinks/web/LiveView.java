@@ -367,6 +367,9 @@ public final class LiveView {
           g.writeStartObject();
           g.writeStringField("label", d.getLabel());
           g.writeNumberField("classId", d.getClassId());
+          if (d.getTrackId() != null) {
+            g.writeNumberField("trackId", d.getTrackId());
+          }
           g.writeNumberField("score", d.getScore());
           g.writeArrayFieldStart("box");
           g.writeNumber(d.getBox().getX1());

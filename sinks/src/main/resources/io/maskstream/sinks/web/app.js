@@ -48,6 +48,11 @@
     }
   }
 
+  // A tracked object keeps its colour from frame to frame; others are coloured by their place.
+  function colorOf(d, i) {
+    return COLORS[(d.trackId != null ? d.trackId : i) % COLORS.length];
+  }
+
   function text(tag, cls, value) {
     const el = document.createElement(tag);
     if (cls) el.className = cls;
@@ -86,7 +91,7 @@
       if (withMasks.length > 0) {
         const overlay = new ImageData(c.width, c.height);
         update.detections.forEach((d, i) => {
-          if (d.mask) paintMask(overlay.data, d.mask, c.width, c.height, COLORS[i % COLORS.length]);
+          if (d.mask) paintMask(overlay.data, d.mask, c.width, c.height, colorOf(d, i));
         });
         const off = document.createElement('canvas');
         off.width = c.width; off.height = c.height;
@@ -97,11 +102,12 @@
       g.font = Math.max(10, Math.round(c.width / 40)) + 'px sans-serif';
       g.textBaseline = 'bottom';
       update.detections.forEach((d, i) => {
-        const rgb = COLORS[i % COLORS.length];
+        const rgb = colorOf(d, i);
         const [x1, y1, x2, y2] = d.box;
         g.strokeStyle = 'rgb(' + rgb.join(',') + ')';
         g.strokeRect(x1, y1, x2 - x1, y2 - y1);
-        const caption = d.label + ' ' + d.score.toFixed(2);
+        const caption = (d.trackId != null ? '#' + d.trackId + ' ' : '') + d.label + ' ' +
+          d.score.toFixed(2);
         const w = g.measureText(caption).width + 4;
         const h = parseInt(g.font, 10) + 2;
         const ty = y1 - h >= 0 ? y1 : y1 + h;

@@ -176,7 +176,8 @@ public final class SinkBenchmark {
                 k + 1,
                 k == 0 ? "person" : "car",
                 0.9f - 0.1f * k,
-                new Box(x, 100f, x + 160, 380f)));
+                new Box(x, 100f, x + 160, 380f),
+                (long) (k + 1)));
         ms.add(new InstanceMask(k, new Rle(H, W, rles[k])));
       }
       Detections d = new Detections(ref, model, new Timings(1f, 2f, 60f, 5f, Instant.now()), ds);

@@ -36,4 +36,17 @@ class CocoFrameJsonTest {
     assertThat(rle.area()).isEqualTo(8 * 10);
     assertThat(rle.toBbox()).containsExactly(10, 5, 8, 10);
   }
+
+  @Test
+  void aTrackedDetectionCarriesItsTrackerId() throws Exception {
+    Detections d = EventSamples.tracked(EventSamples.detections("gate", 3, "v1", 2, "car"), 0, 42);
+    Masks m = EventSamples.masks("gate", 3, "v1", 2);
+    JsonNode json =
+        new ObjectMapper()
+            .readTree(
+                CocoFrameJson.format(
+                    new JoinedFrame<>(new FrameKey("gate", 3, "v1"), d, m, List.of())));
+    assertThat(json.get("detections").get(0).has("tracker_id")).isFalse();
+    assertThat(json.get("detections").get(1).get("tracker_id").asLong()).isEqualTo(42);
+  }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.maskstream.schemas.avro.Detections;
 import io.maskstream.sinks.EventSamples;
 import java.awt.Color;
 import java.time.Duration;
@@ -24,7 +25,8 @@ class LiveViewTest {
     LiveView view = new LiveView(8, Duration.ofSeconds(2), out);
     try (Broadcaster.Subscriber browser = out.subscribe()) {
       // events first, the frame later
-      view.onDetections(EventSamples.detections("c", 1, "v1", 1, "cat"), 0);
+      Detections tracked = EventSamples.tracked(EventSamples.detections("c", 1, "v1", 1, "cat"), 7);
+      view.onDetections(tracked, 0);
       view.onMasks(EventSamples.masks("c", 1, "v1", 1), 0);
       assertThat(browser.take(0)).isEmpty();
       view.onFrame(EventSamples.frame("c", 1, 64, 48, Color.RED), 10);
@@ -32,6 +34,7 @@ class LiveViewTest {
       JsonNode u = JSON.readTree(updates.get("c"));
       assertThat(u.get("sequence").asLong()).isEqualTo(1);
       assertThat(u.get("detected").asBoolean()).isTrue();
+      assertThat(u.get("detections").get(0).get("trackId").asLong()).isEqualTo(7);
       assertThat(u.get("detections").get(0).get("label").asText()).isEqualTo("cat");
       assertThat(u.get("detections").get(0).get("mask").get("counts").asText())
           .isEqualTo(EventSamples.masks("c", 1, "v1", 1).getMasks().get(0).getRle().getCounts());

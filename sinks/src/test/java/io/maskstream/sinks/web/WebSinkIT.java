@@ -52,7 +52,9 @@ class WebSinkIT {
   private static Detections detections(long seq, int n) {
     var ref = EventSamples.ref(CAMERA, seq, W, H);
     List<Detection> list =
-        n == 0 ? List.of() : List.of(new Detection(1, LABEL, 0.87f, new Box(40f, 30f, 100f, 60f)));
+        n == 0
+            ? List.of()
+            : List.of(new Detection(1, LABEL, 0.87f, new Box(40f, 30f, 100f, 60f), null));
     return new Detections(
         ref,
         new ModelRef("maskrcnn", "abc123"),
