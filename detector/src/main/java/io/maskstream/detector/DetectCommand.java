@@ -2,7 +2,6 @@ package io.maskstream.detector;
 
 import io.maskstream.detector.model.ModelLoadException;
 import io.maskstream.detector.store.ModelSignatures;
-import io.maskstream.detector.track.TrackerSettings;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
@@ -88,55 +87,7 @@ public final class DetectCommand implements Callable<Integer> {
               + " a warning).")
   Path trust;
 
-  @Option(
-      names = "--no-track",
-      description = "Do not track objects over frames (detections carry no track ids).")
-  boolean noTrack;
-
-  @Option(
-      names = "--track-activation-threshold",
-      paramLabel = "S",
-      defaultValue = "0.25",
-      description =
-          "Detections scoring this are matched to tracks first; from S + 0.1 they start tracks"
-              + " (default: ${DEFAULT-VALUE}).")
-  float trackActivationThreshold;
-
-  @Option(
-      names = "--track-matching-threshold",
-      paramLabel = "C",
-      defaultValue = "0.8",
-      description =
-          "Largest cost (1 - similarity x score) of a match to a track (default:"
-              + " ${DEFAULT-VALUE}).")
-  double trackMatchingThreshold;
-
-  @Option(
-      names = "--lost-track-buffer",
-      paramLabel = "FRAMES",
-      defaultValue = "30",
-      description =
-          "Frames a track may go unseen before it ends; skipped frames count (default:"
-              + " ${DEFAULT-VALUE}).")
-  int lostTrackBuffer;
-
-  @Option(
-      names = "--track-min-frames",
-      paramLabel = "N",
-      defaultValue = "2",
-      description =
-          "Frames in a row a new object must be seen before it gets a track id (default:"
-              + " ${DEFAULT-VALUE}).")
-  int trackMinFrames;
-
-  @Option(
-      names = "--track-mask-weight",
-      paramLabel = "W",
-      defaultValue = "0.5",
-      description =
-          "Share of mask IoU in the similarity, the rest box IoU; 0 tracks by boxes alone"
-              + " (default: ${DEFAULT-VALUE}).")
-  double trackMaskWeight;
+  @Mixin TrackingOptions tracking;
 
   @Mixin KafkaOptions kafka;
 
@@ -190,21 +141,6 @@ public final class DetectCommand implements Callable<Integer> {
         throw new UserException("--trust " + trust + ": " + e.getMessage(), e);
       }
     }
-    TrackerSettings tracking = null;
-    if (!noTrack) {
-      try {
-        tracking =
-            new TrackerSettings(
-                trackActivationThreshold,
-                Math.min(TrackerSettings.DEFAULTS.lowScoreThreshold(), trackActivationThreshold),
-                trackMatchingThreshold,
-                lostTrackBuffer,
-                trackMinFrames,
-                trackMaskWeight);
-      } catch (IllegalArgumentException e) {
-        throw new UserException("tracking options: " + e.getMessage());
-      }
-    }
     Properties props = kafka.clientProperties();
     TopicNames topics = CommandSupport.topics(props);
     return modelOptions
@@ -215,7 +151,7 @@ public final class DetectCommand implements Callable<Integer> {
         .applicationId(applicationId)
         .metricsPort(metricsPort)
         .trust(trusted)
-        .tracker(tracking)
+        .tracker(tracking.settings())
         .topics(topics)
         .kafka(props)
         .build();

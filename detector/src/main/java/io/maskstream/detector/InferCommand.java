@@ -4,6 +4,7 @@ import io.maskstream.detector.model.ModelLoadException;
 import io.maskstream.detector.model.ModelSegmenter;
 import io.maskstream.detector.offline.CocoResultsWriter;
 import io.maskstream.detector.offline.ImageSource;
+import io.maskstream.detector.offline.MotResultsWriter;
 import io.maskstream.schemas.cli.UserException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,6 +56,16 @@ public final class InferCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "results.json", required = true, description = "Output.")
   Path out;
 
+  @Option(
+      names = "--mot-out",
+      paramLabel = "FILE",
+      description =
+          "Also track the objects over the frames (in order) and write them in MOTChallenge"
+              + " format, for track-eval.")
+  Path motOut;
+
+  @Mixin TrackingOptions tracking;
+
   @Override
   public Integer call() throws IOException {
     DetectorConfig config = modelOptions.applyTo(DetectorConfig.builder()).build();
@@ -64,9 +75,14 @@ public final class InferCommand implements Callable<Integer> {
             : input.images != null
                 ? ImageSource.folder(input.images)
                 : ImageSource.video(input.video);
+    if (motOut != null && tracking.off()) {
+      throw new UserException("--mot-out needs tracking: drop --no-track");
+    }
     long[] counts = new long[2];
     try (ModelSegmenter segmenter = open(config);
-        CocoResultsWriter writer = new CocoResultsWriter(out, segmenter.currentModel().classes())) {
+        CocoResultsWriter writer = new CocoResultsWriter(out, segmenter.currentModel().classes());
+        MotResultsWriter mot =
+            motOut == null ? null : new MotResultsWriter(motOut, tracking.settings())) {
       source.forEach(
           config.frameLimits(),
           (id, name, image, reason) -> {
@@ -76,7 +92,11 @@ public final class InferCommand implements Callable<Integer> {
               return;
             }
             try {
-              writer.write(id, segmenter.segment(image, 0f));
+              Segmentation s = segmenter.segment(image, 0f);
+              writer.write(id, s);
+              if (mot != null) {
+                mot.write(id, s);
+              }
               counts[0]++;
             } catch (SegmentationException e) {
               log.warn("skipped {}: {}", name, e.getMessage());

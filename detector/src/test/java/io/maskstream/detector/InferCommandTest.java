@@ -114,6 +114,55 @@ class InferCommandTest {
   }
 
   @Test
+  void aFolderOfTheSameImageTrackedGivesOneStableIdPerObjectInMotFormat(@TempDir Path dir)
+      throws Exception {
+    Path images = Files.createDirectories(dir.resolve("images"));
+    for (int i = 0; i < 6; i++) {
+      Files.copy(Fixtures.path("image1.png"), images.resolve(String.format("f%02d.png", i)));
+    }
+    Path mot = dir.resolve("tracks.txt");
+    assertThat(
+            run(
+                "--images",
+                images.toString(),
+                "--out",
+                dir.resolve("results.json").toString(),
+                "--mot-out",
+                mot.toString(),
+                "--track-activation-threshold",
+                "0.2"))
+        .isZero();
+    List<String> rows = Files.readAllLines(mot);
+    assertThat(rows).isNotEmpty();
+    java.util.Map<Integer, java.util.Set<Integer>> idsByFrame = new java.util.TreeMap<>();
+    for (String row : rows) {
+      String[] f = row.split(",");
+      assertThat(f).hasSize(10);
+      idsByFrame
+          .computeIfAbsent(Integer.parseInt(f[0]), k -> new java.util.TreeSet<>())
+          .add(Integer.parseInt(f[1]));
+    }
+    // confirmed on the second frame (MOT frames from 1), then the same ids on every frame
+    assertThat(idsByFrame.keySet()).containsExactly(2, 3, 4, 5, 6);
+    assertThat(new java.util.HashSet<>(idsByFrame.values())).hasSize(1);
+    InferCommand untracked = new InferCommand();
+    new CommandLine(untracked)
+        .parseArgs(
+            "--model",
+            Fixtures.model().toString(),
+            "--images",
+            images.toString(),
+            "--out",
+            dir.resolve("x.json").toString(),
+            "--mot-out",
+            dir.resolve("m.txt").toString(),
+            "--no-track");
+    assertThatThrownBy(untracked::call)
+        .isInstanceOf(UserException.class)
+        .hasMessage("--mot-out needs tracking: drop --no-track");
+  }
+
+  @Test
   void badInputIsAOneLineUserError(@TempDir Path dir) {
     InferCommand missingModel = new InferCommand();
     new CommandLine(missingModel)

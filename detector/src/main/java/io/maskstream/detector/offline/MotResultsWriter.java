@@ -1,0 +1,76 @@
+package io.maskstream.detector.offline;
+
+import io.maskstream.detector.Instance;
+import io.maskstream.detector.Segmentation;
+import io.maskstream.detector.track.ByteTracker;
+import io.maskstream.detector.track.Observation;
+import io.maskstream.detector.track.TrackerSettings;
+import io.maskstream.detector.track.TrackerState;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Tracks an offline run's frames with the detector's tracker and writes the tracked detections in
+ * MOTChallenge format ({@code frame,id,left,top,width,height,conf,-1,-1,-1}, frames from 1), the
+ * input of {@code maskstream track-eval}. Frames must come in order. Owns the output file until
+ * {@link #close()}; not thread-safe.
+ */
+public final class MotResultsWriter implements AutoCloseable {
+  private final BufferedWriter out;
+  private final ByteTracker tracker;
+  private TrackerState state = TrackerState.EMPTY;
+  private long written;
+
+  /** Opens {@code file} for writing (replacing it), tracking with {@code settings}. */
+  public MotResultsWriter(Path file, TrackerSettings settings) throws IOException {
+    this.out = Files.newBufferedWriter(file, StandardCharsets.US_ASCII);
+    this.tracker = new ByteTracker(settings);
+  }
+
+  /** Tracks one frame ({@code frameIndex} from 0, the video's own index) and writes its rows. */
+  public void write(long frameIndex, Segmentation segmentation) throws IOException {
+    List<Observation> observations = new ArrayList<>(segmentation.instances().size());
+    for (Instance i : segmentation.instances()) {
+      observations.add(
+          new Observation(
+              i.label(), i.score(), new double[] {i.x1(), i.y1(), i.x2(), i.y2()}, i.mask()));
+    }
+    ByteTracker.Step step = tracker.step(state, frameIndex, 0, observations);
+    state = step.state();
+    for (int k = 0; k < observations.size(); k++) {
+      long id = step.trackIds()[k];
+      if (id <= 0) {
+        continue;
+      }
+      Instance i = segmentation.instances().get(k);
+      out.write(
+          String.format(
+              Locale.ROOT,
+              "%d,%d,%.2f,%.2f,%.2f,%.2f,%.4f,-1,-1,-1%n",
+              frameIndex + 1,
+              id,
+              i.x1(),
+              i.y1(),
+              i.x2() - i.x1(),
+              i.y2() - i.y1(),
+              i.score()));
+      written++;
+    }
+  }
+
+  /** Rows written so far. */
+  public long written() {
+    return written;
+  }
+
+  @Override
+  public void close() throws IOException {
+    out.close();
+  }
+}
