@@ -206,6 +206,7 @@ public final class ByteTracker {
       return;
     }
     double[][] cost = new double[trackIdx.size()][obsIdx.size()];
+    MaskCache masks = new MaskCache();
     for (int i = 0; i < trackIdx.size(); i++) {
       Track t = tracks[trackIdx.get(i)];
       double[] box = t.box();
@@ -215,7 +216,7 @@ public final class ByteTracker {
           cost[i][j] = Double.POSITIVE_INFINITY;
           continue;
         }
-        double sim = similarity(box, t.mask(), o);
+        double sim = similarity(box, t, o, masks);
         cost[i][j] = 1 - (fuseScore ? sim * o.score() : sim);
       }
     }
@@ -230,18 +231,39 @@ public final class ByteTracker {
     }
   }
 
-  /** Mask IoU and box IoU blended by the mask weight; box IoU alone where a mask is missing. */
-  double similarity(double[] trackBox, CocoRle trackMask, Observation o) {
+  /**
+   * Mask IoU and box IoU blended by the mask weight; box IoU alone where a mask is missing. The
+   * track's last mask is first moved by the motion its filter predicts since then (the predicted
+   * box's centre minus the mask's own box centre), so a moving object's mask is compared where the
+   * object is expected, not where it was.
+   */
+  private double similarity(double[] trackBox, Track t, Observation o, MaskCache masks) {
     double box = boxIou(trackBox, o.box());
     CocoRle mask = o.mask();
-    if (settings.maskWeight() == 0
+    CocoRle trackMask = t.mask();
+    if (box <= 0
+        || settings.maskWeight() == 0
         || trackMask == null
         || mask == null
         || trackMask.height() != mask.height()
         || trackMask.width() != mask.width()) {
       return box;
     }
-    return settings.maskWeight() * CocoIou.of(trackMask, mask) + (1 - settings.maskWeight()) * box;
+    double[] last = trackMask.toBbox(); // x, y, w, h
+    int dx = (int) Math.round((trackBox[0] + trackBox[2]) / 2 - (last[0] + last[2] / 2));
+    int dy = (int) Math.round((trackBox[1] + trackBox[3]) / 2 - (last[1] + last[3] / 2));
+    double maskIou = CocoIou.shifted(masks.of(trackMask), masks.of(mask), mask.height(), dx, dy);
+    return settings.maskWeight() * maskIou + (1 - settings.maskWeight()) * box;
+  }
+
+  /** Each mask's runs per column, computed once per association round. */
+  private static final class MaskCache {
+    private final java.util.IdentityHashMap<CocoRle, int[][]> columns =
+        new java.util.IdentityHashMap<>();
+
+    int[][] of(CocoRle mask) {
+      return columns.computeIfAbsent(mask, CocoIou::columns);
+    }
   }
 
   /** IoU of two {@code [x1, y1, x2, y2]} boxes. */

@@ -141,6 +141,84 @@ public final class CocoIou {
     return runIou(a.counts(), b.counts(), false);
   }
 
+  /**
+   * The runs of a mask's pixels per column: {@code columns[x]} holds {@code y0, y1} pairs (end
+   * exclusive), top to bottom. Computed once per mask when it is compared with several others.
+   */
+  public static int[][] columns(CocoRle mask) {
+    int h = mask.height();
+    int w = mask.width();
+    int[][] out = new int[w][];
+    int[] sizes = new int[w];
+    int[][] grow = new int[w][];
+    long p = 0;
+    int[] counts = mask.counts();
+    for (int k = 0; k < counts.length; k++) {
+      long end = p + counts[k];
+      if (k % 2 == 1) {
+        while (p < end) {
+          int x = (int) (p / h);
+          int y = (int) (p % h);
+          int y1 = (int) Math.min(h, y + (end - p));
+          if (grow[x] == null) {
+            grow[x] = new int[4];
+          } else if (sizes[x] + 2 > grow[x].length) {
+            grow[x] = java.util.Arrays.copyOf(grow[x], grow[x].length * 2);
+          }
+          grow[x][sizes[x]++] = y;
+          grow[x][sizes[x]++] = y1;
+          p += y1 - y;
+        }
+      }
+      p = end;
+    }
+    for (int x = 0; x < w; x++) {
+      out[x] = grow[x] == null ? EMPTY : java.util.Arrays.copyOf(grow[x], sizes[x]);
+    }
+    return out;
+  }
+
+  private static final int[] EMPTY = new int[0];
+
+  /**
+   * IoU of mask {@code a} moved by {@code (dx, dy)} pixels (what leaves the frame is gone) with
+   * mask {@code b}, both given as {@link #columns}: how well a tracked object's last mask, carried
+   * along by its predicted motion, covers a new detection.
+   */
+  public static double shifted(int[][] a, int[][] b, int height, int dx, int dy) {
+    long areaA = 0;
+    long areaB = 0;
+    long inter = 0;
+    for (int x = 0; x < b.length; x++) {
+      int[] cb = b[x];
+      for (int i = 0; i < cb.length; i += 2) {
+        areaB += cb[i + 1] - cb[i];
+      }
+      int xa = x - dx;
+      if (xa < 0 || xa >= a.length) {
+        continue;
+      }
+      int[] ca = a[xa];
+      int j = 0;
+      for (int i = 0; i < ca.length; i += 2) {
+        int y0 = Math.max(0, ca[i] + dy);
+        int y1 = Math.min(height, ca[i + 1] + dy);
+        if (y1 <= y0) {
+          continue;
+        }
+        areaA += y1 - y0;
+        while (j < cb.length && cb[j + 1] <= y0) {
+          j += 2;
+        }
+        for (int k = j; k < cb.length && cb[k] < y1; k += 2) {
+          inter += Math.min(y1, cb[k + 1]) - Math.max(y0, cb[k]);
+        }
+      }
+    }
+    long union = areaA + areaB - inter;
+    return union <= 0 ? 0 : (double) inter / union;
+  }
+
   private static void checkCrowd(int gtCount, boolean[] iscrowd) {
     if (iscrowd != null && iscrowd.length != gtCount) {
       throw new IllegalArgumentException(

@@ -50,7 +50,7 @@
 
   // A tracked object keeps its colour from frame to frame; others are coloured by their place.
   function colorOf(d, i) {
-    return COLORS[(d.trackId != null ? d.trackId : i) % COLORS.length];
+    return COLORS[(d.trackId != null ? d.trackId - 1 : i) % COLORS.length];
   }
 
   function text(tag, cls, value) {
