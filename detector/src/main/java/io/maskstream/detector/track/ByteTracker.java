@@ -102,7 +102,17 @@ public final class ByteTracker {
     for (int t = 0; t < next.length; t++) {
       (next[t].state() == Track.State.TENTATIVE ? tentative : confirmed).add(t);
     }
-    associate(next, confirmed, observations, high, true, settings.matchingThreshold(), pairs, used);
+    MaskCache masks = new MaskCache();
+    associate(
+        next,
+        confirmed,
+        observations,
+        high,
+        true,
+        settings.matchingThreshold(),
+        pairs,
+        used,
+        masks);
 
     // 2. low-score detections with the tracked ones the first round left
     List<Integer> stillTracked = new ArrayList<>();
@@ -119,7 +129,8 @@ public final class ByteTracker {
         false,
         TrackerSettings.SECOND_MATCHING_THRESHOLD,
         pairs,
-        used);
+        used,
+        masks);
 
     // 3. tentative tracks with the confident detections left
     List<Integer> highLeft = new ArrayList<>();
@@ -136,7 +147,8 @@ public final class ByteTracker {
         true,
         TrackerSettings.TENTATIVE_MATCHING_THRESHOLD,
         pairs,
-        used);
+        used,
+        masks);
 
     long nextId = state.nextId();
     List<Track> started = new ArrayList<>();
@@ -201,12 +213,12 @@ public final class ByteTracker {
       boolean fuseScore,
       double limit,
       int[] pairs,
-      boolean[] used) {
+      boolean[] used,
+      MaskCache masks) {
     if (trackIdx.isEmpty() || obsIdx.isEmpty()) {
       return;
     }
     double[][] cost = new double[trackIdx.size()][obsIdx.size()];
-    MaskCache masks = new MaskCache();
     for (int i = 0; i < trackIdx.size(); i++) {
       Track t = tracks[trackIdx.get(i)];
       double[] box = t.box();
@@ -249,19 +261,26 @@ public final class ByteTracker {
         || trackMask.width() != mask.width()) {
       return box;
     }
-    double[] last = trackMask.toBbox(); // x, y, w, h
+    double[] last = masks.box(trackMask); // x, y, w, h
     int dx = (int) Math.round((trackBox[0] + trackBox[2]) / 2 - (last[0] + last[2] / 2));
     int dy = (int) Math.round((trackBox[1] + trackBox[3]) / 2 - (last[1] + last[3] / 2));
-    double maskIou = CocoIou.shifted(masks.of(trackMask), masks.of(mask), mask.height(), dx, dy);
+    double maskIou = CocoIou.shifted(masks.of(trackMask), masks.of(mask), dx, dy);
     return settings.maskWeight() * maskIou + (1 - settings.maskWeight()) * box;
   }
 
-  /** Each mask's runs per column, computed once per association round. */
+  /** Each mask's runs per column and box, computed once per frame. */
   private static final class MaskCache {
-    private final java.util.IdentityHashMap<CocoRle, int[][]> columns =
+    private final java.util.IdentityHashMap<CocoRle, CocoIou.Columns> columns =
         new java.util.IdentityHashMap<>();
 
-    int[][] of(CocoRle mask) {
+    private final java.util.IdentityHashMap<CocoRle, double[]> boxes =
+        new java.util.IdentityHashMap<>();
+
+    double[] box(CocoRle mask) {
+      return boxes.computeIfAbsent(mask, CocoRle::toBbox);
+    }
+
+    CocoIou.Columns of(CocoRle mask) {
       return columns.computeIfAbsent(mask, CocoIou::columns);
     }
   }

@@ -142,63 +142,94 @@ public final class CocoIou {
   }
 
   /**
-   * The runs of a mask's pixels per column: {@code columns[x]} holds {@code y0, y1} pairs (end
-   * exclusive), top to bottom. Computed once per mask when it is compared with several others.
+   * A mask's pixels as runs per column, kept only for the columns it touches: {@code runs[i]} holds
+   * the {@code y0, y1} pairs (end exclusive), top to bottom, of column {@code x0 + i}. Computed
+   * once per mask when it is compared with several others.
+   *
+   * @param width the mask's width
+   * @param height the mask's height
+   * @param x0 the first column with a pixel
+   * @param runs the runs of columns {@code x0} onwards
    */
-  public static int[][] columns(CocoRle mask) {
+  public record Columns(int width, int height, int x0, int[][] runs) {
+    int[] at(int x) {
+      int i = x - x0;
+      return i < 0 || i >= runs.length ? EMPTY : runs[i];
+    }
+  }
+
+  /** The runs per column of {@code mask} ({@link Columns}). */
+  public static Columns columns(CocoRle mask) {
     int h = mask.height();
-    int w = mask.width();
-    int[][] out = new int[w][];
-    int[] sizes = new int[w];
-    int[][] grow = new int[w][];
-    long p = 0;
     int[] counts = mask.counts();
+    // the columns the mask touches, from its runs of ones
+    long first = -1;
+    long last = -1;
+    long p = 0;
+    for (int k = 0; k < counts.length; k++) {
+      if (k % 2 == 1 && counts[k] > 0) {
+        if (first < 0) {
+          first = p;
+        }
+        last = p + counts[k] - 1;
+      }
+      p += counts[k];
+    }
+    if (first < 0) {
+      return new Columns(mask.width(), h, 0, new int[0][]);
+    }
+    int x0 = (int) (first / h);
+    int x1 = (int) (last / h) + 1;
+    int[][] grow = new int[x1 - x0][];
+    int[] sizes = new int[x1 - x0];
+    p = 0;
     for (int k = 0; k < counts.length; k++) {
       long end = p + counts[k];
       if (k % 2 == 1) {
         while (p < end) {
-          int x = (int) (p / h);
+          int i = (int) (p / h) - x0;
           int y = (int) (p % h);
           int y1 = (int) Math.min(h, y + (end - p));
-          if (grow[x] == null) {
-            grow[x] = new int[4];
-          } else if (sizes[x] + 2 > grow[x].length) {
-            grow[x] = java.util.Arrays.copyOf(grow[x], grow[x].length * 2);
+          if (grow[i] == null) {
+            grow[i] = new int[4];
+          } else if (sizes[i] + 2 > grow[i].length) {
+            grow[i] = java.util.Arrays.copyOf(grow[i], grow[i].length * 2);
           }
-          grow[x][sizes[x]++] = y;
-          grow[x][sizes[x]++] = y1;
+          grow[i][sizes[i]++] = y;
+          grow[i][sizes[i]++] = y1;
           p += y1 - y;
         }
       }
       p = end;
     }
-    for (int x = 0; x < w; x++) {
-      out[x] = grow[x] == null ? EMPTY : java.util.Arrays.copyOf(grow[x], sizes[x]);
+    for (int i = 0; i < grow.length; i++) {
+      grow[i] = grow[i] == null ? EMPTY : java.util.Arrays.copyOf(grow[i], sizes[i]);
     }
-    return out;
+    return new Columns(mask.width(), h, x0, grow);
   }
 
   private static final int[] EMPTY = new int[0];
 
   /**
    * IoU of mask {@code a} moved by {@code (dx, dy)} pixels (what leaves the frame is gone) with
-   * mask {@code b}, both given as {@link #columns}: how well a tracked object's last mask, carried
-   * along by its predicted motion, covers a new detection.
+   * mask {@code b} of the same size, both given as {@link #columns}: how well a tracked object's
+   * last mask, carried along by its predicted motion, covers a new detection.
+   *
+   * @throws IllegalArgumentException when the masks differ in size
    */
-  public static double shifted(int[][] a, int[][] b, int height, int dx, int dy) {
-    long areaA = 0;
-    long areaB = 0;
+  public static double shifted(Columns a, Columns b, int dx, int dy) {
+    if (a.width() != b.width() || a.height() != b.height()) {
+      throw new IllegalArgumentException("masks of different sizes");
+    }
+    int height = a.height();
+    long areaA = area(a, dx, dy);
+    long areaB = area(b, 0, 0);
     long inter = 0;
-    for (int x = 0; x < b.length; x++) {
-      int[] cb = b[x];
-      for (int i = 0; i < cb.length; i += 2) {
-        areaB += cb[i + 1] - cb[i];
-      }
-      int xa = x - dx;
-      if (xa < 0 || xa >= a.length) {
-        continue;
-      }
-      int[] ca = a[xa];
+    int from = Math.max(b.x0(), a.x0() + dx);
+    int to = Math.min(b.x0() + b.runs().length, a.x0() + a.runs().length + dx);
+    for (int x = from; x < to; x++) {
+      int[] ca = a.at(x - dx);
+      int[] cb = b.at(x);
       int j = 0;
       for (int i = 0; i < ca.length; i += 2) {
         int y0 = Math.max(0, ca[i] + dy);
@@ -206,7 +237,6 @@ public final class CocoIou {
         if (y1 <= y0) {
           continue;
         }
-        areaA += y1 - y0;
         while (j < cb.length && cb[j + 1] <= y0) {
           j += 2;
         }
@@ -217,6 +247,23 @@ public final class CocoIou {
     }
     long union = areaA + areaB - inter;
     return union <= 0 ? 0 : (double) inter / union;
+  }
+
+  /** Pixels of {@code c} moved by {@code (dx, dy)} that stay inside the mask's frame. */
+  private static long area(Columns c, int dx, int dy) {
+    long area = 0;
+    int height = c.height();
+    for (int i = 0; i < c.runs().length; i++) {
+      int x = c.x0() + i + dx;
+      if (x < 0 || x >= c.width()) {
+        continue;
+      }
+      int[] col = c.runs()[i];
+      for (int r = 0; r < col.length; r += 2) {
+        area += Math.max(0, Math.min(height, col[r + 1] + dy) - Math.max(0, col[r] + dy));
+      }
+    }
+    return area;
   }
 
   private static void checkCrowd(int gtCount, boolean[] iscrowd) {

@@ -38,14 +38,14 @@ class CocoIouTest {
   void aShiftedMaskIsComparedAsIfMoved() {
     CocoRle a = rectangle(20, 30, 2, 3, 8, 9);
     CocoRle b = rectangle(20, 30, 7, 5, 13, 11); // a moved by (5, 2)
-    int[][] ca = CocoIou.columns(a);
-    int[][] cb = CocoIou.columns(b);
-    assertThat(CocoIou.shifted(ca, cb, 20, 5, 2)).isEqualTo(1.0);
-    assertThat(CocoIou.shifted(ca, cb, 20, 0, 0)).isEqualTo(CocoIou.of(a, b));
-    assertThat(CocoIou.shifted(ca, cb, 20, 4, 2)).isEqualTo(30.0 / 42.0);
+    CocoIou.Columns ca = CocoIou.columns(a);
+    CocoIou.Columns cb = CocoIou.columns(b);
+    assertThat(CocoIou.shifted(ca, cb, 5, 2)).isEqualTo(1.0);
+    assertThat(CocoIou.shifted(ca, cb, 0, 0)).isEqualTo(CocoIou.of(a, b));
+    assertThat(CocoIou.shifted(ca, cb, 4, 2)).isEqualTo(30.0 / 42.0);
     // moved out of the frame: nothing left to overlap
-    assertThat(CocoIou.shifted(ca, cb, 20, 40, 0)).isZero();
-    assertThat(CocoIou.shifted(ca, ca, 20, 0, -3)).isEqualTo(18.0 / 54.0);
+    assertThat(CocoIou.shifted(ca, cb, 40, 0)).isZero();
+    assertThat(CocoIou.shifted(ca, ca, 0, -3)).isEqualTo(18.0 / 54.0);
   }
 
   @Test
@@ -78,7 +78,6 @@ class CocoIouTest {
           CocoIou.shifted(
               CocoIou.columns(CocoRle.encodeRowMajor(ma, h, w)),
               CocoIou.columns(CocoRle.encodeRowMajor(mb, h, w)),
-              h,
               dx,
               dy);
       assertThat(actual).as("round %d", round).isEqualTo(expected);
