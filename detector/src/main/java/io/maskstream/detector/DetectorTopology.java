@@ -48,6 +48,9 @@ public final class DetectorTopology {
   /** Name of the masks sink node. */
   public static final String MASKS_SINK = "masks";
 
+  /** Name of the objects (lifecycle events) sink node. */
+  public static final String OBJECTS_SINK = "objects";
+
   /** Name of the dead-letter sink node. */
   public static final String DEAD_LETTER_SINK = "dead-letters";
 
@@ -135,6 +138,7 @@ public final class DetectorTopology {
     ByteArraySerializer bytes = new ByteArraySerializer();
     topology.addSink(DETECTIONS_SINK, config.topics().detections(), bytes, bytes, ENCODE_PROCESSOR);
     topology.addSink(MASKS_SINK, config.topics().masks(), bytes, bytes, ENCODE_PROCESSOR);
+    topology.addSink(OBJECTS_SINK, config.topics().objects(), bytes, bytes, ENCODE_PROCESSOR);
     topology.addSink(
         DEAD_LETTER_SINK, config.topics().deadLetters(), bytes, bytes, ENCODE_PROCESSOR);
     return topology;

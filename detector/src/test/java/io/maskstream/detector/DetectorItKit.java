@@ -49,7 +49,8 @@ public final class DetectorItKit {
             prefix + ".detections",
             prefix + ".masks",
             prefix + ".models",
-            prefix + ".dlq");
+            prefix + ".dlq",
+            prefix + ".objects");
     try (Admin admin = Admin.create(client(bootstrap))) {
       Topics.ensure(admin, Topics.specs(topics, partitions), Duration.ofSeconds(30));
     }
@@ -63,7 +64,8 @@ public final class DetectorItKit {
         "maskstream.topic.detections=" + topics.detections(),
         "maskstream.topic.masks=" + topics.masks(),
         "maskstream.topic.models=" + topics.models(),
-        "maskstream.topic.dlq=" + topics.deadLetters());
+        "maskstream.topic.dlq=" + topics.deadLetters(),
+        "maskstream.topic.objects=" + topics.objects());
   }
 
   /**
@@ -85,13 +87,21 @@ public final class DetectorItKit {
    * the fixture model on the CPU, score threshold 0.1, on {@code topics} with {@code client}.
    */
   static DetectorConfig config(TopicNames topics, String applicationId, Properties client) {
+    // a state folder of its own: the tracks' store must not meet another build's on this machine
+    Properties kafka = new Properties();
+    kafka.putAll(client);
+    try {
+      kafka.put("state.dir", Files.createTempDirectory("maskstream-streams").toString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     return DetectorConfig.builder()
         .model(Fixtures.model())
         .device(Device.CPU)
         .scoreThreshold(0.1f)
         .topics(topics)
         .applicationId(applicationId)
-        .kafka(client)
+        .kafka(kafka)
         .build();
   }
 

@@ -126,6 +126,24 @@ class DetectorRestartIT {
       assertThat(first).as("camera %s tracks its object", e.getKey()).isNotNull();
       assertThat(allIds.get(e.getKey())).isEqualTo(first);
     }
+
+    // exactly one new event per track for read_committed consumers, none from the aborted work
+    io.maskstream.schemas.AvroSerde<io.maskstream.schemas.avro.ObjectEvent> objects =
+        new io.maskstream.schemas.AvroSerde<>(io.maskstream.schemas.avro.ObjectEvent.class);
+    Map<String, Integer> news = new java.util.TreeMap<>();
+    try (var reader = TestFrames.committedReader(kafka.bootstrapServers(), topics.objects())) {
+      for (int i = 0; i < 10; i++) {
+        for (var o : TestFrames.poll(reader, r -> objects.deserialize(r.topic(), r.value()))) {
+          if (o.getType() == io.maskstream.schemas.avro.ObjectEventType.NEW) {
+            news.merge(o.getCamera() + "#" + o.getTrackId(), 1, Integer::sum);
+          }
+        }
+      }
+    }
+    java.util.Set<String> tracked = new java.util.TreeSet<>();
+    allIds.forEach((camera, ids) -> ids.forEach(id -> tracked.add(camera + "#" + id)));
+    assertThat(news.keySet()).isEqualTo(tracked);
+    assertThat(news.values()).as("new events per track").containsOnly(1);
   }
 
   private Process start(Path config, Path log, String... more) throws Exception {

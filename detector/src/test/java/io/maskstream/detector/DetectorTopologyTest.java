@@ -270,6 +270,34 @@ class DetectorTopologyTest {
   }
 
   @Test
+  void anObjectRaisesOneNewWhenConfirmedAndOneEndWhenLostTooLong() {
+    AvroSerde<io.maskstream.schemas.avro.ObjectEvent> objects =
+        new AvroSerde<>(io.maskstream.schemas.avro.ObjectEvent.class);
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {
+      for (int i = 0; i < 5; i++) {
+        d.frames.pipeInput("gate", frames.serialize("t", frame("gate", i, NOW, "IMG")));
+      }
+      // the object is gone: empty frames until the lost-track buffer (30 frames) has passed
+      for (int i = 5; i < 40; i++) {
+        d.frames.pipeInput("gate", frames.serialize("t", frame("gate", i, NOW, "NONE")));
+      }
+      List<io.maskstream.schemas.avro.ObjectEvent> events =
+          d.objects.readRecordsToList().stream()
+              .map(r -> objects.deserialize("t", r.value()))
+              .toList();
+      assertThat(events).extracting(e -> e.getType().name()).containsExactly("NEW", "END");
+      assertThat(events).allSatisfy(e -> assertThat(e.getTrackId()).isEqualTo(1L));
+      assertThat(events.get(0).getFrameSequence()).isEqualTo(1);
+      assertThat(events.get(0).getFirstSequence()).isZero();
+      assertThat(events.get(0).getLabel()).isEqualTo("ellipse");
+      assertThat(events.get(0).getStationary()).isTrue();
+      assertThat(events.get(1).getLastSequence()).isEqualTo(4);
+      assertThat(events.get(1).getFrameSequence()).isEqualTo(35);
+      assertThat(events.get(1).getModel().getName()).isEqualTo("fake");
+    }
+  }
+
+  @Test
   void withoutTrackingDetectionsCarryNoTrackIds() {
     DetectorConfig config = config(DetectorConfig.Mode.COMPLETE).toBuilder().tracker(null).build();
     try (Driver d = new Driver(config, new FakeSegmenter())) {
@@ -404,7 +432,10 @@ class DetectorTopologyTest {
       }
       // one pixel standing in for the 8x6 frame, whose blue value says how the model is to fail
       byte how =
-          (byte) (text.equals("FAIL") ? 1 : text.equals("BUG") ? 2 : text.equals("OOM") ? 3 : 0);
+          (byte)
+              (text.equals("FAIL")
+                  ? 1
+                  : text.equals("BUG") ? 2 : text.equals("OOM") ? 3 : text.equals("NONE") ? 4 : 0);
       return new DecodedImage(1, 1, new byte[] {how, 0, 0}, 8, 6);
     }
 
@@ -416,6 +447,9 @@ class DetectorTopologyTest {
             throw new SegmentationException(SegmentationException.Kind.INFERENCE, "model failed");
         case 2 -> throw new IndexOutOfBoundsException("Index 7 out of bounds for length 7");
         case 3 -> throw new OutOfMemoryError("Java heap space");
+        case 4 -> {
+          return new Segmentation(8, 6, List.of(), MODEL, new StageTimes(decodeMs, 2f, 7f, 3f));
+        }
         default -> {}
       }
       return new Segmentation(
@@ -446,6 +480,7 @@ class DetectorTopologyTest {
     final TestOutputTopic<byte[], byte[]> detections;
     final TestOutputTopic<byte[], byte[]> masks;
     final TestOutputTopic<byte[], byte[]> dlq;
+    final TestOutputTopic<byte[], byte[]> objects;
     final ExecutorService decodeAhead;
 
     Driver(DetectorConfig config, Segmenter segmenter) {
@@ -467,6 +502,7 @@ class DetectorTopologyTest {
       detections = driver.createOutputTopic(config.topics().detections(), bytes, bytes);
       masks = driver.createOutputTopic(config.topics().masks(), bytes, bytes);
       dlq = driver.createOutputTopic(config.topics().deadLetters(), bytes, bytes);
+      objects = driver.createOutputTopic(config.topics().objects(), bytes, bytes);
     }
 
     @Override

@@ -53,7 +53,8 @@ class BrokerCommandIT {
               "maskstream.detections",
               "maskstream.masks",
               "maskstream.models",
-              "maskstream.dlq");
+              "maskstream.dlq",
+              "maskstream.objects");
       Config frames = config(admin, "maskstream.frames");
       assertThat(frames.get("max.message.bytes").value()).isEqualTo("8388608");
       assertThat(frames.get("retention.ms").value()).isEqualTo("3600000");

@@ -152,10 +152,13 @@ class LaggingDetectorIT {
     var props = EventSamples.clientProperties(kafka.bootstrapServers());
     WebSink sink =
         new WebSink(SinkConfig.of(props, "lag-it", -1), SinkConfig.Web.of("127.0.0.1", 0));
+    var detectorProps = new java.util.Properties();
+    detectorProps.putAll(props);
+    detectorProps.put("state.dir", dir.resolve("streams").toString()); // its tracks' store
     DetectorConfig config =
         DetectorConfig.builder()
             .model(dir.resolve("slow.onnx")) // never read: the slow segmenter is the model
-            .kafka(props)
+            .kafka(detectorProps)
             .mode(DetectorConfig.Mode.REALTIME)
             .applicationId("lag-it-detector")
             .build();

@@ -13,9 +13,15 @@ import java.util.Objects;
  * @param masks instance masks per frame, keyed by camera id
  * @param models model announcements, keyed by model name, compacted
  * @param deadLetters records that could not be processed, with the reason
+ * @param objects tracked objects' lifecycle events, keyed by camera id
  */
 public record TopicNames(
-    String frames, String detections, String masks, String models, String deadLetters) {
+    String frames,
+    String detections,
+    String masks,
+    String models,
+    String deadLetters,
+    String objects) {
 
   /** The product's default names. */
   public static final TopicNames DEFAULTS =
@@ -24,14 +30,15 @@ public record TopicNames(
           "maskstream.detections",
           "maskstream.masks",
           "maskstream.models",
-          "maskstream.dlq");
+          "maskstream.dlq",
+          "maskstream.objects");
 
   /** Property prefix for overriding a name, e.g. {@code maskstream.topic.frames=site1.frames}. */
   public static final String PROPERTY_PREFIX = "maskstream.topic.";
 
   /** Validates that every name is a legal Kafka topic name. */
   public TopicNames {
-    for (String name : List.of(frames, detections, masks, models, deadLetters)) {
+    for (String name : List.of(frames, detections, masks, models, deadLetters, objects)) {
       Objects.requireNonNull(name, "topic name");
       if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
         throw new IllegalArgumentException(
@@ -47,7 +54,8 @@ public record TopicNames(
         get(props, "detections", DEFAULTS.detections),
         get(props, "masks", DEFAULTS.masks),
         get(props, "models", DEFAULTS.models),
-        get(props, "dlq", DEFAULTS.deadLetters));
+        get(props, "dlq", DEFAULTS.deadLetters),
+        get(props, "objects", DEFAULTS.objects));
   }
 
   private static String get(Map<?, ?> props, String key, String fallback) {

@@ -73,6 +73,7 @@ public final class Topics {
                 TopicConfig.SEGMENT_MS_CONFIG, Long.toString(Duration.ofMinutes(10).toMillis()),
                 TopicConfig.RETENTION_BYTES_CONFIG, Long.toString(2L * 1024 * 1024 * 1024))),
         new Spec(names.detections(), partitions, Map.of()),
+        new Spec(names.objects(), partitions, Map.of()),
         new Spec(
             names.masks(),
             partitions,

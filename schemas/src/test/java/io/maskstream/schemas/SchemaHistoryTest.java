@@ -7,6 +7,7 @@ import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelAnnouncement;
+import io.maskstream.schemas.avro.ObjectEvent;
 import io.maskstream.schemas.avro.TrackerSnapshot;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -54,7 +55,8 @@ class SchemaHistoryTest {
         Masks.class,
         ModelAnnouncement.class,
         DeadLetter.class,
-        TrackerSnapshot.class);
+        TrackerSnapshot.class,
+        ObjectEvent.class);
   }
 
   static Stream<Arguments> versions() {

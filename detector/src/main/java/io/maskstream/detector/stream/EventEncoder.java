@@ -13,6 +13,7 @@ import io.maskstream.schemas.avro.FrameRef;
 import io.maskstream.schemas.avro.InstanceMask;
 import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelRef;
+import io.maskstream.schemas.avro.ObjectEvent;
 import io.maskstream.schemas.avro.Rle;
 import io.maskstream.schemas.avro.Timings;
 import java.time.Instant;
@@ -25,14 +26,16 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * The last node of the detector topology: a {@link FrameOutcome.Detected} becomes a {@code
- * Detections} and a {@code Masks} record with the same key, a {@link FrameOutcome.Failed} its
- * dead-letter record, all in the product's Avro encoding. Stateless; one per stream task.
+ * Detections} and a {@code Masks} record with the same key, {@link FrameOutcome.ObjectEvents} one
+ * objects record each, a {@link FrameOutcome.Failed} its dead-letter record, all in the product's
+ * Avro encoding. Stateless; one per stream task.
  */
 final class EventEncoder implements Processor<byte[], FrameOutcome, byte[], byte[]> {
   private final DetectorConfig config;
   private final AvroSerde<Detections> detections;
   private final AvroSerde<Masks> masks;
   private final AvroSerde<DeadLetter> deadLetters;
+  private final AvroSerde<ObjectEvent> objects;
   private ProcessorContext<byte[], byte[]> context;
 
   EventEncoder(DetectorConfig config, Map<String, Object> serdeConfig) {
@@ -40,6 +43,7 @@ final class EventEncoder implements Processor<byte[], FrameOutcome, byte[], byte
     this.detections = new AvroSerde<>(Detections.class, serdeConfig, false);
     this.masks = new AvroSerde<>(Masks.class, serdeConfig, false);
     this.deadLetters = new AvroSerde<>(DeadLetter.class, serdeConfig, false);
+    this.objects = new AvroSerde<>(ObjectEvent.class, serdeConfig, false);
   }
 
   @Override
@@ -53,6 +57,12 @@ final class EventEncoder implements Processor<byte[], FrameOutcome, byte[], byte
       context.forward(
           record.withValue(deadLetters.serialize(config.topics().deadLetters(), failed.letter())),
           DetectorTopology.DEAD_LETTER_SINK);
+    } else if (record.value() instanceof FrameOutcome.ObjectEvents lifecycle) {
+      for (ObjectEvent e : lifecycle.events()) {
+        context.forward(
+            record.withValue(objects.serialize(config.topics().objects(), e)),
+            DetectorTopology.OBJECTS_SINK);
+      }
     } else if (record.value() instanceof FrameOutcome.Detected detected) {
       Events events = events(detected);
       context.forward(

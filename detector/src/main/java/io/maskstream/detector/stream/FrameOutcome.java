@@ -2,7 +2,9 @@ package io.maskstream.detector.stream;
 
 import io.maskstream.detector.Segmentation;
 import io.maskstream.schemas.avro.DeadLetter;
+import io.maskstream.schemas.avro.ObjectEvent;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -43,6 +45,18 @@ public sealed interface FrameOutcome {
     /** The same frame with track ids. */
     public Detected tracked(long[] ids) {
       return new Detected(camera, sequence, captureTime, segmentation, processedMillis, ids);
+    }
+  }
+
+  /**
+   * What happened to a camera's tracked objects in one frame.
+   *
+   * @param events new, update and end events, in that order
+   */
+  record ObjectEvents(List<ObjectEvent> events) implements FrameOutcome {
+    /** Copies the list. */
+    public ObjectEvents {
+      events = List.copyOf(events);
     }
   }
 

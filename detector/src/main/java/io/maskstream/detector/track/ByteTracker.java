@@ -44,6 +44,8 @@ public final class ByteTracker {
    *     unmatched)
    * @param started tracks confirmed in this frame (each gets its {@code new} event once)
    * @param updated confirmed tracks matched in this frame that were confirmed before it
+   * @param changed those of {@code updated} found again after being lost, or with a better score
+   *     than they ever had (each gets an {@code update} event)
    * @param ended tracks that ended in this frame (lost longer than the buffer), as they last were
    */
   public record Step(
@@ -51,6 +53,7 @@ public final class ByteTracker {
       long[] trackIds,
       List<Track> started,
       List<Track> updated,
+      List<Track> changed,
       List<Track> ended) {}
 
   /**
@@ -153,6 +156,7 @@ public final class ByteTracker {
     long nextId = state.nextId();
     List<Track> started = new ArrayList<>();
     List<Track> updated = new ArrayList<>();
+    List<Track> changed = new ArrayList<>();
     List<Track> ended = new ArrayList<>();
     List<Track> kept = new ArrayList<>();
     int[] trackOf = new int[n];
@@ -169,6 +173,9 @@ public final class ByteTracker {
           }
         } else {
           updated.add(m);
+          if (track.state() == Track.State.LOST || m.topScore() > track.topScore()) {
+            changed.add(m);
+          }
         }
         trackOf[pairs[t]] = kept.size();
         kept.add(m);
@@ -198,7 +205,8 @@ public final class ByteTracker {
     for (int d = 0; d < n; d++) {
       ids[d] = trackOf[d] < 0 ? 0 : kept.get(trackOf[d]).id();
     }
-    return new Step(new TrackerState(nextId, frame, sequence, kept), ids, started, updated, ended);
+    return new Step(
+        new TrackerState(nextId, frame, sequence, kept), ids, started, updated, changed, ended);
   }
 
   /**

@@ -12,6 +12,9 @@ import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelContract;
 import io.maskstream.schemas.avro.ModelRef;
+import io.maskstream.schemas.avro.ObjectBox;
+import io.maskstream.schemas.avro.ObjectEvent;
+import io.maskstream.schemas.avro.ObjectEventType;
 import io.maskstream.schemas.avro.Rle;
 import io.maskstream.schemas.avro.Timings;
 import io.maskstream.schemas.avro.TrackSnapshot;
@@ -56,6 +59,9 @@ public final class TrustedClasses {
                 .add(ModelContract.class)
                 .add(DeadLetter.class)
                 .add(TrackerSnapshot.class)
+                .add(ObjectEvent.class)
+                .add(ObjectEventType.class)
+                .add(ObjectBox.class)
                 .add(TrackSnapshot.class)
                 .add(TrackState.class)
                 .build()));
