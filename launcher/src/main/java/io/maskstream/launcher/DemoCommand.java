@@ -26,6 +26,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -149,11 +150,15 @@ final class DemoCommand implements Callable<Integer> {
       webThread.start();
       web.awaitStarted();
 
+      // the detector's stream state (its tracks) belongs to this run's broker
+      Properties detectorProps = new Properties();
+      detectorProps.putAll(props);
+      detectorProps.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("streams").toString());
       DetectorService detector =
           DetectorService.start(
               DetectorConfig.builder()
                   .model(modelFile)
-                  .kafka(props)
+                  .kafka(detectorProps)
                   .scoreThreshold(scoreThreshold)
                   .mode(DetectorConfig.Mode.REALTIME)
                   .metricsPort(0)
