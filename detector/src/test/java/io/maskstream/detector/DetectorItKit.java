@@ -2,6 +2,7 @@ package io.maskstream.detector;
 
 import io.maskstream.detector.model.Device;
 import io.maskstream.detector.model.OnnxMaskRcnn;
+import io.maskstream.detector.track.TrackerSettings;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
@@ -90,10 +91,12 @@ public final class DetectorItKit {
     // a state folder of its own: the tracks' store must not meet another build's on this machine
     Properties kafka = new Properties();
     kafka.putAll(client);
-    try {
-      kafka.put("state.dir", Files.createTempDirectory("maskstream-streams").toString());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    if (!kafka.containsKey("state.dir")) {
+      try {
+        kafka.put("state.dir", Files.createTempDirectory("maskstream-streams").toString());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
     return DetectorConfig.builder()
         .model(Fixtures.model())
@@ -182,6 +185,78 @@ public final class DetectorItKit {
         topics.models(),
         List.of(a.getName()),
         List.of(new AvroSerde<>(ModelAnnouncement.class).serialize(topics.models(), a)));
+  }
+
+  /** Tracker settings that track the fixture model's one confident object per frame (0.35). */
+  static final TrackerSettings FIXTURE_TRACKING = new TrackerSettings(0.2f, 0.1f, 0.8, 30, 2, 0.5);
+
+  /** The {@code detect} options of {@link #FIXTURE_TRACKING}. */
+  static final String[] FIXTURE_TRACKING_ARGS = {"--track-activation-threshold", "0.2"};
+
+  /**
+   * Checks, as a read_committed consumer sees them, that the {@code frames} frames of every camera
+   * (all showing the same objects) keep their tracks: once an object has its id, every later frame
+   * of its camera shows the same ids - a detector that lost the tracks (a restart, a takeover)
+   * would show the object untracked again on its next frame - and each tracked id had exactly one
+   * new event.
+   */
+  static void assertTracksContinue(String bootstrap, TopicNames topics, int frames) {
+    Map<String, java.util.TreeMap<Long, java.util.Set<Long>>> idsByFrame = new HashMap<>();
+    AvroSerde<io.maskstream.schemas.avro.Detections> serde =
+        new AvroSerde<>(io.maskstream.schemas.avro.Detections.class);
+    try (KafkaConsumer<String, byte[]> reader =
+        TestFrames.committedReader(bootstrap, topics.detections())) {
+      int read = 0;
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (read < frames && System.nanoTime() < deadline) {
+        for (var d : TestFrames.poll(reader, r -> serde.deserialize(r.topic(), r.value()))) {
+          read++;
+          java.util.Set<Long> ids = new java.util.TreeSet<>();
+          d.getDetections().stream()
+              .map(io.maskstream.schemas.avro.Detection::getTrackId)
+              .filter(java.util.Objects::nonNull)
+              .forEach(ids::add);
+          idsByFrame
+              .computeIfAbsent(d.getFrame().getCamera(), c -> new java.util.TreeMap<>())
+              .put(d.getFrame().getSequence(), ids);
+        }
+      }
+      org.assertj.core.api.Assertions.assertThat(read).as("detections read").isEqualTo(frames);
+    }
+    java.util.Set<String> tracked = new java.util.TreeSet<>();
+    for (var e : idsByFrame.entrySet()) {
+      java.util.Set<Long> first = null;
+      for (var frame : e.getValue().entrySet()) {
+        if (first == null && !frame.getValue().isEmpty()) {
+          first = frame.getValue();
+        } else if (first != null) {
+          org.assertj.core.api.Assertions.assertThat(frame.getValue())
+              .as("track ids of camera %s, frame %d", e.getKey(), frame.getKey())
+              .isEqualTo(first);
+        }
+      }
+      org.assertj.core.api.Assertions.assertThat(first)
+          .as("camera %s tracks its object", e.getKey())
+          .isNotNull();
+      first.forEach(id -> tracked.add(e.getKey() + "#" + id));
+    }
+    AvroSerde<io.maskstream.schemas.avro.ObjectEvent> objects =
+        new AvroSerde<>(io.maskstream.schemas.avro.ObjectEvent.class);
+    Map<String, Integer> news = new java.util.TreeMap<>();
+    try (KafkaConsumer<String, byte[]> reader =
+        TestFrames.committedReader(bootstrap, topics.objects())) {
+      for (int i = 0; i < 10; i++) {
+        for (var o : TestFrames.poll(reader, r -> objects.deserialize(r.topic(), r.value()))) {
+          if (o.getType() == io.maskstream.schemas.avro.ObjectEventType.NEW) {
+            news.merge(o.getCamera() + "#" + o.getTrackId(), 1, Integer::sum);
+          }
+        }
+      }
+    }
+    org.assertj.core.api.Assertions.assertThat(news.keySet()).isEqualTo(tracked);
+    org.assertj.core.api.Assertions.assertThat(news.values())
+        .as("new events per track")
+        .containsOnly(1);
   }
 
   /**

@@ -82,76 +82,16 @@ class DetectorRestartIT {
     assertThat(seen).hasSize(FRAMES);
     assertThat(seen.values()).as("events per frame").containsOnly(1);
 
-    // the tracks survived the kill: every frame shows the same objects, so each camera's objects
-    // keep the ids they had before it; a restart that lost its tracks would hand out new ones
-    Map<String, java.util.Set<Long>> allIds = new java.util.HashMap<>();
-    Map<String, java.util.TreeMap<Long, java.util.Set<Long>>> idsByFrame =
-        new java.util.HashMap<>();
-    io.maskstream.schemas.AvroSerde<Detections> serde =
-        new io.maskstream.schemas.AvroSerde<>(Detections.class);
-    try (var reader = TestFrames.committedReader(kafka.bootstrapServers(), topics.detections())) {
-      int read = 0;
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (read < FRAMES && System.nanoTime() < deadline) {
-        for (Detections d : TestFrames.poll(reader, r -> serde.deserialize(r.topic(), r.value()))) {
-          read++;
-          String camera = d.getFrame().getCamera();
-          java.util.Set<Long> ids = new java.util.TreeSet<>();
-          d.getDetections().stream()
-              .map(io.maskstream.schemas.avro.Detection::getTrackId)
-              .filter(java.util.Objects::nonNull)
-              .forEach(ids::add);
-          allIds.computeIfAbsent(camera, c -> new java.util.TreeSet<>()).addAll(ids);
-          idsByFrame
-              .computeIfAbsent(camera, c -> new java.util.TreeMap<>())
-              .put(d.getFrame().getSequence(), ids);
-        }
-      }
-      assertThat(read).isEqualTo(FRAMES);
-    }
-    // once an object has its id, every later frame of its camera shows it: a restart that lost the
-    // tracks would show the object untracked again (tentative) on its first frame after the restart
-    for (Map.Entry<String, java.util.TreeMap<Long, java.util.Set<Long>>> e :
-        idsByFrame.entrySet()) {
-      java.util.Set<Long> first = null;
-      for (Map.Entry<Long, java.util.Set<Long>> frame : e.getValue().entrySet()) {
-        if (first == null && !frame.getValue().isEmpty()) {
-          first = frame.getValue();
-        } else if (first != null) {
-          assertThat(frame.getValue())
-              .as("track ids of camera %s, frame %d", e.getKey(), frame.getKey())
-              .isEqualTo(first);
-        }
-      }
-      assertThat(first).as("camera %s tracks its object", e.getKey()).isNotNull();
-      assertThat(allIds.get(e.getKey())).isEqualTo(first);
-    }
-
-    // exactly one new event per track for read_committed consumers, none from the aborted work
-    io.maskstream.schemas.AvroSerde<io.maskstream.schemas.avro.ObjectEvent> objects =
-        new io.maskstream.schemas.AvroSerde<>(io.maskstream.schemas.avro.ObjectEvent.class);
-    Map<String, Integer> news = new java.util.TreeMap<>();
-    try (var reader = TestFrames.committedReader(kafka.bootstrapServers(), topics.objects())) {
-      for (int i = 0; i < 10; i++) {
-        for (var o : TestFrames.poll(reader, r -> objects.deserialize(r.topic(), r.value()))) {
-          if (o.getType() == io.maskstream.schemas.avro.ObjectEventType.NEW) {
-            news.merge(o.getCamera() + "#" + o.getTrackId(), 1, Integer::sum);
-          }
-        }
-      }
-    }
-    java.util.Set<String> tracked = new java.util.TreeSet<>();
-    allIds.forEach((camera, ids) -> ids.forEach(id -> tracked.add(camera + "#" + id)));
-    assertThat(news.keySet()).isEqualTo(tracked);
-    assertThat(news.values()).as("new events per track").containsOnly(1);
+    // the tracks survived the kill: once an object has its id, every later frame shows it, and
+    // it had exactly one new event
+    DetectorItKit.assertTracksContinue(kafka.bootstrapServers(), topics, FRAMES);
   }
 
   private Process start(Path config, Path log, String... more) throws Exception {
     // the fixture model is unsure of itself: one object per frame scores 0.35, enough to track
     // with a lower activation threshold
     String[] args = java.util.Arrays.copyOf(more, more.length + 2);
-    args[more.length] = "--track-activation-threshold";
-    args[more.length + 1] = "0.2";
+    System.arraycopy(DetectorItKit.FIXTURE_TRACKING_ARGS, 0, args, more.length, 2);
     return DetectorItKit.startDetector(kafka.bootstrapServers(), "detector-it2", config, log, args);
   }
 }

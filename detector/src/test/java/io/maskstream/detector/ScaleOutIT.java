@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Two detectors with the same application id share a four-partition frames topic fed by eight
  * cameras; one, in its own JVM, is killed with SIGKILL while it is processing its cameras and the
  * other takes over its partitions. Every frame ends with exactly one detections and one masks event
- * for read_committed consumers.
+ * for read_committed consumers, and the cameras that moved keep their tracks.
  */
 class ScaleOutIT {
   @RegisterExtension static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
@@ -58,15 +58,25 @@ class ScaleOutIT {
     Path victimConfig =
         DetectorItKit.processConfig(
             dir.resolve("victim.properties"), topics, dir.resolve("state-victim"));
-    DetectorConfig config = DetectorItKit.config(topics, APPLICATION_ID, survivorClient);
-    byte[] jpeg = TestFrames.jpeg("image3.png");
+    DetectorConfig config =
+        DetectorItKit.config(topics, APPLICATION_ID, survivorClient).toBuilder()
+            .tracker(DetectorItKit.FIXTURE_TRACKING)
+            .build();
+    byte[] jpeg = TestFrames.jpeg("image1.png"); // one object the fixture model is sure enough of
     Map<String, Integer> detections;
     Map<String, Integer> masks;
     Path victimLog = dir.resolve("victim.log");
 
     Process victim =
         DetectorItKit.startDetector(
-            bootstrap, APPLICATION_ID, victimConfig, victimLog, "--mode", "complete");
+            bootstrap,
+            APPLICATION_ID,
+            victimConfig,
+            victimLog,
+            "--mode",
+            "complete",
+            DetectorItKit.FIXTURE_TRACKING_ARGS[0],
+            DetectorItKit.FIXTURE_TRACKING_ARGS[1]);
     try (DetectorService survivor = DetectorService.start(config);
         EventsPerFrame<Detections> detReader =
             new EventsPerFrame<>(
@@ -144,6 +154,8 @@ class ScaleOutIT {
     assertThat(detections.values()).as("detections events per frame").containsOnly(1);
     assertThat(masks.keySet()).containsExactlyInAnyOrderElementsOf(expected);
     assertThat(masks.values()).as("masks events per frame").containsOnly(1);
+    // the cameras that moved kept their tracks
+    DetectorItKit.assertTracksContinue(kafka.bootstrapServers(), topics, FRAMES);
   }
 
   private static String camera(int index) {
