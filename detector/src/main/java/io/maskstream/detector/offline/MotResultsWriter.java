@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -35,12 +34,7 @@ public final class MotResultsWriter implements AutoCloseable {
 
   /** Tracks one frame ({@code frameIndex} from 0, the video's own index) and writes its rows. */
   public void write(long frameIndex, Segmentation segmentation) throws IOException {
-    List<Observation> observations = new ArrayList<>(segmentation.instances().size());
-    for (Instance i : segmentation.instances()) {
-      observations.add(
-          new Observation(
-              i.label(), i.score(), new double[] {i.x1(), i.y1(), i.x2(), i.y2()}, i.mask()));
-    }
+    List<Observation> observations = Observation.of(segmentation);
     ByteTracker.Step step = tracker.step(state, frameIndex, 0, observations);
     state = step.state();
     for (int k = 0; k < observations.size(); k++) {

@@ -1,6 +1,5 @@
 package io.maskstream.detector.stream;
 
-import io.maskstream.detector.Instance;
 import io.maskstream.detector.track.ByteTracker;
 import io.maskstream.detector.track.Observation;
 import io.maskstream.detector.track.Track;
@@ -59,12 +58,7 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
       return;
     }
     TrackerState state = load(detected.camera());
-    List<Observation> observations = new ArrayList<>(detected.segmentation().instances().size());
-    for (Instance i : detected.segmentation().instances()) {
-      observations.add(
-          new Observation(
-              i.label(), i.score(), new double[] {i.x1(), i.y1(), i.x2(), i.y2()}, i.mask()));
-    }
+    List<Observation> observations = Observation.of(detected.segmentation());
     ByteTracker.Step step =
         tracker.step(
             state, detected.sequence(), detected.captureTime().toEpochMilli(), observations);

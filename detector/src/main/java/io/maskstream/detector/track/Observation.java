@@ -1,6 +1,10 @@
 package io.maskstream.detector.track;
 
+import io.maskstream.detector.Instance;
+import io.maskstream.detector.Segmentation;
 import io.maskstream.schemas.rle.CocoRle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -18,5 +22,16 @@ public record Observation(String label, float score, double[] box, CocoRle mask)
     if (box.length != 4) {
       throw new IllegalArgumentException("a box has 4 coordinates");
     }
+  }
+
+  /** The detections of one frame as the tracker sees them, in their order. */
+  public static List<Observation> of(Segmentation segmentation) {
+    List<Observation> out = new ArrayList<>(segmentation.instances().size());
+    for (Instance i : segmentation.instances()) {
+      out.add(
+          new Observation(
+              i.label(), i.score(), new double[] {i.x1(), i.y1(), i.x2(), i.y2()}, i.mask()));
+    }
+    return out;
   }
 }
