@@ -40,7 +40,7 @@ public final class DetectorItKit {
 
   /**
    * Creates {@code PREFIX.frames}, {@code .detections}, {@code .masks}, {@code .models}, {@code
-   * .dlq}.
+   * .dlq}, {@code .objects}, {@code .zones}, {@code .zone-events}.
    */
   public static TopicNames createTopics(String bootstrap, String prefix, int partitions)
       throws Exception {
@@ -51,7 +51,9 @@ public final class DetectorItKit {
             prefix + ".masks",
             prefix + ".models",
             prefix + ".dlq",
-            prefix + ".objects");
+            prefix + ".objects",
+            prefix + ".zones",
+            prefix + ".zone-events");
     try (Admin admin = Admin.create(client(bootstrap))) {
       Topics.ensure(admin, Topics.specs(topics, partitions), Duration.ofSeconds(30));
     }
@@ -66,7 +68,9 @@ public final class DetectorItKit {
         "maskstream.topic.masks=" + topics.masks(),
         "maskstream.topic.models=" + topics.models(),
         "maskstream.topic.dlq=" + topics.deadLetters(),
-        "maskstream.topic.objects=" + topics.objects());
+        "maskstream.topic.objects=" + topics.objects(),
+        "maskstream.topic.zones=" + topics.zones(),
+        "maskstream.topic.zone-events=" + topics.zoneEvents());
   }
 
   /**

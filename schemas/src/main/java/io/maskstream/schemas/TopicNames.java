@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param models model announcements, keyed by model name, compacted
  * @param deadLetters records that could not be processed, with the reason
  * @param objects tracked objects' lifecycle events, keyed by camera id
+ * @param zones the cameras' zone and line definitions, keyed by camera id, compacted
+ * @param zoneEvents what tracked objects did at zones and lines, keyed by camera id
  */
 public record TopicNames(
     String frames,
@@ -21,7 +23,9 @@ public record TopicNames(
     String masks,
     String models,
     String deadLetters,
-    String objects) {
+    String objects,
+    String zones,
+    String zoneEvents) {
 
   /** The product's default names. */
   public static final TopicNames DEFAULTS =
@@ -31,14 +35,17 @@ public record TopicNames(
           "maskstream.masks",
           "maskstream.models",
           "maskstream.dlq",
-          "maskstream.objects");
+          "maskstream.objects",
+          "maskstream.zones",
+          "maskstream.zone-events");
 
   /** Property prefix for overriding a name, e.g. {@code maskstream.topic.frames=site1.frames}. */
   public static final String PROPERTY_PREFIX = "maskstream.topic.";
 
   /** Validates that every name is a legal Kafka topic name. */
   public TopicNames {
-    for (String name : List.of(frames, detections, masks, models, deadLetters, objects)) {
+    for (String name :
+        List.of(frames, detections, masks, models, deadLetters, objects, zones, zoneEvents)) {
       Objects.requireNonNull(name, "topic name");
       if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
         throw new IllegalArgumentException(
@@ -55,7 +62,9 @@ public record TopicNames(
         get(props, "masks", DEFAULTS.masks),
         get(props, "models", DEFAULTS.models),
         get(props, "dlq", DEFAULTS.deadLetters),
-        get(props, "objects", DEFAULTS.objects));
+        get(props, "objects", DEFAULTS.objects),
+        get(props, "zones", DEFAULTS.zones),
+        get(props, "zone-events", DEFAULTS.zoneEvents));
   }
 
   private static String get(Map<?, ?> props, String key, String fallback) {

@@ -74,6 +74,11 @@ public final class Topics {
                 TopicConfig.RETENTION_BYTES_CONFIG, Long.toString(2L * 1024 * 1024 * 1024))),
         new Spec(names.detections(), partitions, Map.of()),
         new Spec(names.objects(), partitions, Map.of()),
+        new Spec(names.zoneEvents(), partitions, Map.of()),
+        new Spec(
+            names.zones(),
+            1,
+            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
         new Spec(
             names.masks(),
             partitions,

@@ -9,6 +9,9 @@ import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ObjectEvent;
 import io.maskstream.schemas.avro.TrackerSnapshot;
+import io.maskstream.schemas.avro.ZoneEvent;
+import io.maskstream.schemas.avro.ZoneSet;
+import io.maskstream.schemas.avro.ZoneState;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,7 +59,10 @@ class SchemaHistoryTest {
         ModelAnnouncement.class,
         DeadLetter.class,
         TrackerSnapshot.class,
-        ObjectEvent.class);
+        ObjectEvent.class,
+        ZoneSet.class,
+        ZoneEvent.class,
+        ZoneState.class);
   }
 
   static Stream<Arguments> versions() {

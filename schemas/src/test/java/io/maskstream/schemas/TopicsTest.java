@@ -27,6 +27,16 @@ class TopicsTest {
   }
 
   @Test
+  void zonesAreCompactedAndZoneEventsPartitionedByCamera() {
+    Topics.Spec zones = spec("maskstream.zones");
+    assertThat(zones.partitions()).isEqualTo(1);
+    assertThat(zones.configs()).containsEntry("cleanup.policy", "compact");
+    assertThat(spec("maskstream.zone-events").partitions()).isEqualTo(4);
+    assertThat(TopicNames.from(Map.of("maskstream.topic.zone-events", "a.b")).zoneEvents())
+        .isEqualTo("a.b");
+  }
+
+  @Test
   void deadLettersTakeAWholeFramePlusTheReason() {
     assertThat(Integer.parseInt(spec("maskstream.dlq").configs().get("max.message.bytes")))
         .isGreaterThan(Topics.MAX_FRAME_BYTES);

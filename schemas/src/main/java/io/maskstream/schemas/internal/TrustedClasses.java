@@ -1,6 +1,8 @@
 package io.maskstream.schemas.internal;
 
 import io.maskstream.schemas.avro.Box;
+import io.maskstream.schemas.avro.ClassCount;
+import io.maskstream.schemas.avro.CrossingCount;
 import io.maskstream.schemas.avro.DeadLetter;
 import io.maskstream.schemas.avro.Detection;
 import io.maskstream.schemas.avro.Detections;
@@ -8,6 +10,8 @@ import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.FrameRef;
 import io.maskstream.schemas.avro.ImageEncoding;
 import io.maskstream.schemas.avro.InstanceMask;
+import io.maskstream.schemas.avro.LineDefinition;
+import io.maskstream.schemas.avro.LineTotal;
 import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelContract;
@@ -15,11 +19,19 @@ import io.maskstream.schemas.avro.ModelRef;
 import io.maskstream.schemas.avro.ObjectBox;
 import io.maskstream.schemas.avro.ObjectEvent;
 import io.maskstream.schemas.avro.ObjectEventType;
+import io.maskstream.schemas.avro.Point;
+import io.maskstream.schemas.avro.Presence;
 import io.maskstream.schemas.avro.Rle;
 import io.maskstream.schemas.avro.Timings;
 import io.maskstream.schemas.avro.TrackSnapshot;
 import io.maskstream.schemas.avro.TrackState;
 import io.maskstream.schemas.avro.TrackerSnapshot;
+import io.maskstream.schemas.avro.ZoneAnchor;
+import io.maskstream.schemas.avro.ZoneDefinition;
+import io.maskstream.schemas.avro.ZoneEvent;
+import io.maskstream.schemas.avro.ZoneEventType;
+import io.maskstream.schemas.avro.ZoneSet;
+import io.maskstream.schemas.avro.ZoneState;
 import org.apache.avro.util.ClassSecurityValidator;
 
 /**
@@ -64,6 +76,18 @@ public final class TrustedClasses {
                 .add(ObjectBox.class)
                 .add(TrackSnapshot.class)
                 .add(TrackState.class)
+                .add(ZoneSet.class)
+                .add(ZoneDefinition.class)
+                .add(LineDefinition.class)
+                .add(Point.class)
+                .add(ZoneAnchor.class)
+                .add(ZoneEvent.class)
+                .add(ZoneEventType.class)
+                .add(ClassCount.class)
+                .add(CrossingCount.class)
+                .add(ZoneState.class)
+                .add(Presence.class)
+                .add(LineTotal.class)
                 .build()));
     installed = true;
   }
