@@ -13,6 +13,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
@@ -20,11 +21,12 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The detector's Kafka Streams topology, as a pure factory: frames topic -> detect (runs the {@link
  * Segmenter}; forwards each frame's typed outcome, its segmentation or its dead letter) -> track
- * (track ids from the cameras' tracks in a changelogged state store; unless tracking is off) ->
- * encode (the outcome as Avro records) -> detections, masks and dead-letter topics. Records keep
- * their key (the camera id); the topics' values are Avro, read and written with the product's
- * serdes. The frames source's deserializer starts decoding each image as Kafka Streams reads ahead,
- * so decoding overlaps the model run of the frame before.
+ * (track ids from the cameras' tracks in a changelogged state store, and what the tracked objects
+ * did at the cameras' zones and lines, read from a global store of the zones topic; unless tracking
+ * is off) -> encode (the outcome as Avro records) -> detections, masks, objects, zone-events and
+ * dead-letter topics. Records keep their key (the camera id); the topics' values are Avro, read and
+ * written with the product's serdes. The frames source's deserializer starts decoding each image as
+ * Kafka Streams reads ahead, so decoding overlaps the model run of the frame before.
  */
 public final class DetectorTopology {
   /** Name of the frames source node. */
@@ -39,6 +41,18 @@ public final class DetectorTopology {
   /** Name of the state store of the cameras' tracks (its changelog topic follows from it). */
   public static final String TRACKS_STORE = "maskstream-tracks";
 
+  /** Name of the state store of the cameras' zone standings and line counts. */
+  public static final String ZONE_STATE_STORE = "maskstream-zone-state";
+
+  /** Name of the global store of the cameras' zone definitions (from the zones topic). */
+  public static final String ZONES_STORE = "maskstream-zones";
+
+  /** Name of the zones topic's source node. */
+  public static final String ZONES_SOURCE = "zones";
+
+  /** Name of the node that keeps the zones topic in {@link #ZONES_STORE}. */
+  public static final String ZONES_PROCESSOR = "zones-loader";
+
   /** Name of the processor node turning frame outcomes into event records. */
   public static final String ENCODE_PROCESSOR = "encode";
 
@@ -50,6 +64,9 @@ public final class DetectorTopology {
 
   /** Name of the objects (lifecycle events) sink node. */
   public static final String OBJECTS_SINK = "objects";
+
+  /** Name of the zone-events sink node. */
+  public static final String ZONE_EVENTS_SINK = "zone-events";
 
   /** Name of the dead-letter sink node. */
   public static final String DEAD_LETTER_SINK = "dead-letters";
@@ -125,12 +142,30 @@ public final class DetectorTopology {
     if (config.tracker() != null) {
       topology.addProcessor(
           TRACK_PROCESSOR,
-          FrameProcessors.tracker(config.tracker(), TRACKS_STORE),
+          FrameProcessors.tracker(
+              config.tracker(), TRACKS_STORE, ZONE_STATE_STORE, ZONES_STORE, serdeConfig),
           DETECT_PROCESSOR);
       topology.addStateStore(
           Stores.keyValueStoreBuilder(
               Stores.persistentKeyValueStore(TRACKS_STORE), Serdes.String(), Serdes.ByteArray()),
           TRACK_PROCESSOR);
+      topology.addStateStore(
+          Stores.keyValueStoreBuilder(
+              Stores.persistentKeyValueStore(ZONE_STATE_STORE),
+              Serdes.String(),
+              Serdes.ByteArray()),
+          TRACK_PROCESSOR);
+      // every instance sees every camera's zones: a global store, restored from the topic itself
+      topology.addGlobalStore(
+          Stores.keyValueStoreBuilder(
+                  Stores.persistentKeyValueStore(ZONES_STORE), Serdes.String(), Serdes.ByteArray())
+              .withLoggingDisabled(),
+          ZONES_SOURCE,
+          new StringDeserializer(),
+          new ByteArrayDeserializer(),
+          config.topics().zones(),
+          ZONES_PROCESSOR,
+          FrameProcessors.zonesLoader(ZONES_STORE));
       beforeEncode = TRACK_PROCESSOR;
     }
     topology.addProcessor(
@@ -139,6 +174,8 @@ public final class DetectorTopology {
     topology.addSink(DETECTIONS_SINK, config.topics().detections(), bytes, bytes, ENCODE_PROCESSOR);
     topology.addSink(MASKS_SINK, config.topics().masks(), bytes, bytes, ENCODE_PROCESSOR);
     topology.addSink(OBJECTS_SINK, config.topics().objects(), bytes, bytes, ENCODE_PROCESSOR);
+    topology.addSink(
+        ZONE_EVENTS_SINK, config.topics().zoneEvents(), bytes, bytes, ENCODE_PROCESSOR);
     topology.addSink(
         DEAD_LETTER_SINK, config.topics().deadLetters(), bytes, bytes, ENCODE_PROCESSOR);
     return topology;

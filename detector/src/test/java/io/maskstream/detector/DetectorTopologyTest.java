@@ -9,7 +9,13 @@ import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.DeadLetter;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
+import io.maskstream.schemas.avro.LineDefinition;
 import io.maskstream.schemas.avro.Masks;
+import io.maskstream.schemas.avro.ObjectEvent;
+import io.maskstream.schemas.avro.Point;
+import io.maskstream.schemas.avro.ZoneDefinition;
+import io.maskstream.schemas.avro.ZoneEvent;
+import io.maskstream.schemas.avro.ZoneSet;
 import io.maskstream.schemas.rle.CocoRle;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
@@ -298,6 +304,75 @@ class DetectorTopologyTest {
   }
 
   @Test
+  void trackedObjectsEnterZonesAndCrossLinesAsTheZonesTopicDefinesThem() {
+    AvroSerde<ObjectEvent> objects = new AvroSerde<>(ObjectEvent.class);
+    AvroSerde<ZoneEvent> zoneEvents = new AvroSerde<>(ZoneEvent.class);
+    AvroSerde<ZoneSet> zoneSets = new AvroSerde<>(ZoneSet.class);
+    // the right part of the 8x6 frame, and a line up the middle: moving right crosses it "in"
+    ZoneSet set =
+        ZoneSet.newBuilder()
+            .setCamera("gate")
+            .setUpdatedAt(NOW)
+            .setZones(
+                List.of(
+                    ZoneDefinition.newBuilder()
+                        .setName("dock")
+                        .setPolygon(
+                            List.of(
+                                new Point(5.0, 0.0),
+                                new Point(8.0, 0.0),
+                                new Point(8.0, 6.0),
+                                new Point(5.0, 6.0)))
+                        .setMinFrames(1)
+                        .build()))
+            .setLines(
+                List.of(
+                    LineDefinition.newBuilder()
+                        .setName("middle")
+                        .setStart(new Point(4.0, 6.0))
+                        .setEnd(new Point(4.0, 0.0))
+                        .build()))
+            .build();
+    try (Driver d = new Driver(config(DetectorConfig.Mode.COMPLETE), new FakeSegmenter())) {
+      d.zones.pipeInput("gate", zoneSets.serialize("t", set));
+      // the object's bottom centre moves from x 2 to x 6, half a column a frame (the tracker's
+      // filtered box, which zones measure, follows a little behind)
+      for (int i = 0; i <= 8; i++) {
+        d.frames.pipeInput("gate", frames.serialize("t", frame("gate", i, NOW, "AT " + i)));
+      }
+      for (int i = 9; i < 42; i++) {
+        d.frames.pipeInput("gate", frames.serialize("t", frame("gate", i, NOW, "NONE")));
+      }
+      List<ZoneEvent> events =
+          d.zoneEvents.readRecordsToList().stream()
+              .map(r -> zoneEvents.deserialize("t", r.value()))
+              .toList();
+      assertThat(events)
+          .extracting(e -> e.getType() + " " + e.getZone() + " " + e.getFrameSequence())
+          .containsExactly("ENTER dock 7", "CROSS middle 7", "EXIT dock 39");
+      assertThat(events.get(1).getDirection()).isEqualTo("in");
+      assertThat(events.get(2).getEnded()).isTrue();
+      List<ObjectEvent> lifecycle =
+          d.objects.readRecordsToList().stream()
+              .map(r -> objects.deserialize("t", r.value()))
+              .toList();
+      assertThat(lifecycle).extracting(e -> e.getType().name()).containsExactly("NEW", "END");
+      assertThat(lifecycle.get(1).getEnteredZones()).containsExactly("dock");
+      // the line's count stays in the store; a tombstone on the zones topic clears it
+      assertThat(d.driver.getKeyValueStore(DetectorTopology.ZONE_STATE_STORE).get("gate"))
+          .isNotNull();
+      d.zones.pipeInput("gate", (byte[]) null);
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 42, NOW, "NONE")));
+      assertThat(d.driver.getKeyValueStore(DetectorTopology.ZONE_STATE_STORE).get("gate")).isNull();
+      // definitions that do not decode are logged and count as none; frames go on
+      d.zones.pipeInput("gate", new byte[] {1, 2, 3});
+      d.frames.pipeInput("gate", frames.serialize("t", frame("gate", 43, NOW, "AT 3")));
+      assertThat(d.detections.readRecordsToList()).hasSize(44);
+      assertThat(d.dlq.isEmpty()).isTrue();
+    }
+  }
+
+  @Test
   void withoutTrackingDetectionsCarryNoTrackIds() {
     DetectorConfig config = config(DetectorConfig.Mode.COMPLETE).toBuilder().tracker(null).build();
     try (Driver d = new Driver(config, new FakeSegmenter())) {
@@ -431,6 +506,10 @@ class DetectorTopologyTest {
             SegmentationException.Kind.UNDECODABLE, "image does not decode");
       }
       // one pixel standing in for the 8x6 frame, whose blue value says how the model is to fail
+      if (text.startsWith("AT ")) {
+        // an object whose box starts at column x / 2: the pixel's green value says where
+        return new DecodedImage(1, 1, new byte[] {5, Byte.parseByte(text.substring(3)), 0}, 8, 6);
+      }
       byte how =
           (byte)
               (text.equals("FAIL")
@@ -449,6 +528,15 @@ class DetectorTopologyTest {
         case 3 -> throw new OutOfMemoryError("Java heap space");
         case 4 -> {
           return new Segmentation(8, 6, List.of(), MODEL, new StageTimes(decodeMs, 2f, 7f, 3f));
+        }
+        case 5 -> {
+          float x = image.bgr()[1] / 2f;
+          return new Segmentation(
+              8,
+              6,
+              List.of(new Instance(2, "ellipse", 0.9f, x, 2f, x + 4, 4f, MASK)),
+              MODEL,
+              new StageTimes(decodeMs, 2f, 7f, 3f));
         }
         default -> {}
       }
@@ -481,6 +569,8 @@ class DetectorTopologyTest {
     final TestOutputTopic<byte[], byte[]> masks;
     final TestOutputTopic<byte[], byte[]> dlq;
     final TestOutputTopic<byte[], byte[]> objects;
+    final TestOutputTopic<byte[], byte[]> zoneEvents;
+    final TestInputTopic<String, byte[]> zones;
     final ExecutorService decodeAhead;
 
     Driver(DetectorConfig config, Segmenter segmenter) {
@@ -503,6 +593,10 @@ class DetectorTopologyTest {
       masks = driver.createOutputTopic(config.topics().masks(), bytes, bytes);
       dlq = driver.createOutputTopic(config.topics().deadLetters(), bytes, bytes);
       objects = driver.createOutputTopic(config.topics().objects(), bytes, bytes);
+      zoneEvents = driver.createOutputTopic(config.topics().zoneEvents(), bytes, bytes);
+      zones =
+          driver.createInputTopic(
+              config.topics().zones(), new StringSerializer(), new ByteArraySerializer());
     }
 
     @Override

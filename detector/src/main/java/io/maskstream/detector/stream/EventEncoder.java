@@ -16,6 +16,7 @@ import io.maskstream.schemas.avro.ModelRef;
 import io.maskstream.schemas.avro.ObjectEvent;
 import io.maskstream.schemas.avro.Rle;
 import io.maskstream.schemas.avro.Timings;
+import io.maskstream.schemas.avro.ZoneEvent;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +27,9 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * The last node of the detector topology: a {@link FrameOutcome.Detected} becomes a {@code
- * Detections} and a {@code Masks} record with the same key, {@link FrameOutcome.ObjectEvents} one
- * objects record each, a {@link FrameOutcome.Failed} its dead-letter record, all in the product's
- * Avro encoding. Stateless; one per stream task.
+ * Detections} and a {@code Masks} record with the same key, {@link FrameOutcome.TrackEvents} one
+ * objects or zone-events record each, a {@link FrameOutcome.Failed} its dead-letter record, all in
+ * the product's Avro encoding. Stateless; one per stream task.
  */
 final class EventEncoder implements Processor<byte[], FrameOutcome, byte[], byte[]> {
   private final DetectorConfig config;
@@ -36,6 +37,7 @@ final class EventEncoder implements Processor<byte[], FrameOutcome, byte[], byte
   private final AvroSerde<Masks> masks;
   private final AvroSerde<DeadLetter> deadLetters;
   private final AvroSerde<ObjectEvent> objects;
+  private final AvroSerde<ZoneEvent> zoneEvents;
   private ProcessorContext<byte[], byte[]> context;
 
   EventEncoder(DetectorConfig config, Map<String, Object> serdeConfig) {
@@ -44,6 +46,7 @@ final class EventEncoder implements Processor<byte[], FrameOutcome, byte[], byte
     this.masks = new AvroSerde<>(Masks.class, serdeConfig, false);
     this.deadLetters = new AvroSerde<>(DeadLetter.class, serdeConfig, false);
     this.objects = new AvroSerde<>(ObjectEvent.class, serdeConfig, false);
+    this.zoneEvents = new AvroSerde<>(ZoneEvent.class, serdeConfig, false);
   }
 
   @Override
@@ -57,11 +60,16 @@ final class EventEncoder implements Processor<byte[], FrameOutcome, byte[], byte
       context.forward(
           record.withValue(deadLetters.serialize(config.topics().deadLetters(), failed.letter())),
           DetectorTopology.DEAD_LETTER_SINK);
-    } else if (record.value() instanceof FrameOutcome.ObjectEvents lifecycle) {
-      for (ObjectEvent e : lifecycle.events()) {
+    } else if (record.value() instanceof FrameOutcome.TrackEvents tracked) {
+      for (ObjectEvent e : tracked.objects()) {
         context.forward(
             record.withValue(objects.serialize(config.topics().objects(), e)),
             DetectorTopology.OBJECTS_SINK);
+      }
+      for (ZoneEvent e : tracked.zones()) {
+        context.forward(
+            record.withValue(zoneEvents.serialize(config.topics().zoneEvents(), e)),
+            DetectorTopology.ZONE_EVENTS_SINK);
       }
     } else if (record.value() instanceof FrameOutcome.Detected detected) {
       Events events = events(detected);

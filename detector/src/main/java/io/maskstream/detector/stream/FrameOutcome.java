@@ -3,6 +3,7 @@ package io.maskstream.detector.stream;
 import io.maskstream.detector.Segmentation;
 import io.maskstream.schemas.avro.DeadLetter;
 import io.maskstream.schemas.avro.ObjectEvent;
+import io.maskstream.schemas.avro.ZoneEvent;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -51,12 +52,14 @@ public sealed interface FrameOutcome {
   /**
    * What happened to a camera's tracked objects in one frame.
    *
-   * @param events new, update and end events, in that order
+   * @param objects new, update and end events, in that order
+   * @param zones what they did at the camera's zones and lines, in the order it happened
    */
-  record ObjectEvents(List<ObjectEvent> events) implements FrameOutcome {
-    /** Copies the list. */
-    public ObjectEvents {
-      events = List.copyOf(events);
+  record TrackEvents(List<ObjectEvent> objects, List<ZoneEvent> zones) implements FrameOutcome {
+    /** Copies the lists. */
+    public TrackEvents {
+      objects = List.copyOf(objects);
+      zones = List.copyOf(zones);
     }
   }
 

@@ -9,7 +9,11 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Makes the nodes of the detector topology: the frames source's deserializer, the detect node and
@@ -57,10 +61,48 @@ public final class FrameProcessors {
     return () -> new EventEncoder(config, copy);
   }
 
-  /** A supplier of new track nodes keeping the cameras' tracks in the store {@code storeName}. */
+  /**
+   * A supplier of new track nodes keeping the cameras' tracks in the store {@code tracksStore},
+   * their zone standings and line counts in {@code zoneStateStore}, and reading the cameras' zone
+   * definitions from the global store {@code zonesStore}.
+   */
   public static ProcessorSupplier<byte[], FrameOutcome, byte[], FrameOutcome> tracker(
-      TrackerSettings settings, String storeName) {
+      TrackerSettings settings,
+      String tracksStore,
+      String zoneStateStore,
+      String zonesStore,
+      Map<String, Object> serdeConfig) {
     ByteTracker tracker = new ByteTracker(settings);
-    return () -> new TrackerNode(tracker, storeName);
+    Map<String, Object> copy = Map.copyOf(serdeConfig);
+    return () -> new TrackerNode(tracker, tracksStore, zoneStateStore, zonesStore, copy);
+  }
+
+  /**
+   * A supplier of the global node that keeps the zones topic in the store {@code zonesStore}:
+   * camera id to the stored bytes of its {@code ZoneSet}; a tombstone removes the camera's entry.
+   * The bytes are decoded where they are used, so a bad record costs its camera only.
+   */
+  public static ProcessorSupplier<String, byte[], Void, Void> zonesLoader(String zonesStore) {
+    return () ->
+        new Processor<String, byte[], Void, Void>() {
+          private KeyValueStore<String, byte[]> store;
+
+          @Override
+          public void init(ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(zonesStore);
+          }
+
+          @Override
+          public void process(Record<String, byte[]> record) {
+            if (record.key() == null) {
+              return;
+            }
+            if (record.value() == null) {
+              store.delete(record.key());
+            } else {
+              store.put(record.key(), record.value());
+            }
+          }
+        };
   }
 }

@@ -5,15 +5,27 @@ import io.maskstream.detector.track.Observation;
 import io.maskstream.detector.track.Track;
 import io.maskstream.detector.track.TrackerSnapshots;
 import io.maskstream.detector.track.TrackerState;
+import io.maskstream.detector.zone.ZoneCounter;
+import io.maskstream.detector.zone.ZoneLayout;
+import io.maskstream.detector.zone.ZoneTallies;
+import io.maskstream.detector.zone.ZoneTally;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.avro.ModelRef;
 import io.maskstream.schemas.avro.ObjectBox;
 import io.maskstream.schemas.avro.ObjectEvent;
 import io.maskstream.schemas.avro.ObjectEventType;
 import io.maskstream.schemas.avro.TrackerSnapshot;
+import io.maskstream.schemas.avro.ZoneEvent;
+import io.maskstream.schemas.avro.ZoneSet;
+import io.maskstream.schemas.avro.ZoneState;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -27,28 +39,50 @@ import org.slf4j.LoggerFactory;
  * again or scores better than ever, {@code end} when it was lost too long). The camera's tracks
  * live in a changelogged state store (camera id -> {@link TrackerSnapshot}), written in the same
  * exactly-once transaction as the frame's events, so a detector that takes over a camera after a
- * crash or a rebalance continues with the same tracks and ids. Dead letters pass through. One per
- * stream task.
+ * crash or a rebalance continues with the same tracks and ids. The tracks are then measured against
+ * the camera's zones and lines ({@link ZoneCounter}), read from the global store of the zones topic
+ * (so a {@code zones set} applies from the next frame, on every instance), with the standings and
+ * counts in a second changelogged store written in the same transaction. Dead letters pass through.
+ * One per stream task.
  */
 final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], FrameOutcome> {
   private static final Logger log = LoggerFactory.getLogger(TrackerNode.class);
 
   private final ByteTracker tracker;
+  private final ZoneCounter zoneCounter = new ZoneCounter();
   private final String storeName;
-  // the store's values are this product's own: single-object encoding, whatever registry is set
+  private final String zoneStateName;
+  private final String zonesName;
+  // the stores' values are this product's own: single-object encoding, whatever registry is set
   private final AvroSerde<TrackerSnapshot> snapshots = new AvroSerde<>(TrackerSnapshot.class);
+  private final AvroSerde<ZoneState> zoneStates = new AvroSerde<>(ZoneState.class);
+  // the zones topic's values are written by users' clients: the configured encoding
+  private final AvroSerde<ZoneSet> zoneSets;
+  private final Map<String, CameraZones> zonesByCamera = new HashMap<>();
   private KeyValueStore<String, byte[]> store;
+  private KeyValueStore<String, byte[]> zoneStore;
+  private KeyValueStore<String, byte[]> zones;
   private ProcessorContext<byte[], FrameOutcome> context;
 
-  TrackerNode(ByteTracker tracker, String storeName) {
+  TrackerNode(
+      ByteTracker tracker,
+      String storeName,
+      String zoneStateName,
+      String zonesName,
+      Map<String, Object> serdeConfig) {
     this.tracker = tracker;
     this.storeName = storeName;
+    this.zoneStateName = zoneStateName;
+    this.zonesName = zonesName;
+    this.zoneSets = new AvroSerde<>(ZoneSet.class, serdeConfig, false);
   }
 
   @Override
   public void init(ProcessorContext<byte[], FrameOutcome> context) {
     this.context = context;
     this.store = context.getStateStore(storeName);
+    this.zoneStore = context.getStateStore(zoneStateName);
+    this.zones = context.getStateStore(zonesName);
   }
 
   @Override
@@ -57,28 +91,57 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
       context.forward(record);
       return;
     }
-    TrackerState state = load(detected.camera());
+    String camera = detected.camera();
+    long time = detected.captureTime().toEpochMilli();
+    TrackerState state = load(camera);
     List<Observation> observations = Observation.of(detected.segmentation());
-    ByteTracker.Step step =
-        tracker.step(
-            state, detected.sequence(), detected.captureTime().toEpochMilli(), observations);
-    store.put(detected.camera(), snapshots.serialize(storeName, TrackerSnapshots.of(step.state())));
+    ByteTracker.Step step = tracker.step(state, detected.sequence(), time, observations);
+    store.put(camera, snapshots.serialize(storeName, TrackerSnapshots.of(step.state())));
+
+    ZoneLayout layout =
+        layout(camera, detected.segmentation().width(), detected.segmentation().height());
+    ZoneTally tally = loadTally(camera);
+    Map<Long, ZoneCounter.Membership> memberships = Map.of();
+    List<ZoneEvent> zoneEvents = List.of();
+    if (!layout.isEmpty() || !tally.equals(ZoneTally.EMPTY)) {
+      List<Track> seen = new ArrayList<>(step.started());
+      seen.addAll(step.updated());
+      Set<Long> alive = new HashSet<>();
+      for (Track t : step.state().tracks()) {
+        if (t.id() > 0) {
+          alive.add(t.id());
+        }
+      }
+      ZoneCounter.Step zoneStep =
+          zoneCounter.step(
+              tally, layout, camera, detected.sequence(), time, seen, alive, step.ended());
+      if (zoneStep.tally().equals(ZoneTally.EMPTY)) {
+        zoneStore.delete(camera);
+      } else {
+        zoneStore.put(
+            camera, zoneStates.serialize(zoneStateName, ZoneTallies.of(zoneStep.tally())));
+      }
+      memberships = zoneStep.memberships();
+      zoneEvents = zoneStep.events();
+    }
+
     context.forward(record.withValue((FrameOutcome) detected.tracked(step.trackIds())));
     List<ObjectEvent> events = new ArrayList<>();
     ModelRef model =
         new ModelRef(
             detected.segmentation().model().name(), detected.segmentation().model().version());
     for (Track t : step.started()) {
-      events.add(event(ObjectEventType.NEW, t, detected, model));
+      events.add(event(ObjectEventType.NEW, t, detected, model, memberships));
     }
     for (Track t : step.changed()) {
-      events.add(event(ObjectEventType.UPDATE, t, detected, model));
+      events.add(event(ObjectEventType.UPDATE, t, detected, model, memberships));
     }
     for (Track t : step.ended()) {
-      events.add(event(ObjectEventType.END, t, detected, model));
+      events.add(event(ObjectEventType.END, t, detected, model, memberships));
     }
-    if (!events.isEmpty()) {
-      context.forward(record.withValue((FrameOutcome) new FrameOutcome.ObjectEvents(events)));
+    if (!events.isEmpty() || !zoneEvents.isEmpty()) {
+      context.forward(
+          record.withValue((FrameOutcome) new FrameOutcome.TrackEvents(events, zoneEvents)));
     }
   }
 
@@ -87,10 +150,15 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
    * under {@value #STATIONARY_SHARE} of its height per frame.
    */
   static ObjectEvent event(
-      ObjectEventType type, Track t, FrameOutcome.Detected at, ModelRef model) {
+      ObjectEventType type,
+      Track t,
+      FrameOutcome.Detected at,
+      ModelRef model,
+      Map<Long, ZoneCounter.Membership> memberships) {
     double[] box = t.box();
     double[] mean = t.estimate().mean();
     boolean stationary = Math.hypot(mean[4], mean[5]) < STATIONARY_SHARE * Math.max(mean[3], 1);
+    ZoneCounter.Membership zones = memberships.getOrDefault(t.id(), ZoneCounter.Membership.NONE);
     return ObjectEvent.newBuilder()
         .setType(type)
         .setCamera(at.camera())
@@ -107,6 +175,8 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
         .setFrameTime(at.captureTime())
         .setStationary(stationary)
         .setModel(model)
+        .setZones(zones.inside())
+        .setEnteredZones(zones.entered())
         .build();
   }
 
@@ -127,6 +197,80 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
       log.error(
           "camera {}: unreadable tracker state ({}); its tracks start over", camera, e.toString());
       return TrackerState.EMPTY;
+    }
+  }
+
+  /** The camera's zone standings and counts, or none (with one log line) when unreadable. */
+  private ZoneTally loadTally(String camera) {
+    byte[] bytes = zoneStore.get(camera);
+    if (bytes == null) {
+      return ZoneTally.EMPTY;
+    }
+    try {
+      return ZoneTallies.tally(zoneStates.deserialize(zoneStateName, bytes));
+    } catch (RuntimeException e) {
+      log.error(
+          "camera {}: unreadable zone state ({}); its zone counts start over",
+          camera,
+          e.toString());
+      return ZoneTally.EMPTY;
+    }
+  }
+
+  /**
+   * The camera's zones and lines at the frame's size. The stored definition is decoded and checked
+   * once per change; one that cannot be used is logged once and counts as none.
+   */
+  private ZoneLayout layout(String camera, int width, int height) {
+    byte[] bytes = zones.get(camera);
+    CameraZones known = zonesByCamera.get(camera);
+    if (known == null || !Arrays.equals(known.bytes, bytes)) {
+      known = new CameraZones(bytes, definitions(camera, bytes));
+      zonesByCamera.put(camera, known);
+    }
+    if (known.set == null) {
+      return ZoneLayout.NONE;
+    }
+    if (known.layout == null || known.width != width || known.height != height) {
+      known.layout = ZoneLayout.of(known.set, width, height);
+      known.width = width;
+      known.height = height;
+    }
+    return known.layout;
+  }
+
+  private ZoneSet definitions(String camera, byte[] bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    try {
+      ZoneSet set = zoneSets.deserialize(zonesName, bytes);
+      if (!camera.equals(set.getCamera())) {
+        throw new IllegalArgumentException(
+            "the definitions name camera " + set.getCamera() + " under the key " + camera);
+      }
+      return set;
+    } catch (RuntimeException e) {
+      log.error(
+          "camera {}: zones and lines on the zones topic cannot be used ({}); the camera counts"
+              + " none until they are stored again with maskstream zones set",
+          camera,
+          e.getMessage());
+      return null;
+    }
+  }
+
+  /** A camera's zone definitions as last read, with their layout at the last frame size. */
+  private static final class CameraZones {
+    final byte[] bytes;
+    final ZoneSet set;
+    ZoneLayout layout;
+    int width;
+    int height;
+
+    CameraZones(byte[] bytes, ZoneSet set) {
+      this.bytes = bytes;
+      this.set = set;
     }
   }
 }
