@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -169,6 +170,44 @@ class PostgresObjectsIT {
       }
     }
     samples.flush();
+  }
+
+  @Test
+  void aCrashBetweenTheDatabaseCommitAndTheOffsetCommitLosesAndDuplicatesNothing()
+      throws Exception {
+    try (EventSamples samples = new EventSamples(kafka.bootstrapServers())) {
+      for (long track = 1; track <= 40; track++) {
+        long first = track * 100;
+        send(samples, TrackEvents.object(NEW, "crash", track, first, first + 2, List.of()));
+        send(samples, TrackEvents.enter("crash", "dock", track, first + 10, track));
+        send(samples, TrackEvents.object(END, "crash", track, first, first + 60, List.of()));
+      }
+      samples.flush();
+    }
+    AtomicInteger commits = new AtomicInteger();
+    SinkConfig config =
+        SinkConfig.of(
+            EventSamples.clientProperties(kafka.bootstrapServers()), "pg-objects-crash", -1);
+    PostgresSink crashing =
+        new PostgresSink(
+            config,
+            new SinkConfig.Postgres(URL, USER, null, SCHEMA, 50, Duration.ofSeconds(1)),
+            () -> {
+              if (commits.incrementAndGet() == 1) {
+                throw new PostgresSinkIT.SimulatedCrash();
+              }
+            });
+    SinkRun first = new SinkRun(crashing, "pg-objects-crash-1");
+    assertThat(first.awaitFailure()).isInstanceOf(PostgresSinkIT.SimulatedCrash.class);
+    assertThat(objectRows("crash").size() + zoneRows("crash").size()).isPositive();
+
+    try (SinkRun second = new SinkRun(sink("pg-objects-crash"), "pg-objects-crash-2")) {
+      await().atMost(Duration.ofSeconds(90)).until(() -> committedAll("pg-objects-crash"));
+    }
+    assertThat(objectRows("crash"))
+        .hasSize(40)
+        .allSatisfy(r -> assertThat(r).containsEntry("ended", "t"));
+    assertThat(zoneRows("crash")).hasSize(40);
   }
 
   @Test
