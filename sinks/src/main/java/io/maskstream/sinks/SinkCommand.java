@@ -167,7 +167,8 @@ public final class SinkCommand implements Runnable {
   @Command(
       name = "postgres",
       mixinStandardHelpOptions = true,
-      description = "Detections and masks into PostgreSQL, idempotently.")
+      description =
+          "Detections, masks, object events and zone events into PostgreSQL, idempotently.")
   static final class Postgres extends SinkSubcommand {
     @Option(names = "--jdbc-url", required = true, description = "jdbc:postgresql://HOST/DB")
     String jdbcUrl;

@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Masks;
+import io.maskstream.schemas.avro.ObjectEvent;
+import io.maskstream.schemas.avro.ZoneEvent;
 import io.maskstream.sinks.Sink;
 import io.maskstream.sinks.SinkConfig;
 import io.maskstream.sinks.kafka.DeadLetterPublisher;
@@ -37,7 +39,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code maskstream sink postgres}: detections and masks into PostgreSQL ({@link JdbcEventStore}).
+ * {@code maskstream sink postgres}: detections, masks, object events and zone events into
+ * PostgreSQL ({@link JdbcEventStore}).
  *
  * <p>Each poll (up to {@code maxBatchRecords} records) becomes one database transaction; the Kafka
  * offsets of the batch are committed only after that transaction committed (and refused records are
@@ -80,7 +83,7 @@ public final class PostgresSink implements Sink {
     this.decoder = new EventDecoder(config.kafka(), config.topics(), true);
     this.rows =
         Counter.builder("maskstream.sink.rows")
-            .description("Detection and mask rows upserted")
+            .description("Detection, mask, object and zone event rows written")
             .register(metrics.registry());
     this.retries =
         Counter.builder("maskstream.sink.database.retries")
@@ -121,11 +124,16 @@ public final class PostgresSink implements Sink {
       if (!migrate(store)) {
         return;
       }
-      c.subscribe(List.of(config.topics().detections(), config.topics().masks()));
+      List<String> topics =
+          List.of(
+              config.topics().detections(),
+              config.topics().masks(),
+              config.topics().objects(),
+              config.topics().zoneEvents());
+      c.subscribe(topics);
       LOG.info(
-          "writing {} and {} to {} schema {} (group {})",
-          config.topics().detections(),
-          config.topics().masks(),
+          "writing {} to {} schema {} (group {})",
+          topics,
           postgres.jdbcUrl(),
           postgres.schema(),
           config.groupId());
@@ -208,10 +216,16 @@ public final class PostgresSink implements Sink {
         int written =
             metrics
                 .batchTimer()
-                .recordCallable(() -> store.write(batch.detections(), batch.masks()));
+                .recordCallable(
+                    () ->
+                        store.write(
+                            batch.events(Detections.class),
+                            batch.events(Masks.class),
+                            batch.events(ObjectEvent.class),
+                            batch.events(ZoneEvent.class)));
         databaseUp.set(1);
         rows.increment(written);
-        metrics.framesWritten(batch.detections().size());
+        metrics.framesWritten(batch.events(Detections.class).size());
         break;
       } catch (SQLException e) {
         if (!isConnectionProblem(e)) {
@@ -284,11 +298,11 @@ public final class PostgresSink implements Sink {
     List<Item> accepted = new ArrayList<>();
     for (Item item : batch.items) {
       try {
-        if (item.event() instanceof Detections d) {
-          store.write(List.of(d), List.of());
-        } else {
-          store.write(List.of(), List.of((Masks) item.event()));
-        }
+        store.write(
+            one(item, Detections.class),
+            one(item, Masks.class),
+            one(item, ObjectEvent.class),
+            one(item, ZoneEvent.class));
         accepted.add(item);
       } catch (SQLException e) {
         if (isConnectionProblem(e)) {
@@ -303,6 +317,11 @@ public final class PostgresSink implements Sink {
     return true;
   }
 
+  /** The item's event when it is a {@code type}, else nothing. */
+  private static <T> List<T> one(Item item, Class<T> type) {
+    return type.isInstance(item.event()) ? List.of(type.cast(item.event())) : List.of();
+  }
+
   /** A decoded record. */
   private record Item(ConsumerRecord<byte[], byte[]> record, SpecificRecord event) {}
 
@@ -312,21 +331,12 @@ public final class PostgresSink implements Sink {
     final Map<TopicPartition, Long> next = new HashMap<>();
     int records;
 
-    List<Detections> detections() {
-      List<Detections> out = new ArrayList<>();
+    /** The batch's events of {@code type}, in the order read. */
+    <T> List<T> events(Class<T> type) {
+      List<T> out = new ArrayList<>();
       for (Item item : items) {
-        if (item.event() instanceof Detections d) {
-          out.add(d);
-        }
-      }
-      return out;
-    }
-
-    List<Masks> masks() {
-      List<Masks> out = new ArrayList<>();
-      for (Item item : items) {
-        if (item.event() instanceof Masks m) {
-          out.add(m);
+        if (type.isInstance(item.event())) {
+          out.add(type.cast(item.event()));
         }
       }
       return out;
@@ -340,7 +350,10 @@ public final class PostgresSink implements Sink {
             new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
         try {
           SpecificRecord event = decoder.decode(record);
-          if (event instanceof Detections || event instanceof Masks) {
+          if (event instanceof Detections
+              || event instanceof Masks
+              || event instanceof ObjectEvent
+              || event instanceof ZoneEvent) {
             items.add(new Item(record, event));
           }
         } catch (UnusableRecordException e) {
