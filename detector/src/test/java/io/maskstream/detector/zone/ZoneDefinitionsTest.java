@@ -173,8 +173,7 @@ class ZoneDefinitionsTest {
                     """,
                     NOW))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("zones[0] at line 4, column ")
-        .hasMessageContaining("unknown key 'colour'")
+        .hasMessageStartingWith("zones[0] at line 4, column 13: unknown key 'colour'")
         .hasMessageContaining("known: anchor, classes, loiter-seconds, mask-share, min-frames")
         .hasMessageNotContaining("\n");
     assertThatThrownBy(() -> ZoneDefinitions.parseYaml("cam", "zone: []", NOW))
