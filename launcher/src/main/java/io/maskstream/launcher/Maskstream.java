@@ -4,6 +4,7 @@ import io.maskstream.detector.DetectCommand;
 import io.maskstream.detector.InferCommand;
 import io.maskstream.detector.KeysCommand;
 import io.maskstream.detector.PublishCommand;
+import io.maskstream.detector.ZonesCommand;
 import io.maskstream.ingest.IngestBenchmark;
 import io.maskstream.ingest.IngestCommand;
 import io.maskstream.schemas.cli.UserException;
@@ -39,6 +40,7 @@ import picocli.CommandLine.Spec;
       IngestCommand.class,
       IngestBenchmark.class,
       DetectCommand.class,
+      ZonesCommand.class,
       SinkCommand.class,
       InferCommand.class,
       EvalCommand.class,

@@ -22,6 +22,7 @@ class MaskstreamTest {
           "broker",
           "ingest",
           "detect",
+          "zones",
           "sink",
           "infer",
           "eval",
@@ -69,6 +70,11 @@ class MaskstreamTest {
       assertThat(run(command, "--help").out()).contains("--bootstrap").contains("--kafka-config");
     }
     assertThat(run("sink", "web", "--help").out()).contains("--bootstrap");
+    for (String zones : List.of("set", "show", "remove")) {
+      assertThat(run("zones", zones, "--help").out())
+          .contains("--bootstrap")
+          .contains("--kafka-config");
+    }
   }
 
   @Test
@@ -98,6 +104,24 @@ class MaskstreamTest {
     Run twoInputs = run("infer", "--model", "m", "--images", "a", "--video", "v", "--out", "o");
     assertThat(twoInputs.exitCode()).isEqualTo(2);
     assertThat(twoInputs.err().strip()).doesNotContain("\n");
+  }
+
+  @Test
+  void zonesRefuseABadCameraOrFileInOneLine(@TempDir Path dir) throws Exception {
+    Run badCamera = run("zones", "set", "--camera", "gate 1", "--file", "zones.yaml");
+    assertThat(badCamera.exitCode()).isEqualTo(2);
+    assertThat(badCamera.err().strip())
+        .isEqualTo(
+            "maskstream zones set: --camera 'gate 1': use 1-64 characters from A-Z a-z 0-9 . _ -");
+
+    Path file = Files.writeString(dir.resolve("zones.yaml"), "zones:\n  - name: dock\n");
+    Run badFile = run("zones", "set", "--camera", "gate-1", "--file", file.toString());
+    assertThat(badFile.exitCode()).isEqualTo(2);
+    assertThat(badFile.err().strip())
+        .isEqualTo(
+            "maskstream zones set: "
+                + file
+                + ": zone \"dock\": 'polygon' is missing: give its corners [[x, y], ...]");
   }
 
   @Test
