@@ -6,6 +6,7 @@ import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.InstanceMask;
 import io.maskstream.schemas.avro.Masks;
+import io.maskstream.schemas.avro.ZoneEvent;
 import io.maskstream.schemas.rle.CocoRle;
 import java.util.Map;
 import org.apache.avro.AvroRuntimeException;
@@ -14,8 +15,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * Decodes and checks the records of the frames, detections and masks topics. A record that cannot
- * be used raises {@link UnusableRecordException} with a one-line reason, for the dead-letter topic.
+ * Decodes and checks the records of the frames, detections, masks and zone events topics. A record
+ * that cannot be used raises {@link UnusableRecordException} with a one-line reason, for the
+ * dead-letter topic.
  *
  * <p>Thread-safe once built; holds no resources.
  */
@@ -24,6 +26,7 @@ public final class EventDecoder {
   private final AvroSerde<Frame> frames;
   private final AvroSerde<Detections> detections;
   private final AvroSerde<Masks> masks;
+  private final AvroSerde<ZoneEvent> zoneEvents;
   private final boolean checkMasks;
 
   /**
@@ -37,11 +40,12 @@ public final class EventDecoder {
     this.frames = new AvroSerde<>(Frame.class, clientProperties, false);
     this.detections = new AvroSerde<>(Detections.class, clientProperties, false);
     this.masks = new AvroSerde<>(Masks.class, clientProperties, false);
+    this.zoneEvents = new AvroSerde<>(ZoneEvent.class, clientProperties, false);
     this.checkMasks = checkMasks;
   }
 
   /**
-   * The record's event: a {@link Frame}, {@link Detections} or {@link Masks}.
+   * The record's event: a {@link Frame}, {@link Detections}, {@link Masks} or {@link ZoneEvent}.
    *
    * @throws UnusableRecordException when it has no value, cannot be decoded or is inconsistent
    */
@@ -66,6 +70,9 @@ public final class EventDecoder {
           check(decoded);
         }
         return decoded;
+      }
+      if (record.topic().equals(topics.zoneEvents())) {
+        return zoneEvents.deserialize(record.topic(), record.value());
       }
     } catch (SerializationException | AvroRuntimeException e) {
       throw new UnusableRecordException(e.getMessage(), e);
