@@ -118,8 +118,8 @@ public final class SinkCommand implements Runnable {
       name = "web",
       mixinStandardHelpOptions = true,
       description =
-          "A live page of every camera with masks, boxes, labels and scores"
-              + " (also /metrics for Prometheus).")
+          "A live page of every camera with masks, boxes, labels and scores, and its zones"
+              + " and lines with their counts (also /metrics for Prometheus).")
   static final class Web extends SinkSubcommand {
     @Option(
         names = "--host",

@@ -14,6 +14,8 @@ import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelRef;
 import io.maskstream.schemas.avro.Rle;
 import io.maskstream.schemas.avro.Timings;
+import io.maskstream.schemas.avro.ZoneEvent;
+import io.maskstream.schemas.avro.ZoneSet;
 import io.maskstream.schemas.rle.CocoRle;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -42,6 +44,8 @@ public final class EventSamples implements AutoCloseable {
   private final AvroSerde<Frame> frames = new AvroSerde<>(Frame.class);
   private final AvroSerde<Detections> detections = new AvroSerde<>(Detections.class);
   private final AvroSerde<Masks> masks = new AvroSerde<>(Masks.class);
+  private final AvroSerde<ZoneSet> zoneSets = new AvroSerde<>(ZoneSet.class);
+  private final AvroSerde<ZoneEvent> zoneEvents = new AvroSerde<>(ZoneEvent.class);
 
   public EventSamples(String bootstrap) {
     Properties props = new Properties();
@@ -155,6 +159,24 @@ public final class EventSamples implements AutoCloseable {
     producer.send(
         new ProducerRecord<>(
             TOPICS.masks(), key(m.getFrame().getCamera()), masks.serialize(TOPICS.masks(), m)));
+  }
+
+  /** Stores {@code set} as its camera's zones. */
+  public void send(ZoneSet set) {
+    producer.send(
+        new ProducerRecord<>(
+            TOPICS.zones(), key(set.getCamera()), zoneSets.serialize(TOPICS.zones(), set)));
+  }
+
+  /** Removes {@code camera}'s zones (a tombstone). */
+  public void removeZones(String camera) {
+    producer.send(new ProducerRecord<>(TOPICS.zones(), key(camera), null));
+  }
+
+  public void send(ZoneEvent e) {
+    producer.send(
+        new ProducerRecord<>(
+            TOPICS.zoneEvents(), key(e.getCamera()), zoneEvents.serialize(TOPICS.zoneEvents(), e)));
   }
 
   public void sendRaw(String topic, String key, byte[] value) {

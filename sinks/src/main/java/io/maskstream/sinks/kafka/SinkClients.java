@@ -62,6 +62,28 @@ public final class SinkClients {
     };
   }
 
+  /**
+   * A byte-array consumer outside any group, for a topic read whole by {@link
+   * KafkaConsumer#assign}: it commits nothing and starts where it is told to.
+   *
+   * <p>Its {@link KafkaConsumer#close()} waits at most {@link #CLOSE_TIMEOUT}.
+   */
+  public static KafkaConsumer<byte[], byte[]> reader(SinkConfig config, String clientId) {
+    Map<String, Object> props = new HashMap<>(clientOnly(config.kafka()));
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()) {
+      @Override
+      public void close() {
+        close(CloseOptions.timeout(CLOSE_TIMEOUT));
+      }
+    };
+  }
+
   /** Producer properties from the client properties (without consumer-only keys). */
   static Map<String, Object> producerProperties(Map<String, Object> clientProperties) {
     return new HashMap<>(clientOnly(clientProperties));

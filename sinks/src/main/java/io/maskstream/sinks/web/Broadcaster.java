@@ -1,6 +1,8 @@
 package io.maskstream.sinks.web;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
@@ -11,18 +13,35 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Hands the latest update of every camera to every connected browser.
  *
- * <p>Each subscriber has a mailbox holding at most one pending update per camera: a slow browser
- * skips frames instead of growing a queue, so memory stays flat however many frames arrive. A new
- * subscriber starts with the latest update of every camera. Thread-safe; lives as long as the web
- * server.
+ * <p>An update is of one kind - the event name of the page's stream: {@value #FRAME} for a frame
+ * with its detections, {@value #ZONES} for the camera's zones and lines with their counts - and
+ * replaces the previous update of its kind and camera. Each subscriber has a mailbox holding at
+ * most one pending update per kind and camera: a slow browser skips frames instead of growing a
+ * queue, so memory stays flat however many frames arrive. A new subscriber starts with the latest
+ * update of every kind and camera. Thread-safe; lives as long as the web server.
  */
 public final class Broadcaster {
+  /** The kind of a frame update. */
+  public static final String FRAME = "frame";
+
+  /** The kind of a zones update. */
+  public static final String ZONES = "zones";
+
   private final int maxCameras;
-  private final Map<String, String> latest;
+  private final Map<Key, String> latest;
+
+  /** What an update replaces: the previous one of the same kind and camera. */
+  private record Key(String kind, String camera) {}
+
+  /** One update for the page: its kind (the event name), camera and JSON. */
+  public record Update(String kind, String camera, String json) {}
+
   private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
   private volatile boolean closed;
 
-  /** A broadcaster remembering the latest update of at most {@code maxCameras} cameras. */
+  /**
+   * A broadcaster remembering the latest updates of at most {@code maxCameras} cameras per kind.
+   */
   public Broadcaster(int maxCameras) {
     this.maxCameras = maxCameras;
     this.latest =
@@ -30,19 +49,25 @@ public final class Broadcaster {
           private static final long serialVersionUID = 1L;
 
           @Override
-          protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > Broadcaster.this.maxCameras;
+          protected boolean removeEldestEntry(Map.Entry<Key, String> eldest) {
+            return size() > 2 * Broadcaster.this.maxCameras;
           }
         };
   }
 
-  /** Publishes {@code json} as the latest update of {@code camera}. */
+  /** Publishes {@code json} as the latest frame update of {@code camera}. */
   public void publish(String camera, String json) {
+    publish(FRAME, camera, json);
+  }
+
+  /** Publishes {@code json} as the latest update of kind {@code kind} of {@code camera}. */
+  public void publish(String kind, String camera, String json) {
+    Key key = new Key(kind, camera);
     synchronized (latest) {
-      latest.put(camera, json);
+      latest.put(key, json);
     }
     for (Subscriber s : subscribers) {
-      s.offer(camera, json);
+      s.offer(key, json);
     }
   }
 
@@ -72,18 +97,18 @@ public final class Broadcaster {
     }
   }
 
-  /** One browser's mailbox: at most one pending update per camera. */
+  /** One browser's mailbox: at most one pending update per kind and camera. */
   public final class Subscriber implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final LinkedHashMap<String, String> mailbox = new LinkedHashMap<>();
+    private final LinkedHashMap<Key, String> mailbox = new LinkedHashMap<>();
     private boolean done;
 
-    void offer(String camera, String json) {
+    void offer(Key key, String json) {
       lock.lock();
       try {
-        if (mailbox.size() < maxCameras || mailbox.containsKey(camera)) {
-          mailbox.put(camera, json);
+        if (mailbox.size() < 2 * maxCameras || mailbox.containsKey(key)) {
+          mailbox.put(key, json);
         }
         changed.signal();
       } finally {
@@ -92,11 +117,12 @@ public final class Broadcaster {
     }
 
     /**
-     * Waits up to {@code timeoutMillis} for updates and takes them all, oldest camera first.
+     * Waits up to {@code timeoutMillis} for updates and takes them all, in the order their kind and
+     * camera first had a pending update.
      *
      * @return the updates, empty on timeout, null once closed
      */
-    public Map<String, String> take(long timeoutMillis) throws InterruptedException {
+    public List<Update> take(long timeoutMillis) throws InterruptedException {
       lock.lock();
       try {
         long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -106,7 +132,8 @@ public final class Broadcaster {
         if (done) {
           return null;
         }
-        Map<String, String> out = new LinkedHashMap<>(mailbox);
+        List<Update> out = new ArrayList<>(mailbox.size());
+        mailbox.forEach((k, json) -> out.add(new Update(k.kind(), k.camera(), json)));
         mailbox.clear();
         return out;
       } finally {

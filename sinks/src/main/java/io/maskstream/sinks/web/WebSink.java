@@ -10,6 +10,7 @@ import io.javalin.security.BasicAuthCredentials;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.Masks;
+import io.maskstream.schemas.avro.ZoneEvent;
 import io.maskstream.sinks.Sink;
 import io.maskstream.sinks.SinkConfig;
 import io.maskstream.sinks.kafka.DeadLetterPublisher;
@@ -37,12 +38,13 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code maskstream sink web}: serves the live page ({@code /}), its update stream ({@code
  * /events}, server-sent events) and Prometheus metrics ({@code /metrics}), fed by a consumer of the
- * frames, detections and masks topics.
+ * frames, detections, masks and zone events topics, and a reader of the zones topic.
  *
  * <p>The view is live, not a record: a partition assigned for the first time starts a few records
  * before its end, one it held before goes on where it stopped ({@link StartNearEnd}), and offsets
- * are committed automatically. Owns its web server, consumer and dead-letter producer from {@link
- * #run()} until it returns.
+ * are committed automatically. The zones topic is read whole and followed ({@link ZoneSetReader}),
+ * so the page draws every camera's zones and lines with their latest counts ({@link ZoneOverlay}).
+ * Owns its web server, consumers and dead-letter producer from {@link #run()} until it returns.
  *
  * <p>Every response carries a content security policy that lets only this server's own files run.
  * With credentials ({@link WebAuth}) every path - page, files, events, metrics - needs them: HTTP
@@ -128,13 +130,23 @@ public final class WebSink implements Sink {
     Gauge.builder("maskstream.sink.web.cameras", view, LiveView::cameraCount)
         .description("Cameras on the page")
         .register(metrics.registry());
+    ZoneOverlay zones = new ZoneOverlay(broadcaster);
+    Gauge.builder("maskstream.sink.web.zone.cameras", zones, ZoneOverlay::cameraCount)
+        .description("Cameras with zones or lines")
+        .register(metrics.registry());
     try (KafkaConsumer<byte[], byte[]> c =
             SinkClients.consumer(config, "maskstream-sink-web", true, 500);
+        KafkaConsumer<byte[], byte[]> zc = SinkClients.reader(config, "maskstream-sink-web-zones");
         DeadLetterPublisher dlq =
             new DeadLetterPublisher(config.kafka(), config.topics().deadLetters(), STAGE)) {
       stop.attach(c);
+      ZoneSetReader zoneSets = new ZoneSetReader(zc, config.topics().zones(), config.kafka());
       c.subscribe(
-          List.of(config.topics().frames(), config.topics().detections(), config.topics().masks()),
+          List.of(
+              config.topics().frames(),
+              config.topics().detections(),
+              config.topics().masks(),
+              config.topics().zoneEvents()),
           new StartNearEnd(c, web.backlogPerPartition()));
       while (!stop.stopping()) {
         ConsumerRecords<byte[], byte[]> records;
@@ -144,6 +156,10 @@ public final class WebSink implements Sink {
           break;
         }
         long now = System.currentTimeMillis();
+        int zoneSetsRead = zoneSets.poll(now, zones::onZoneSet);
+        for (int i = 0; i < zoneSetsRead; i++) {
+          metrics.recordRead(config.topics().zones());
+        }
         for (ConsumerRecord<byte[], byte[]> record : records) {
           metrics.recordRead(record.topic());
           SpecificRecord event;
@@ -161,10 +177,13 @@ public final class WebSink implements Sink {
             view.onDetections(d, now);
           } else if (event instanceof Masks m) {
             view.onMasks(m, now);
+          } else if (event instanceof ZoneEvent z) {
+            zones.onZoneEvent(z);
           }
           metrics.framesWritten((int) (view.published() - before));
         }
         view.tick(now);
+        zones.flush();
       }
       dlq.flush();
     } finally {
@@ -280,15 +299,15 @@ public final class WebSink implements Sink {
       client.onClose(subscriber::close);
       client.sendComment("connected");
       while (!client.terminated()) {
-        Map<String, String> updates = subscriber.take(PING_MS);
+        List<Broadcaster.Update> updates = subscriber.take(PING_MS);
         if (updates == null) {
           break;
         }
         if (updates.isEmpty()) {
           client.sendComment("ping"); // also how a vanished browser is noticed
         }
-        for (String json : updates.values()) {
-          client.sendEvent("frame", json);
+        for (Broadcaster.Update update : updates) {
+          client.sendEvent(update.kind(), update.json());
         }
       }
     } catch (InterruptedException e) {

@@ -10,6 +10,7 @@ import io.maskstream.sinks.EventSamples;
 import java.awt.Color;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class LiveViewTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The frame updates of {@code updates} by camera. */
+  static Map<String, String> frames(List<Broadcaster.Update> updates) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Broadcaster.Update u : updates) {
+      if (u.kind().equals(Broadcaster.FRAME)) {
+        out.put(u.camera(), u.json());
+      }
+    }
+    return out;
+  }
 
   @Test
   void joinsFramesWithTheirEventsInAnyOrder() throws Exception {
@@ -28,9 +40,9 @@ class LiveViewTest {
       Detections tracked = EventSamples.tracked(EventSamples.detections("c", 1, "v1", 1, "cat"), 7);
       view.onDetections(tracked, 0);
       view.onMasks(EventSamples.masks("c", 1, "v1", 1), 0);
-      assertThat(browser.take(0)).isEmpty();
+      assertThat(frames(browser.take(0))).isEmpty();
       view.onFrame(EventSamples.frame("c", 1, 64, 48, Color.RED), 10);
-      Map<String, String> updates = browser.take(0);
+      Map<String, String> updates = frames(browser.take(0));
       JsonNode u = JSON.readTree(updates.get("c"));
       assertThat(u.get("sequence").asLong()).isEqualTo(1);
       assertThat(u.get("detected").asBoolean()).isTrue();
@@ -43,19 +55,20 @@ class LiveViewTest {
 
       // frame first: not shown bare, events came just now
       view.onFrame(EventSamples.frame("c", 2, 64, 48, Color.RED), 20);
-      assertThat(browser.take(0)).isEmpty();
+      assertThat(frames(browser.take(0))).isEmpty();
       view.onDetections(EventSamples.detections("c", 2, "v1", 0, "cat"), 30);
       // masks late: detections go alone after the wait
       view.tick(1000);
-      assertThat(browser.take(0)).isEmpty();
+      assertThat(frames(browser.take(0))).isEmpty();
       view.tick(2100);
-      assertThat(JSON.readTree(browser.take(0).get("c")).get("sequence").asLong()).isEqualTo(2);
+      assertThat(JSON.readTree(frames(browser.take(0)).get("c")).get("sequence").asLong())
+          .isEqualTo(2);
       // frames are shown bare once none was shown with its events for the fallback time
       view.onFrame(
           EventSamples.frame("c", 3, 64, 48, Color.RED), 2100 + LiveView.FALLBACK_MIN_MS - 1);
-      assertThat(browser.take(0)).isEmpty();
+      assertThat(frames(browser.take(0))).isEmpty();
       view.onFrame(EventSamples.frame("c", 4, 64, 48, Color.RED), 2100 + LiveView.FALLBACK_MIN_MS);
-      JsonNode raw = JSON.readTree(browser.take(0).get("c"));
+      JsonNode raw = JSON.readTree(frames(browser.take(0)).get("c"));
       assertThat(raw.get("sequence").asLong()).isEqualTo(4);
       assertThat(raw.get("detected").asBoolean()).isFalse();
       assertThat(raw.get("fallback").asText()).isEqualTo("events-stopped");
@@ -72,13 +85,13 @@ class LiveViewTest {
       for (int i = 0; i < 1000; i++) {
         view.onFrame(EventSamples.frame("cam-" + (i % 3), i, 32, 24, Color.GRAY), 10_000L * i);
       }
-      Map<String, String> pending = browser.take(0);
+      Map<String, String> pending = frames(browser.take(0));
       assertThat(pending).hasSize(3);
       assertThat(JSON.readTree(pending.get("cam-0")).get("sequence").asLong()).isEqualTo(999);
     }
     // a browser connecting later starts with the latest frame of every camera
     try (Broadcaster.Subscriber late = out.subscribe()) {
-      assertThat(late.take(0)).containsOnlyKeys("cam-0", "cam-1", "cam-2");
+      assertThat(frames(late.take(0))).containsOnlyKeys("cam-0", "cam-1", "cam-2");
     }
     assertThat(out.subscribers()).isZero();
   }
@@ -112,7 +125,7 @@ class LiveViewTest {
           view.onMasks(EventSamples.masks("c", s, "v1", 1), now);
         }
         view.tick(now);
-        Map<String, String> got = browser.take(0);
+        Map<String, String> got = frames(browser.take(0));
         if (got.containsKey("c")) {
           updates.add(JSON.readTree(got.get("c")));
         }

@@ -56,6 +56,7 @@ class WebSinkRebalanceIT {
   @BeforeAll
   static void topics() {
     EventSamples.createTopics(kafka, PARTITIONS);
+    kafka.createTopic(EventSamples.TOPICS.zoneEvents(), PARTITIONS);
     kafka.createTopic(OTHER_TOPIC, 1);
   }
 
@@ -256,7 +257,7 @@ class WebSinkRebalanceIT {
                             .map(MemberDescription::assignment)
                             .mapToInt(a -> a.topicPartitions().size())
                             .sum()
-                        == 3 * PARTITIONS;
+                        == 4 * PARTITIONS; // frames, detections, masks, zone events
               });
     }
   }
