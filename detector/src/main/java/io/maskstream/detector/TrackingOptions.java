@@ -28,7 +28,7 @@ public final class TrackingOptions {
       paramLabel = "C",
       defaultValue = "0.8",
       description =
-          "Largest cost (1 - similarity x score) of a match to a track (default:"
+          "Largest cost (1 - similarity x score, or 1 - similarity without score fusion) of a match to a track (default:"
               + " ${DEFAULT-VALUE}).")
   double matchingThreshold;
 
@@ -59,6 +59,13 @@ public final class TrackingOptions {
               + " (default: ${DEFAULT-VALUE}).")
   double maskWeight;
 
+  @Option(
+      names = "--no-track-score-fusion",
+      description =
+          "Match by similarity alone instead of similarity x score: for models whose scores are"
+              + " low (e.g. 0.2-0.5), whose tracks otherwise fail to match from frame to frame.")
+  boolean noScoreFusion;
+
   /** Whether tracking is off. */
   boolean off() {
     return noTrack;
@@ -80,7 +87,8 @@ public final class TrackingOptions {
           matchingThreshold,
           lostTrackBuffer,
           minFrames,
-          maskWeight);
+          maskWeight,
+          !noScoreFusion);
     } catch (IllegalArgumentException e) {
       throw new UserException("tracking options: " + e.getMessage());
     }

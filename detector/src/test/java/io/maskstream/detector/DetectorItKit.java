@@ -192,7 +192,8 @@ public final class DetectorItKit {
   }
 
   /** Tracker settings that track the fixture model's one confident object per frame (0.35). */
-  static final TrackerSettings FIXTURE_TRACKING = new TrackerSettings(0.2f, 0.1f, 0.8, 30, 2, 0.5);
+  static final TrackerSettings FIXTURE_TRACKING =
+      new TrackerSettings(0.2f, 0.1f, 0.8, 30, 2, 0.5, true);
 
   /** The {@code detect} options of {@link #FIXTURE_TRACKING}. */
   static final String[] FIXTURE_TRACKING_ARGS = {"--track-activation-threshold", "0.2"};

@@ -6,6 +6,7 @@ import io.maskstream.detector.track.Track;
 import io.maskstream.detector.track.TrackerSnapshots;
 import io.maskstream.detector.track.TrackerState;
 import io.maskstream.detector.zone.ZoneCounter;
+import io.maskstream.detector.zone.ZoneDefinitions;
 import io.maskstream.detector.zone.ZoneLayout;
 import io.maskstream.detector.zone.ZoneTallies;
 import io.maskstream.detector.zone.ZoneTally;
@@ -245,6 +246,7 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
     }
     try {
       ZoneSet set = zoneSets.deserialize(zonesName, bytes);
+      ZoneDefinitions.validate(set);
       if (!camera.equals(set.getCamera())) {
         throw new IllegalArgumentException(
             "the definitions name camera " + set.getCamera() + " under the key " + camera);

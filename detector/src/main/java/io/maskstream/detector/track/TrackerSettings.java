@@ -15,6 +15,10 @@ package io.maskstream.detector.track;
  *     (and its {@code new} event)
  * @param maskWeight share of mask IoU in the similarity, the rest box IoU: 0 is ByteTrack's box IoU
  *     alone
+ * @param fuseScore whether a confident detection's cost is {@code 1 - similarity x score}
+ *     (ByteTrack's {@code fuse_score}) or {@code 1 - similarity}: fusing favours confident
+ *     detections, but keeps a model whose scores are low (a briefly trained one) from matching at
+ *     all
  */
 public record TrackerSettings(
     float activationThreshold,
@@ -22,12 +26,14 @@ public record TrackerSettings(
     double matchingThreshold,
     int lostTrackBuffer,
     int minimumConsecutiveFrames,
-    double maskWeight) {
+    double maskWeight,
+    boolean fuseScore) {
 
   /**
    * ByteTrack's defaults (supervision's names), two frames to confirm, mask and box IoU blended.
    */
-  public static final TrackerSettings DEFAULTS = new TrackerSettings(0.25f, 0.1f, 0.8, 30, 2, 0.5);
+  public static final TrackerSettings DEFAULTS =
+      new TrackerSettings(0.25f, 0.1f, 0.8, 30, 2, 0.5, true);
 
   /** Second association: low-score detections with tracks being tracked (ByteTrack's 0.5). */
   static final double SECOND_MATCHING_THRESHOLD = 0.5;

@@ -50,7 +50,8 @@ public final class TrackerBenchmark {
                 d.matchingThreshold(),
                 d.lostTrackBuffer(),
                 d.minimumConsecutiveFrames(),
-                maskWeight));
+                maskWeight,
+                d.fuseScore()));
     AvroSerde<TrackerSnapshot> serde = new AvroSerde<>(TrackerSnapshot.class);
     TrackerState state = TrackerState.EMPTY;
     int warm = Math.min(500, video.size() / 3);

@@ -125,7 +125,7 @@ class ByteTrackerTest {
     CocoRle horizontal = rectangle(50, 70, 100, 80);
     CocoRle vertical = rectangle(70, 50, 80, 100);
     Run masks = new Run(TrackerSettings.DEFAULTS);
-    Run boxesOnly = new Run(new TrackerSettings(0.25f, 0.1f, 0.8, 30, 2, 0.0));
+    Run boxesOnly = new Run(new TrackerSettings(0.25f, 0.1f, 0.8, 30, 2, 0.0, true));
     int switchesWithMasks = 0;
     int switchesBoxesOnly = 0;
     long[] firstWithMasks = null;
