@@ -2,23 +2,38 @@ package io.maskstream.detector.bench;
 
 import io.maskstream.detector.track.ByteTracker;
 import io.maskstream.detector.track.Observation;
+import io.maskstream.detector.track.Track;
 import io.maskstream.detector.track.TrackerSettings;
 import io.maskstream.detector.track.TrackerSnapshots;
 import io.maskstream.detector.track.TrackerState;
+import io.maskstream.detector.zone.ZoneCounter;
+import io.maskstream.detector.zone.ZoneLayout;
+import io.maskstream.detector.zone.ZoneTallies;
+import io.maskstream.detector.zone.ZoneTally;
 import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.avro.LineDefinition;
+import io.maskstream.schemas.avro.Point;
 import io.maskstream.schemas.avro.TrackerSnapshot;
+import io.maskstream.schemas.avro.ZoneAnchor;
+import io.maskstream.schemas.avro.ZoneDefinition;
+import io.maskstream.schemas.avro.ZoneSet;
+import io.maskstream.schemas.avro.ZoneState;
+import io.maskstream.schemas.internal.TrustedClasses;
 import io.maskstream.schemas.rle.CocoRle;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * The tracker's cost per frame and its state's size: N objects (ellipses with masks) moving and
  * crossing on a W x H frame, tracked for F frames on the calling thread, with mask IoU (the
- * default) and with boxes alone; prints p50/p99/max of one frame's step (association, filter,
- * snapshot encoding as the state store gets it) and the snapshot's bytes per track. No assertions.
+ * default) and 4 zones and 4 lines, with mask IoU alone and with boxes alone; prints p50/p99/max of
+ * one frame's step (association, filter, zones, snapshot encoding as the state stores get it) and
+ * the snapshots' bytes per track. No assertions.
  *
  * <pre>
  * TrackerBenchmark [OBJECTS] [FRAMES] [W] [H]     e.g. 50 3000 1280 720
@@ -34,13 +49,68 @@ public final class TrackerBenchmark {
     int w = args.length > 2 ? Integer.parseInt(args[2]) : 1280;
     int h = args.length > 3 ? Integer.parseInt(args[3]) : 720;
     List<List<Observation>> video = video(objects, frames, w, h, new Random(1));
+    ZoneLayout zones = zones(w, h);
+    run(video, TrackerSettings.DEFAULTS.maskWeight(), zones, objects, w, h);
     for (double maskWeight : new double[] {TrackerSettings.DEFAULTS.maskWeight(), 0.0}) {
-      run(video, maskWeight, objects, w, h);
+      run(video, maskWeight, ZoneLayout.NONE, objects, w, h);
     }
   }
 
+  /**
+   * Four zones (two by the bottom centre, one by the mask, one a thin diagonal strip) and four
+   * lines across the frame.
+   */
+  static ZoneLayout zones(int w, int h) {
+    TrustedClasses.install();
+    List<ZoneDefinition> zones = new ArrayList<>();
+    zones.add(zone("left", ZoneAnchor.BOTTOM_CENTER, 0, 0, 0.5, 0, 0.5, 1, 0, 1));
+    zones.add(zone("right", ZoneAnchor.BOTTOM_CENTER, 0.5, 0, 1, 0, 1, 1, 0.5, 1));
+    zones.add(zone("middle", ZoneAnchor.MASK, 0.3, 0.3, 0.7, 0.3, 0.7, 0.7, 0.3, 0.7));
+    zones.add(zone("strip", ZoneAnchor.CENTER, 0, 0.1, 0.1, 0, 1, 0.9, 0.9, 1));
+    List<LineDefinition> lines = new ArrayList<>();
+    double[][] ends = {
+      {0, 0.5, 1, 0.5}, {0.5, 0, 0.5, 1}, {0.1, 0.1, 0.9, 0.9}, {0.2, 0.8, 0.6, 0.2}
+    };
+    for (int i = 0; i < ends.length; i++) {
+      lines.add(
+          LineDefinition.newBuilder()
+              .setName("line" + i)
+              .setStart(new Point(ends[i][0], ends[i][1]))
+              .setEnd(new Point(ends[i][2], ends[i][3]))
+              .setRelative(true)
+              .build());
+    }
+    ZoneSet set =
+        ZoneSet.newBuilder()
+            .setCamera("bench")
+            .setUpdatedAt(java.time.Instant.EPOCH)
+            .setZones(zones)
+            .setLines(lines)
+            .build();
+    return ZoneLayout.of(set, w, h);
+  }
+
+  private static ZoneDefinition zone(String name, ZoneAnchor anchor, double... xy) {
+    List<Point> polygon = new ArrayList<>();
+    for (int i = 0; i < xy.length; i += 2) {
+      polygon.add(new Point(xy[i], xy[i + 1]));
+    }
+    return ZoneDefinition.newBuilder()
+        .setName(name)
+        .setPolygon(polygon)
+        .setRelative(true)
+        .setAnchor(anchor)
+        .setLoiterSeconds(10.0)
+        .build();
+  }
+
   private static void run(
-      List<List<Observation>> video, double maskWeight, int objects, int w, int h) {
+      List<List<Observation>> video,
+      double maskWeight,
+      ZoneLayout zones,
+      int objects,
+      int w,
+      int h) {
     TrackerSettings d = TrackerSettings.DEFAULTS;
     ByteTracker tracker =
         new ByteTracker(
@@ -53,37 +123,72 @@ public final class TrackerBenchmark {
                 maskWeight,
                 d.fuseScore()));
     AvroSerde<TrackerSnapshot> serde = new AvroSerde<>(TrackerSnapshot.class);
+    AvroSerde<ZoneState> zoneSerde = new AvroSerde<>(ZoneState.class);
+    ZoneCounter counter = new ZoneCounter();
     TrackerState state = TrackerState.EMPTY;
+    ZoneTally tally = ZoneTally.EMPTY;
     int warm = Math.min(500, video.size() / 3);
     long[] nanos = new long[video.size() - warm];
     long bytes = 0;
+    long zoneBytes = 0;
+    long zoneEvents = 0;
     int tracks = 0;
     for (int f = 0; f < video.size(); f++) {
       long t0 = System.nanoTime();
       ByteTracker.Step step = tracker.step(state, f, f * 66L, video.get(f));
       byte[] stored = serde.serialize("changelog", TrackerSnapshots.of(step.state()));
+      byte[] zoneStored = null;
+      int events = 0;
+      if (!zones.isEmpty()) {
+        // as the track node does it: the seen tracks, the living ids, the ended ones
+        List<Track> seen = new ArrayList<>(step.started());
+        seen.addAll(step.updated());
+        Set<Long> alive = new HashSet<>();
+        for (Track t : step.state().tracks()) {
+          if (t.id() > 0) {
+            alive.add(t.id());
+          }
+        }
+        ZoneCounter.Step z =
+            counter.step(tally, zones, "bench", f, f * 66L, seen, alive, step.ended());
+        zoneStored = zoneSerde.serialize("changelog", ZoneTallies.of(z.tally()));
+        tally = z.tally();
+        events = z.events().size();
+      }
       long t1 = System.nanoTime();
       state = step.state();
       if (f >= warm) {
         nanos[f - warm] = t1 - t0;
         bytes += stored.length;
+        zoneBytes += zoneStored == null ? 0 : zoneStored.length;
+        zoneEvents += events;
         tracks += state.tracks().size();
       }
     }
     Arrays.sort(nanos);
     System.out.printf(
         Locale.ROOT,
-        "%d objects, %dx%d, mask weight %.1f: step p50 %.3f ms, p99 %.3f ms, max %.3f ms;"
-            + " %d tracks kept, snapshot %.0f bytes per track%n",
+        "%d objects, %dx%d, mask weight %.1f%s: step p50 %.3f ms, p99 %.3f ms, max %.3f ms;"
+            + " %d tracks kept, snapshot %.0f bytes per track%s%n",
         objects,
         w,
         h,
         maskWeight,
+        zones.isEmpty()
+            ? ""
+            : ", " + zones.zones().size() + " zones and " + zones.lines().size() + " lines",
         nanos[nanos.length / 2] / 1e6,
         nanos[(int) (nanos.length * 0.99)] / 1e6,
         nanos[nanos.length - 1] / 1e6,
         state.tracks().size(),
-        tracks == 0 ? 0.0 : (double) bytes / tracks);
+        tracks == 0 ? 0.0 : (double) bytes / tracks,
+        zones.isEmpty()
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                ", zone state %.0f bytes per track, %.2f zone events per frame",
+                tracks == 0 ? 0.0 : (double) zoneBytes / tracks,
+                (double) zoneEvents / nanos.length));
   }
 
   /** Objects bouncing around the frame at their own speeds, some crossing; masks are ellipses. */
