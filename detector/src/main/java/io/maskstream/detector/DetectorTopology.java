@@ -143,7 +143,12 @@ public final class DetectorTopology {
       topology.addProcessor(
           TRACK_PROCESSOR,
           FrameProcessors.tracker(
-              config.tracker(), TRACKS_STORE, ZONE_STATE_STORE, ZONES_STORE, serdeConfig),
+              config.tracker(),
+              TRACKS_STORE,
+              ZONE_STATE_STORE,
+              ZONES_STORE,
+              config.topics().zones(),
+              serdeConfig),
           DETECT_PROCESSOR);
       topology.addStateStore(
           Stores.keyValueStoreBuilder(

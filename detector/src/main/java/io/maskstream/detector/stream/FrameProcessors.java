@@ -64,17 +64,19 @@ public final class FrameProcessors {
   /**
    * A supplier of new track nodes keeping the cameras' tracks in the store {@code tracksStore},
    * their zone standings and line counts in {@code zoneStateStore}, and reading the cameras' zone
-   * definitions from the global store {@code zonesStore}.
+   * definitions from the global store {@code zonesStore} (the records of {@code zonesTopic}).
    */
   public static ProcessorSupplier<byte[], FrameOutcome, byte[], FrameOutcome> tracker(
       TrackerSettings settings,
       String tracksStore,
       String zoneStateStore,
       String zonesStore,
+      String zonesTopic,
       Map<String, Object> serdeConfig) {
     ByteTracker tracker = new ByteTracker(settings);
     Map<String, Object> copy = Map.copyOf(serdeConfig);
-    return () -> new TrackerNode(tracker, tracksStore, zoneStateStore, zonesStore, copy);
+    return () ->
+        new TrackerNode(tracker, tracksStore, zoneStateStore, zonesStore, zonesTopic, copy);
   }
 
   /**

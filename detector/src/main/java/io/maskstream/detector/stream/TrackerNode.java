@@ -54,6 +54,7 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
   private final String storeName;
   private final String zoneStateName;
   private final String zonesName;
+  private final String zonesTopic;
   // the stores' values are this product's own: single-object encoding, whatever registry is set
   private final AvroSerde<TrackerSnapshot> snapshots = new AvroSerde<>(TrackerSnapshot.class);
   private final AvroSerde<ZoneState> zoneStates = new AvroSerde<>(ZoneState.class);
@@ -70,11 +71,13 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
       String storeName,
       String zoneStateName,
       String zonesName,
+      String zonesTopic,
       Map<String, Object> serdeConfig) {
     this.tracker = tracker;
     this.storeName = storeName;
     this.zoneStateName = zoneStateName;
     this.zonesName = zonesName;
+    this.zonesTopic = zonesTopic;
     this.zoneSets = new AvroSerde<>(ZoneSet.class, serdeConfig, false);
   }
 
@@ -245,7 +248,7 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
       return null;
     }
     try {
-      ZoneSet set = zoneSets.deserialize(zonesName, bytes);
+      ZoneSet set = zoneSets.deserialize(zonesTopic, bytes);
       ZoneDefinitions.validate(set);
       if (!camera.equals(set.getCamera())) {
         throw new IllegalArgumentException(

@@ -10,8 +10,11 @@ import java.util.List;
 
 /**
  * A camera's {@link TrackerState} as the Avro {@link TrackerSnapshot} its state store keeps, and
- * back: exactly, so a detector that takes the camera over after a crash or a rebalance continues
- * with the same tracks, ids and filter estimates. Stateless.
+ * back, so a detector that takes the camera over after a crash or a rebalance continues with the
+ * same tracks, ids and filter estimates. The filter's covariance is kept as the upper triangle in
+ * 32-bit floats (a third of its full size); the track node reads the state back from the store for
+ * every frame, so an uninterrupted detector and one that took over compute with the same values.
+ * Stateless.
  */
 public final class TrackerSnapshots {
   private TrackerSnapshots() {}
@@ -26,7 +29,8 @@ public final class TrackerSnapshots {
               .setLabel(t.label())
               .setState(TrackState.valueOf(t.state().name()))
               .setMean(doubles(t.estimate().mean()))
-              .setCovariance(doubles(t.estimate().covariance()))
+              .setCovariance(List.of())
+              .setCovarianceUpper(upper(t.estimate().covariance()))
               .setMaskHeight(t.mask() == null ? 0 : t.mask().height())
               .setMaskWidth(t.mask() == null ? 0 : t.mask().width())
               .setMaskCounts(t.mask() == null ? null : t.mask().toCompressedString())
@@ -59,7 +63,10 @@ public final class TrackerSnapshots {
     List<Track> tracks = new ArrayList<>(s.getTracks().size());
     for (TrackSnapshot t : s.getTracks()) {
       double[] mean = array(t.getMean());
-      double[] covariance = array(t.getCovariance());
+      double[] covariance =
+          t.getCovarianceUpper().isEmpty()
+              ? array(t.getCovariance())
+              : symmetric(t.getCovarianceUpper());
       if (mean.length != 8 || covariance.length != 64) {
         throw new IllegalArgumentException(
             "track "
@@ -97,6 +104,36 @@ public final class TrackerSnapshots {
         s.getLastSequence() == null ? TrackerState.NONE : s.getLastSequence(),
         tracks);
   }
+
+  /** The upper triangle of an 8 x 8 row-major matrix, row by row, as floats. */
+  private static List<Float> upper(double[] matrix) {
+    List<Float> out = new ArrayList<>(SIDE * (SIDE + 1) / 2);
+    for (int r = 0; r < SIDE; r++) {
+      for (int c = r; c < SIDE; c++) {
+        out.add((float) matrix[r * SIDE + c]);
+      }
+    }
+    return out;
+  }
+
+  /** The 8 x 8 row-major symmetric matrix of an upper triangle; wrong lengths give no matrix. */
+  private static double[] symmetric(List<Float> upper) {
+    if (upper.size() != SIDE * (SIDE + 1) / 2) {
+      return new double[0];
+    }
+    double[] out = new double[SIDE * SIDE];
+    int i = 0;
+    for (int r = 0; r < SIDE; r++) {
+      for (int c = r; c < SIDE; c++) {
+        out[r * SIDE + c] = upper.get(i);
+        out[c * SIDE + r] = upper.get(i);
+        i++;
+      }
+    }
+    return out;
+  }
+
+  private static final int SIDE = 8;
 
   private static List<Double> doubles(double[] values) {
     List<Double> out = new ArrayList<>(values.length);
