@@ -127,6 +127,7 @@ public final class ZoneCounter {
     final long time;
     final List<ZoneEvent> events = new ArrayList<>();
     final Map<Long, CocoIou.Columns> masks = new HashMap<>();
+    final Set<String> zoneNames = new java.util.HashSet<>();
 
     Frame(ZoneTally tally, ZoneLayout layout, String camera, long sequence, long time) {
       this.presences = new TreeMap<>(tally.presences());
@@ -135,6 +136,7 @@ public final class ZoneCounter {
       this.camera = camera;
       this.sequence = sequence;
       this.time = time;
+      layout.zones().forEach(z -> zoneNames.add(z.name()));
     }
 
     /**
@@ -336,7 +338,7 @@ public final class ZoneCounter {
           presences
               .subMap(new ZoneTally.Key(trackId, ""), new ZoneTally.Key(trackId + 1, ""))
               .entrySet()) {
-        if (layout.zones().stream().noneMatch(z -> z.name().equals(e.getKey().region()))) {
+        if (!zoneNames.contains(e.getKey().region())) {
           continue;
         }
         if (e.getValue().side() == 1) {
