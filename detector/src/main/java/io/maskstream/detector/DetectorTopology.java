@@ -144,6 +144,7 @@ public final class DetectorTopology {
           TRACK_PROCESSOR,
           FrameProcessors.tracker(
               config.tracker(),
+              metrics,
               TRACKS_STORE,
               ZONE_STATE_STORE,
               ZONES_STORE,

@@ -351,6 +351,11 @@ class DetectorTopologyTest {
           .extracting(e -> e.getType() + " " + e.getZone() + " " + e.getFrameSequence())
           .containsExactly("ENTER dock 7", "CROSS middle 7", "EXIT dock 39");
       assertThat(events.get(1).getDirection()).isEqualTo("in");
+      assertThat(metrics.eventCount("maskstream.detector.zone.events", "gate", "CROSS"))
+          .isEqualTo(1);
+      assertThat(metrics.eventCount("maskstream.detector.zone.events", "gate", "ENTER"))
+          .isEqualTo(1);
+      assertThat(metrics.eventCount("maskstream.detector.objects", "gate", "NEW")).isEqualTo(1);
       assertThat(events.get(2).getEnded()).isTrue();
       List<ObjectEvent> lifecycle =
           d.objects.readRecordsToList().stream()

@@ -38,6 +38,11 @@ public final class DetectorMetrics {
   private final Timer inference;
   private final Timer latency;
   private final DistributionSummary instances;
+  private final Map<String, Counter> objectEvents = new ConcurrentHashMap<>();
+  private final Map<String, Counter> zoneEvents = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> tracks =
+      new ConcurrentHashMap<>();
+  private final Timer trackStep;
   private final AtomicReference<ModelIdentity> model = new AtomicReference<>();
   private final Map<ModelIdentity, Gauge> modelGauges = new ConcurrentHashMap<>();
 
@@ -62,6 +67,83 @@ public final class DetectorMetrics {
         DistributionSummary.builder("maskstream.detector.instances")
             .description("Detections per frame")
             .register(registry);
+    this.trackStep =
+        Timer.builder("maskstream.detector.track")
+            .description("Tracking, zones and their state per frame")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(10_000))
+            .maximumExpectedValue(Duration.ofSeconds(1))
+            .register(registry);
+  }
+
+  /**
+   * Records one frame's tracking: its time, the camera's confirmed tracks after it (tracked or
+   * lost), and its object and zone events by type.
+   */
+  void tracked(
+      String camera,
+      long nanos,
+      int confirmedTracks,
+      Map<String, Integer> objectEventTypes,
+      Map<String, Integer> zoneEventTypes) {
+    trackStep.record(nanos, TimeUnit.NANOSECONDS);
+    String label = label(tracks, camera);
+    tracks
+        .computeIfAbsent(
+            label,
+            cam -> {
+              java.util.concurrent.atomic.AtomicInteger n =
+                  new java.util.concurrent.atomic.AtomicInteger();
+              Gauge.builder(
+                      "maskstream.detector.tracks",
+                      n,
+                      java.util.concurrent.atomic.AtomicInteger::get)
+                  .description("Confirmed tracks of the camera after its last frame")
+                  .tag("camera", cam)
+                  .register(registry);
+              return n;
+            })
+        .set(confirmedTracks);
+    objectEventTypes.forEach(
+        (type, n) ->
+            typed(objectEvents, "maskstream.detector.objects", camera, type, "Object events")
+                .increment(n));
+    zoneEventTypes.forEach(
+        (type, n) ->
+            typed(zoneEvents, "maskstream.detector.zone.events", camera, type, "Zone events")
+                .increment(n));
+  }
+
+  private Counter typed(
+      Map<String, Counter> map, String name, String camera, String type, String description) {
+    // at most MAX_CAMERAS camera labels per counter, as for the frame counters
+    String cam = camera;
+    if (map.size() >= MAX_CAMERAS * 4 && !map.containsKey(camera + "\u0000" + type)) {
+      cam = OTHER;
+    }
+    String c = cam;
+    return map.computeIfAbsent(
+        c + "\u0000" + type,
+        k ->
+            Counter.builder(name)
+                .description(description)
+                .tag("camera", c)
+                .tag("type", type)
+                .register(registry));
+  }
+
+  /** The count of a typed counter ({@code maskstream.detector.objects} or zone events) so far. */
+  public double eventCount(String name, String camera, String type) {
+    Counter c = registry.find(name).tag("camera", camera).tag("type", type).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  private static String label(Map<String, ?> map, String camera) {
+    String label = camera == null ? UNKNOWN : camera;
+    if (map.size() >= MAX_CAMERAS && !map.containsKey(label)) {
+      label = OTHER;
+    }
+    return label;
   }
 
   /** The registry the meters live in. */
@@ -126,10 +208,7 @@ public final class DetectorMetrics {
 
   private Counter counter(
       Map<String, Counter> map, String name, String camera, String description) {
-    String label = camera == null ? UNKNOWN : camera;
-    if (map.size() >= MAX_CAMERAS && !map.containsKey(label)) {
-      label = OTHER;
-    }
+    String label = label(map, camera);
     return map.computeIfAbsent(
         label,
         cam ->

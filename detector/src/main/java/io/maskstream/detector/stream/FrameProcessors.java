@@ -68,6 +68,7 @@ public final class FrameProcessors {
    */
   public static ProcessorSupplier<byte[], FrameOutcome, byte[], FrameOutcome> tracker(
       TrackerSettings settings,
+      DetectorMetrics metrics,
       String tracksStore,
       String zoneStateStore,
       String zonesStore,
@@ -76,7 +77,8 @@ public final class FrameProcessors {
     ByteTracker tracker = new ByteTracker(settings);
     Map<String, Object> copy = Map.copyOf(serdeConfig);
     return () ->
-        new TrackerNode(tracker, tracksStore, zoneStateStore, zonesStore, zonesTopic, copy);
+        new TrackerNode(
+            tracker, metrics, tracksStore, zoneStateStore, zonesStore, zonesTopic, copy);
   }
 
   /**

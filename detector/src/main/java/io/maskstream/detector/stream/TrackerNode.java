@@ -50,6 +50,7 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
   private static final Logger log = LoggerFactory.getLogger(TrackerNode.class);
 
   private final ByteTracker tracker;
+  private final DetectorMetrics metrics;
   private final ZoneCounter zoneCounter = new ZoneCounter();
   private final String storeName;
   private final String zoneStateName;
@@ -68,12 +69,14 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
 
   TrackerNode(
       ByteTracker tracker,
+      DetectorMetrics metrics,
       String storeName,
       String zoneStateName,
       String zonesName,
       String zonesTopic,
       Map<String, Object> serdeConfig) {
     this.tracker = tracker;
+    this.metrics = metrics;
     this.storeName = storeName;
     this.zoneStateName = zoneStateName;
     this.zonesName = zonesName;
@@ -95,6 +98,7 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
       context.forward(record);
       return;
     }
+    long started = System.nanoTime();
     String camera = detected.camera();
     long time = detected.captureTime().toEpochMilli();
     TrackerState state = load(camera);
@@ -129,7 +133,6 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
       zoneEvents = zoneStep.events();
     }
 
-    context.forward(record.withValue((FrameOutcome) detected.tracked(step.trackIds())));
     List<ObjectEvent> events = new ArrayList<>();
     ModelRef model =
         new ModelRef(
@@ -143,6 +146,16 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
     for (Track t : step.ended()) {
       events.add(event(ObjectEventType.END, t, detected, model, memberships));
     }
+    Map<String, Integer> objectTypes = new HashMap<>();
+    events.forEach(e -> objectTypes.merge(e.getType().name(), 1, Integer::sum));
+    Map<String, Integer> zoneTypes = new HashMap<>();
+    zoneEvents.forEach(e -> zoneTypes.merge(e.getType().name(), 1, Integer::sum));
+    int confirmed = 0;
+    for (Track t : step.state().tracks()) {
+      confirmed += t.id() > 0 ? 1 : 0;
+    }
+    metrics.tracked(camera, System.nanoTime() - started, confirmed, objectTypes, zoneTypes);
+    context.forward(record.withValue((FrameOutcome) detected.tracked(step.trackIds())));
     if (!events.isEmpty() || !zoneEvents.isEmpty()) {
       context.forward(
           record.withValue((FrameOutcome) new FrameOutcome.TrackEvents(events, zoneEvents)));
