@@ -92,14 +92,7 @@ public final class ZonesCommand {
       }
       Properties props = kafka.clientProperties();
       TopicNames topics = CommandSupport.topics(props);
-      ensureTopics(props, topics);
-      Map<String, Object> serdeConfig = new HashMap<>();
-      props.forEach((k, v) -> serdeConfig.put(k.toString(), v));
-      byte[] value;
-      try (AvroSerde<ZoneSet> serde = new AvroSerde<>(ZoneSet.class, serdeConfig, false)) {
-        value = serde.serialize(topics.zones(), set);
-      }
-      write(props, topics.zones(), camera, value);
+      store(props, topics, set);
       int zones = set.getZones().size();
       int lines = set.getLines().size();
       spec.commandLine()
@@ -334,6 +327,24 @@ public final class ZonesCommand {
       spec.commandLine().getOut().flush();
       return 0;
     }
+  }
+
+  /**
+   * Stores a camera's checked definitions on the zones topic (creating the topics when missing),
+   * keyed by its camera id, and waits until every replica has them.
+   *
+   * @throws UserException when Kafka cannot be reached
+   * @throws IOException when the write is not confirmed
+   */
+  public static void store(Properties props, TopicNames topics, ZoneSet set) throws IOException {
+    ensureTopics(props, topics);
+    Map<String, Object> serdeConfig = new HashMap<>();
+    props.forEach((k, v) -> serdeConfig.put(k.toString(), v));
+    byte[] value;
+    try (AvroSerde<ZoneSet> serde = new AvroSerde<>(ZoneSet.class, serdeConfig, false)) {
+      value = serde.serialize(topics.zones(), set);
+    }
+    write(props, topics.zones(), set.getCamera(), value);
   }
 
   private static void checkCamera(String camera) {

@@ -3,6 +3,8 @@ package io.maskstream.launcher;
 import io.maskstream.broker.EmbeddedKafka;
 import io.maskstream.detector.DetectorConfig;
 import io.maskstream.detector.DetectorService;
+import io.maskstream.detector.ZonesCommand;
+import io.maskstream.detector.zone.ZoneDefinitions;
 import io.maskstream.ingest.IngestConfig;
 import io.maskstream.ingest.IngestService;
 import io.maskstream.ingest.publish.KafkaFrameSender;
@@ -140,6 +142,12 @@ final class DemoCommand implements Callable<Integer> {
             Duration.ofSeconds(30));
       }
 
+      // a line across the clip and a zone in its lower right, as `maskstream zones set` stores them
+      ZonesCommand.store(
+          props,
+          TopicNames.DEFAULTS,
+          ZoneDefinitions.parseYaml(CLIP_CAMERA, demoZones(), java.time.Instant.now()));
+
       WebSink web = new WebSink(SinkConfig.of(props, "maskstream-demo-web", -1), webConfig);
       Thread webThread = new Thread(() -> runWeb(web), "demo-web");
       started.add(
@@ -169,7 +177,7 @@ final class DemoCommand implements Callable<Integer> {
           IngestService.start(
               new IngestConfig(
                   List.of(
-                      camera("shapes-clip", clip.toString()),
+                      camera(CLIP_CAMERA, clip.toString()),
                       camera("shapes-stills", home.resolve(BUNDLED_IMAGES).toString())),
                   -1,
                   Duration.ofSeconds(30),
@@ -187,6 +195,16 @@ final class DemoCommand implements Callable<Integer> {
     }
     stopped.await();
     return 0;
+  }
+
+  /** The camera of the sample clip (or of --video). */
+  static final String CLIP_CAMERA = "shapes-clip";
+
+  /** The demo clip's zones and lines, in the zones file format. */
+  static String demoZones() throws IOException {
+    try (var in = DemoCommand.class.getResourceAsStream("demo-zones.yaml")) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 
   private IngestConfig.Camera camera(String id, String url) {

@@ -71,11 +71,20 @@ class DemoCommandIT {
             HttpResponse.BodyHandlers.ofLines());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     boolean sawFrame = false;
+    String zones = null;
     var lines = events.body().iterator();
-    while (!sawFrame && System.nanoTime() < deadline && lines.hasNext()) {
-      sawFrame = lines.next().equals("event: frame");
+    boolean zonesNext = false;
+    while ((!sawFrame || zones == null) && System.nanoTime() < deadline && lines.hasNext()) {
+      String sse = lines.next();
+      sawFrame |= sse.equals("event: frame");
+      if (zonesNext && sse.startsWith("data:")) {
+        zones = sse;
+      }
+      zonesNext = sse.equals("event: zones") || (zonesNext && !sse.startsWith("data:"));
     }
     assertThat(sawFrame).as("a frame pushed to the browser connection").isTrue();
+    // the clip's camera has the demo's line and zone
+    assertThat(zones).as("zones pushed to the browser").contains("shapes-clip", "middle", "corner");
     events.body().close();
 
     demo.destroy();
