@@ -23,10 +23,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -112,17 +110,8 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
     Map<Long, ZoneCounter.Membership> memberships = Map.of();
     List<ZoneEvent> zoneEvents = List.of();
     if (!layout.isEmpty() || !tally.equals(ZoneTally.EMPTY)) {
-      List<Track> seen = new ArrayList<>(step.started());
-      seen.addAll(step.updated());
-      Set<Long> alive = new HashSet<>();
-      for (Track t : step.state().tracks()) {
-        if (t.id() > 0) {
-          alive.add(t.id());
-        }
-      }
       ZoneCounter.Step zoneStep =
-          zoneCounter.step(
-              tally, layout, camera, detected.sequence(), time, seen, alive, step.ended());
+          zoneCounter.step(tally, layout, camera, detected.sequence(), time, step);
       if (zoneStep.tally().equals(ZoneTally.EMPTY)) {
         zoneStore.delete(camera);
       } else {

@@ -1,5 +1,6 @@
 package io.maskstream.detector.zone;
 
+import io.maskstream.detector.track.ByteTracker;
 import io.maskstream.detector.track.Track;
 import io.maskstream.schemas.avro.ClassCount;
 import io.maskstream.schemas.avro.CrossingCount;
@@ -64,6 +65,29 @@ public final class ZoneCounter {
   public record Membership(List<String> inside, List<String> entered) {
     /** In no zone. */
     public static final Membership NONE = new Membership(List.of(), List.of());
+  }
+
+  /**
+   * Advances a camera's zone state by the frame the tracker has just stepped: the tracks it
+   * confirmed or matched are measured, its confirmed tracks (tracked or lost) stay alive, the ones
+   * it ended leave.
+   */
+  public Step step(
+      ZoneTally tally,
+      ZoneLayout layout,
+      String camera,
+      long sequence,
+      long time,
+      ByteTracker.Step tracked) {
+    List<Track> seen = new ArrayList<>(tracked.started());
+    seen.addAll(tracked.updated());
+    Set<Long> alive = new java.util.HashSet<>();
+    for (Track t : tracked.state().tracks()) {
+      if (t.id() > 0) {
+        alive.add(t.id());
+      }
+    }
+    return step(tally, layout, camera, sequence, time, seen, alive, tracked.ended());
   }
 
   /**

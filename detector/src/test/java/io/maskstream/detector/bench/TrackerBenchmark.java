@@ -2,7 +2,6 @@ package io.maskstream.detector.bench;
 
 import io.maskstream.detector.track.ByteTracker;
 import io.maskstream.detector.track.Observation;
-import io.maskstream.detector.track.Track;
 import io.maskstream.detector.track.TrackerSettings;
 import io.maskstream.detector.track.TrackerSnapshots;
 import io.maskstream.detector.track.TrackerState;
@@ -22,11 +21,9 @@ import io.maskstream.schemas.internal.TrustedClasses;
 import io.maskstream.schemas.rle.CocoRle;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * The tracker's cost per frame and its state's size: N objects (ellipses with masks) moving and
@@ -149,16 +146,7 @@ public final class TrackerBenchmark {
             storedTally == null
                 ? ZoneTally.EMPTY
                 : ZoneTallies.tally(zoneSerde.deserialize("changelog", storedTally));
-        List<Track> seen = new ArrayList<>(step.started());
-        seen.addAll(step.updated());
-        Set<Long> alive = new HashSet<>();
-        for (Track t : step.state().tracks()) {
-          if (t.id() > 0) {
-            alive.add(t.id());
-          }
-        }
-        ZoneCounter.Step z =
-            counter.step(tally, zones, "bench", f, f * 66L, seen, alive, step.ended());
+        ZoneCounter.Step z = counter.step(tally, zones, "bench", f, f * 66L, step);
         zoneStored = zoneSerde.serialize("changelog", ZoneTallies.of(z.tally()));
         storedTally = zoneStored;
         events = z.events().size();
