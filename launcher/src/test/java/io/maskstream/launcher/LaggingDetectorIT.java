@@ -68,6 +68,8 @@ class LaggingDetectorIT {
   static void topics() {
     Assumptions.assumeTrue(LivePage.available(), "needs Debian's chromium and chromium-driver");
     EventSamples.createTopics(kafka);
+    // the detector's topology reads the cameras' zones from their topic, which must exist
+    kafka.createTopic(EventSamples.TOPICS.zones(), 1);
   }
 
   /** One update as the stream client got it. */
