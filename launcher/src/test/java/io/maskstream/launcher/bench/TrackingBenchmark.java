@@ -150,8 +150,13 @@ public final class TrackingBenchmark {
     }
   }
 
-  /** A variant's figures on every clip and combined. */
-  record Scored(Variant variant, MotReport report, long[] ids) {}
+  /**
+   * A variant's figures on every clip and combined.
+   *
+   * @param heldOut the clips after the first (the one that tuned the thresholds) combined, or null
+   *     for a single clip
+   */
+  record Scored(Variant variant, MotReport report, long[] ids, MotMetrics heldOut) {}
 
   /**
    * Arguments: [frames per clip (default 400)] [seeds (default 3 4 5; the first clip tunes the
@@ -261,7 +266,7 @@ public final class TrackingBenchmark {
           Variant p = v.with(s, a);
           Scored sc = score(p, clips);
           byPoint.put(key(s, a), sc);
-          double hota = sc.report().sequences().get(0).metrics().hota();
+          double hota = 0;
           for (MotReport.Row r : sc.report().sequences()) {
             if (r.name().equals(tuning.name())) {
               hota = r.metrics().hota();
@@ -327,6 +332,33 @@ public final class TrackingBenchmark {
           idswBoxes,
           100 * idf1Diff / masks.size(),
           100 * hotaDiff / masks.size());
+    }
+
+    // score fusion on against off at the same settings, over the whole grid, every clip
+    for (String weight : new String[] {"masks 0.5", "boxes"}) {
+      Map<String, Scored> on = grid.get("ByteTrack " + weight + ", fusion");
+      Map<String, Scored> off = grid.get("ByteTrack " + weight + ", no fusion");
+      int better = 0;
+      double hotaDiff = 0;
+      double idf1Diff = 0;
+      for (String k : on.keySet()) {
+        MotMetrics a = off.get(k).report().combined();
+        MotMetrics b = on.get(k).report().combined();
+        hotaDiff += a.hota() - b.hota();
+        idf1Diff += a.idf1() - b.idf1();
+        if (a.hota() > b.hota()) {
+          better++;
+        }
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "no fusion vs fusion, %s, same settings at each of %d grid points, all clips: higher"
+              + " HOTA at %d; mean HOTA %+.2f, IDF1 %+.2f points%n",
+          weight,
+          on.size(),
+          better,
+          100 * hotaDiff / on.size(),
+          100 * idf1Diff / on.size());
     }
 
     similarities(clips, tuned.get(0).scoreThreshold());
@@ -484,7 +516,11 @@ public final class TrackingBenchmark {
               MotFile.parse(clip.name() + "/" + v.name(), mot.toString()),
               clip.frames().size()));
     }
-    return new Scored(v, MotEvaluator.evaluate(sequences), ids);
+    MotMetrics heldOut =
+        sequences.size() < 2
+            ? null
+            : MotEvaluator.evaluate(sequences.subList(1, sequences.size())).combined();
+    return new Scored(v, MotEvaluator.evaluate(sequences), ids, heldOut);
   }
 
   private static void printTable(List<Scored> rows, List<Clip> clips) {
@@ -503,21 +539,32 @@ public final class TrackingBenchmark {
             "IDSW",
             "ids");
     System.out.println(head);
-    for (int c = 0; c <= clips.size(); c++) {
+    int last = clips.size() < 2 ? clips.size() : clips.size() + 1;
+    for (int c = 0; c <= last; c++) {
       for (Scored s : rows) {
         MotMetrics m;
-        long ids;
+        long ids = 0;
         String name;
         if (c < clips.size()) {
-          m = s.report().sequences().get(c).metrics();
-          name = s.report().sequences().get(c).name();
+          name = clips.get(c).name();
+          m = null;
+          for (MotReport.Row r : s.report().sequences()) { // the report's rows are in name order
+            if (r.name().equals(name)) {
+              m = r.metrics();
+            }
+          }
           ids = s.ids()[c];
-        } else {
+        } else if (c == clips.size()) {
           m = s.report().combined();
           name = "COMBINED";
-          ids = 0;
           for (long n : s.ids()) {
             ids += n;
+          }
+        } else {
+          m = s.heldOut();
+          name = "HELD-OUT"; // every clip but the first, which tuned the thresholds
+          for (int k = 1; k < s.ids().length; k++) {
+            ids += s.ids()[k];
           }
         }
         System.out.printf(
