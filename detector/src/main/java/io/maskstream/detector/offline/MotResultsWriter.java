@@ -43,19 +43,34 @@ public final class MotResultsWriter implements AutoCloseable {
         continue;
       }
       Instance i = segmentation.instances().get(k);
-      out.write(
-          String.format(
-              Locale.ROOT,
-              "%d,%d,%.2f,%.2f,%.2f,%.2f,%.4f,-1,-1,-1%n",
-              frameIndex + 1,
-              id,
-              i.x1(),
-              i.y1(),
-              i.x2() - i.x1(),
-              i.y2() - i.y1(),
-              i.score()));
+      out.write(row(frameIndex, id, i.x1(), i.y1(), i.x2(), i.y2(), i.score()));
       written++;
     }
+  }
+
+  /**
+   * One MOTChallenge row, with its line end: {@code frame,id,left,top,width,height,conf,-1,-1,-1}.
+   *
+   * @param frameIndex the frame's index from 0 (written from 1)
+   * @param id the track id, from 1
+   * @param x1 left edge in pixels
+   * @param y1 top edge
+   * @param x2 right edge
+   * @param y2 bottom edge
+   * @param score the detection's score
+   */
+  public static String row(
+      long frameIndex, long id, float x1, float y1, float x2, float y2, float score) {
+    return String.format(
+        Locale.ROOT,
+        "%d,%d,%.2f,%.2f,%.2f,%.2f,%.4f,-1,-1,-1%n",
+        frameIndex + 1,
+        id,
+        x1,
+        y1,
+        x2 - x1,
+        y2 - y1,
+        score);
   }
 
   /** Rows written so far. */
