@@ -377,6 +377,11 @@ public final class ZoneCounter {
 
     private boolean inside(ZoneLayout.Zone zone, Track t) {
       if (zone.anchor() == ZoneAnchor.MASK && t.mask() != null) {
+        double[] box = t.box();
+        double[] b = zone.bounds();
+        if (box[2] <= b[0] || box[0] >= b[2] || box[3] <= b[1] || box[1] >= b[3]) {
+          return false; // the box misses the zone's bounds: no pixel of the mask can be inside
+        }
         CocoIou.Columns columns = masks.computeIfAbsent(t.id(), id -> CocoIou.columns(t.mask()));
         return Geometry.shareInside(columns, zone.xs(), zone.ys()) >= zone.maskShare();
       }

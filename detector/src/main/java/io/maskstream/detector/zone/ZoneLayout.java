@@ -37,6 +37,7 @@ public record ZoneLayout(List<Zone> zones, List<Line> lines) {
    * @param classes class names counted, empty for all
    * @param minFrames frames in a row on the other side before it counts
    * @param loiterMillis stays longer than this raise LOITER; negative for none
+   * @param bounds the corners' extent {@code [minX, minY, maxX, maxY]}
    */
   public record Zone(
       String name,
@@ -46,7 +47,8 @@ public record ZoneLayout(List<Zone> zones, List<Line> lines) {
       double maskShare,
       Set<String> classes,
       int minFrames,
-      long loiterMillis) {
+      long loiterMillis,
+      double[] bounds) {
     /** Whether objects of {@code label} count here. */
     public boolean counts(String label) {
       return classes.isEmpty() || classes.contains(label);
@@ -111,7 +113,8 @@ public record ZoneLayout(List<Zone> zones, List<Line> lines) {
               z.getMaskShare(),
               Set.copyOf(z.getClasses()),
               z.getMinFrames(),
-              loiter == null ? -1 : Math.round(loiter * 1000)));
+              loiter == null ? -1 : Math.round(loiter * 1000),
+              bounds(xs, ys)));
     }
     List<Line> lines = new ArrayList<>(set.getLines().size());
     for (LineDefinition l : set.getLines()) {
@@ -131,5 +134,22 @@ public record ZoneLayout(List<Zone> zones, List<Line> lines) {
               l.getOutName()));
     }
     return new ZoneLayout(zones, lines);
+  }
+
+  /** The extent {@code [minX, minY, maxX, maxY]} of the corners. */
+  private static double[] bounds(double[] xs, double[] ys) {
+    double[] b = {
+      Double.POSITIVE_INFINITY,
+      Double.POSITIVE_INFINITY,
+      Double.NEGATIVE_INFINITY,
+      Double.NEGATIVE_INFINITY
+    };
+    for (int i = 0; i < xs.length; i++) {
+      b[0] = Math.min(b[0], xs[i]);
+      b[1] = Math.min(b[1], ys[i]);
+      b[2] = Math.max(b[2], xs[i]);
+      b[3] = Math.max(b[3], ys[i]);
+    }
+    return b;
   }
 }

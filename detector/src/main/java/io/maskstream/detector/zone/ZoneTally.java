@@ -33,12 +33,10 @@ public record ZoneTally(SortedMap<Key, Presence> presences, SortedMap<CountKey, 
    * @param region the zone's or line's name
    */
   public record Key(long trackId, String region) implements Comparable<Key> {
-    private static final Comparator<Key> ORDER =
-        Comparator.comparingLong(Key::trackId).thenComparing(Key::region);
-
     @Override
     public int compareTo(Key o) {
-      return ORDER.compare(this, o);
+      int c = Long.compare(trackId, o.trackId);
+      return c != 0 ? c : region.compareTo(o.region);
     }
   }
 
