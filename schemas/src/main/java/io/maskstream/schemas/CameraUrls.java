@@ -3,6 +3,7 @@ package io.maskstream.schemas;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -32,13 +33,23 @@ public final class CameraUrls {
 
   /**
    * {@code text} with the password of every {@code scheme://user:password@host} in it replaced by
-   * {@value #MASK}; for URLs, log lines and error messages alike.
+   * {@value #MASK}, unless it is a {@code ${env:NAME}} reference; for URLs, log lines and error
+   * messages alike.
    */
   public static String mask(String text) {
     if (text == null) {
       return null;
     }
-    return CREDENTIALS.matcher(text).replaceAll("$1:" + MASK + "@");
+    // a reference to the ingest host's environment is no secret: it says where the password is
+    return CREDENTIALS
+        .matcher(text)
+        .replaceAll(
+            m ->
+                Matcher.quoteReplacement(
+                    m.group(1)
+                        + ":"
+                        + (ENV_REFERENCE.matcher(m.group(2)).matches() ? m.group(2) : MASK)
+                        + "@"));
   }
 
   /**

@@ -15,6 +15,8 @@ class CameraUrlsTest {
         .isEqualTo("cannot read http://u:***@cam/x.mjpg: refused (rtsp://a:***@c/)");
     assertThat(CameraUrls.mask("rtsp://viewer@10.0.0.7/s")).isEqualTo("rtsp://viewer@10.0.0.7/s");
     assertThat(CameraUrls.mask("/data/clip.mp4")).isEqualTo("/data/clip.mp4");
+    assertThat(CameraUrls.mask("rtsp://viewer:${env:GATE_PW}@10.0.0.7/s"))
+        .isEqualTo("rtsp://viewer:${env:GATE_PW}@10.0.0.7/s");
   }
 
   @Test
