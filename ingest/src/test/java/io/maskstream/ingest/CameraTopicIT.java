@@ -1,0 +1,272 @@
+package io.maskstream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.maskstream.broker.testing.KafkaBrokerExtension;
+import io.maskstream.ingest.IngestItSupport.TopicReader;
+import io.maskstream.ingest.cameras.CameraCommand;
+import io.maskstream.ingest.cameras.CameraTopic;
+import io.maskstream.ingest.cameras.TopicCameras;
+import io.maskstream.ingest.publish.KafkaFrameSender;
+import io.maskstream.schemas.TopicNames;
+import io.maskstream.schemas.avro.Frame;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Two ingest services, each with its own consumer in one group, share the cameras of the cameras
+ * topic: every camera runs once, a leaving service's cameras move to the other, {@code camera add}
+ * makes frames appear and {@code camera remove} stops them.
+ */
+class CameraTopicIT {
+  @RegisterExtension static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
+  @TempDir Path dir;
+
+  private static final String GROUP = "it-ingest";
+
+  private Properties props;
+  private Path kafkaConfig;
+
+  /** Runs {@code maskstream camera ARGS} against the test broker; returns exit code and output. */
+  private String camera(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new CameraCommand());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(
+        List.of("--bootstrap", kafka.bootstrapServers(), "--kafka-config", kafkaConfig.toString()));
+    int exit = cli.execute(all.toArray(String[]::new));
+    assertThat(exit).as("camera %s: %s", String.join(" ", args), err).isZero();
+    return out.toString();
+  }
+
+  private Path folder(String name) throws Exception {
+    Path folder = Files.createDirectories(dir.resolve(name));
+    return TestClips.images(folder, 320, 240, 10);
+  }
+
+  private record Member(IngestService service, TopicCameras cameras) implements AutoCloseable {
+    @Override
+    public void close() {
+      cameras.close();
+      service.close();
+    }
+  }
+
+  private Member member(TopicNames names) {
+    IngestService service =
+        IngestService.startDynamic(
+            new IngestConfig(List.of(), -1, Duration.ZERO, 4),
+            new KafkaFrameSender(props, names.frames()),
+            timeout -> {});
+    return new Member(service, TopicCameras.start(service, props, names.cameras(), GROUP));
+  }
+
+  /** How many times the camera's sequence starts again: each owner counts from 0. */
+  private static int restarts(List<Frame> frames) {
+    int restarts = 0;
+    for (int i = 1; i < frames.size(); i++) {
+      if (frames.get(i).getSequence() <= frames.get(i - 1).getSequence()) {
+        restarts++;
+      }
+    }
+    return restarts;
+  }
+
+  @Test
+  void twoProcessesShareTheCamerasAndTakeOverEachOthers() throws Exception {
+    props = new Properties();
+    props.put("bootstrap.servers", kafka.bootstrapServers());
+    props.put("maskstream.topic.frames", "ct.frames");
+    props.put("maskstream.topic.cameras", "ct.cameras");
+    kafkaConfig = dir.resolve("client.properties");
+    Files.writeString(
+        kafkaConfig, "maskstream.topic.frames=ct.frames\nmaskstream.topic.cameras=ct.cameras\n");
+    TopicNames names = TopicNames.from(props);
+    CameraTopic.ensure(props, names);
+
+    List<String> first = List.of("cam-1", "cam-2", "cam-3");
+    for (String id : first) {
+      assertThat(
+              camera("add", "--camera", id, "--url", folder(id).toString(), "--fps", "5", "--loop"))
+          .startsWith("camera " + id + " added to ct.cameras");
+    }
+    // another client writes a value that is no camera: ingest logs it once and goes on
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  "ct.cameras", "junk", "not avro".getBytes(StandardCharsets.UTF_8)))
+          .get();
+    }
+    assertThat(camera("list"))
+        .contains("cam-1", "cam-2", "cam-3")
+        .contains("enabled")
+        .doesNotContain("junk");
+
+    try (LogCapture logs = new LogCapture();
+        TopicReader reader = new TopicReader(kafka, "ct.frames");
+        Member a = member(names);
+        Member b = member(names)) {
+      // every camera runs, on exactly one of the two
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInSameThread()
+          .untilAsserted(
+              () -> {
+                Set<String> union = new HashSet<>(a.service().runningCameras());
+                union.addAll(b.service().runningCameras());
+                assertThat(union).containsExactlyInAnyOrderElementsOf(first);
+                assertThat(
+                        a.service().runningCameras().size() + b.service().runningCameras().size())
+                    .isEqualTo(first.size());
+                for (String id : first) {
+                  assertThat(reader.frames(id)).hasSizeGreaterThan(5);
+                }
+              });
+      // once by each process that reads its partition
+      assertThat(logs.matching("not a Camera")).hasSizeBetween(1, 2);
+
+      // a camera added while both run starts on one of them
+      long addStart = System.nanoTime();
+      camera(
+          "add", "--camera", "cam-4", "--url", folder("cam-4").toString(), "--fps", "5", "--loop");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInSameThread()
+          .untilAsserted(() -> assertThat(reader.frames("cam-4")).isNotEmpty());
+      double addSeconds = (System.nanoTime() - addStart) / 1e9;
+      List<String> all = List.of("cam-1", "cam-2", "cam-3", "cam-4");
+      for (String id : all) {
+        assertThat(restarts(reader.frames(id))).as("%s restarted", id).isZero();
+      }
+
+      // the service with the most cameras leaves: the other takes them over
+      Member leaving =
+          a.service().runningCameras().size() >= b.service().runningCameras().size() ? a : b;
+      Member staying = leaving == a ? b : a;
+      List<String> moved = leaving.service().runningCameras();
+      Map<String, Integer> before = new java.util.HashMap<>();
+      for (String id : moved) {
+        before.put(id, reader.frames(id).size());
+      }
+      long leaveStart = System.nanoTime();
+      leaving.close();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInSameThread()
+          .untilAsserted(
+              () -> {
+                assertThat(staying.service().runningCameras())
+                    .containsExactlyInAnyOrderElementsOf(all);
+                for (String id : moved) {
+                  assertThat(restarts(reader.frames(id))).as("%s moved", id).isEqualTo(1);
+                }
+              });
+      double moveSeconds = (System.nanoTime() - leaveStart) / 1e9;
+      for (String id : all) {
+        assertThat(restarts(reader.frames(id)))
+            .as("%s runs once", id)
+            .isEqualTo(moved.contains(id) ? 1 : 0);
+      }
+
+      // a removed camera stops sending
+      String removed = "cam-1";
+      long removeStart = System.nanoTime();
+      assertThat(camera("remove", "--camera", removed)).startsWith("camera cam-1 removed");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> !staying.service().runningCameras().contains(removed));
+      double removeSeconds = (System.nanoTime() - removeStart) / 1e9;
+      long stoppedMillis = System.currentTimeMillis();
+      // read until nothing more comes: frames grabbed before the stop may still arrive
+      List<Frame> last = reader.frames(removed);
+      long quietSince = System.nanoTime();
+      long readDeadline = quietSince + 15_000_000_000L;
+      while (System.nanoTime() - quietSince < 3_000_000_000L && System.nanoTime() < readDeadline) {
+        List<Frame> now = reader.frames(removed);
+        if (now.size() != last.size()) {
+          last = now;
+          quietSince = System.nanoTime();
+        }
+      }
+      assertThat(System.nanoTime() - quietSince)
+          .as("no frame of %s for 3 s", removed)
+          .isGreaterThanOrEqualTo(3_000_000_000L);
+      // the last frames were grabbed while the camera stopped, not later
+      assertThat(last.get(last.size() - 1).getCaptureTime().toEpochMilli())
+          .isLessThanOrEqualTo(stoppedMillis + 1000);
+      assertThat(reader.frames("cam-2").size()).isGreaterThan(before.getOrDefault("cam-2", 0));
+      assertThat(camera("list")).doesNotContain(removed);
+
+      System.out.printf(
+          "cameras topic: %s moved in %.1f s after their process left; an added camera sent"
+              + " its first frame after %.1f s; a removed one stopped after %.1f s%n",
+          moved, moveSeconds, addSeconds, removeSeconds);
+    }
+  }
+
+  @Test
+  void ingestWithoutCamerasRunsThoseOfTheTopic() throws Exception {
+    props = new Properties();
+    props.put("bootstrap.servers", kafka.bootstrapServers());
+    kafkaConfig = dir.resolve("client.properties");
+    Files.writeString(
+        kafkaConfig, "maskstream.topic.frames=cmd.frames\nmaskstream.topic.cameras=cmd.cameras\n");
+    IngestCommand command = new IngestCommand();
+    int[] exit = {-1};
+    Thread ingest =
+        new Thread(
+            () ->
+                exit[0] =
+                    new CommandLine(command)
+                        .execute(
+                            "--metrics-port",
+                            "-1",
+                            "--group",
+                            "cmd-ingest",
+                            "--bootstrap",
+                            kafka.bootstrapServers(),
+                            "--kafka-config",
+                            kafkaConfig.toString()));
+    ingest.start();
+    try {
+      camera(
+          "add", "--camera", "lobby", "--url", folder("lobby").toString(), "--fps", "5", "--loop");
+      // camera add created the topics, the frames topic among them
+      try (TopicReader reader = new TopicReader(kafka, "cmd.frames")) {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInSameThread()
+            .untilAsserted(() -> assertThat(reader.frames("lobby")).hasSizeGreaterThan(3));
+      }
+      assertThat(camera("show", "--camera", "lobby")).contains("fps: 5").contains("loop: true");
+    } finally {
+      command.stop();
+      ingest.join(30_000);
+    }
+    assertThat(exit[0]).isZero();
+  }
+}
