@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,12 +77,53 @@ class CameraTopicIT {
   }
 
   private Member member(TopicNames names) {
+    return member(names, GROUP);
+  }
+
+  private Member member(TopicNames names, String group) {
     IngestService service =
         IngestService.startDynamic(
             new IngestConfig(List.of(), -1, Duration.ZERO, 4),
             new KafkaFrameSender(props, names.frames()),
             timeout -> {});
-    return new Member(service, TopicCameras.start(service, props, names.cameras(), GROUP));
+    return new Member(service, TopicCameras.start(service, props, names.cameras(), group));
+  }
+
+  /** {@code n} camera ids that the default partitioner puts on {@code n} different partitions. */
+  private static List<String> onePerPartition(String prefix, int n) {
+    List<String> ids = new ArrayList<>();
+    Set<Integer> taken = new HashSet<>();
+    for (int i = 0; ids.size() < n; i++) {
+      String id = prefix + i;
+      int partition = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % n;
+      if (taken.add(partition)) {
+        ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  /** The median time between the frames' capture times, in milliseconds. */
+  private static long medianInterval(List<Frame> frames) {
+    List<Long> gaps = new ArrayList<>();
+    for (int i = 1; i < frames.size(); i++) {
+      gaps.add(
+          frames.get(i).getCaptureTime().toEpochMilli()
+              - frames.get(i - 1).getCaptureTime().toEpochMilli());
+    }
+    gaps.sort(null);
+    return gaps.get(gaps.size() / 2);
+  }
+
+  /** The frames since the camera's sequence last started again. */
+  private static List<Frame> sinceLastStart(List<Frame> frames) {
+    int start = 0;
+    for (int i = 1; i < frames.size(); i++) {
+      if (frames.get(i).getSequence() <= frames.get(i - 1).getSequence()) {
+        start = i;
+      }
+    }
+    return frames.subList(start, frames.size());
   }
 
   /** How many times the camera's sequence starts again: each owner counts from 0. */
@@ -106,7 +149,8 @@ class CameraTopicIT {
     TopicNames names = TopicNames.from(props);
     CameraTopic.ensure(props, names);
 
-    List<String> first = List.of("cam-1", "cam-2", "cam-3");
+    List<String> all = onePerPartition("cam-", 4);
+    List<String> first = all.subList(0, 3);
     for (String id : first) {
       assertThat(
               camera("add", "--camera", id, "--url", folder(id).toString(), "--fps", "5", "--loop"))
@@ -121,10 +165,7 @@ class CameraTopicIT {
                   "ct.cameras", "junk", "not avro".getBytes(StandardCharsets.UTF_8)))
           .get();
     }
-    assertThat(camera("list"))
-        .contains("cam-1", "cam-2", "cam-3")
-        .contains("enabled")
-        .doesNotContain("junk");
+    assertThat(camera("list")).contains(first).contains("enabled").doesNotContain("junk");
 
     try (LogCapture logs = new LogCapture();
         TopicReader reader = new TopicReader(kafka, "ct.frames");
@@ -151,14 +192,16 @@ class CameraTopicIT {
 
       // a camera added while both run starts on one of them
       long addStart = System.nanoTime();
-      camera(
-          "add", "--camera", "cam-4", "--url", folder("cam-4").toString(), "--fps", "5", "--loop");
+      String added = all.get(3);
+      camera("add", "--camera", added, "--url", folder(added).toString(), "--fps", "5", "--loop");
       await()
           .atMost(Duration.ofSeconds(20))
           .pollInSameThread()
-          .untilAsserted(() -> assertThat(reader.frames("cam-4")).isNotEmpty());
+          .untilAsserted(() -> assertThat(reader.frames(added)).isNotEmpty());
       double addSeconds = (System.nanoTime() - addStart) / 1e9;
-      List<String> all = List.of("cam-1", "cam-2", "cam-3", "cam-4");
+      // one camera per partition, two partitions per process
+      assertThat(a.service().runningCameras()).hasSize(2);
+      assertThat(b.service().runningCameras()).hasSize(2);
       for (String id : all) {
         assertThat(restarts(reader.frames(id))).as("%s restarted", id).isZero();
       }
@@ -168,7 +211,7 @@ class CameraTopicIT {
           a.service().runningCameras().size() >= b.service().runningCameras().size() ? a : b;
       Member staying = leaving == a ? b : a;
       List<String> moved = leaving.service().runningCameras();
-      Map<String, Integer> before = new java.util.HashMap<>();
+      Map<String, Integer> before = new HashMap<>();
       for (String id : moved) {
         before.put(id, reader.frames(id).size());
       }
@@ -193,9 +236,10 @@ class CameraTopicIT {
       }
 
       // a removed camera stops sending
-      String removed = "cam-1";
+      String removed = all.get(0);
       long removeStart = System.nanoTime();
-      assertThat(camera("remove", "--camera", removed)).startsWith("camera cam-1 removed");
+      assertThat(camera("remove", "--camera", removed))
+          .startsWith("camera " + removed + " removed");
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> !staying.service().runningCameras().contains(removed));
@@ -218,7 +262,23 @@ class CameraTopicIT {
       // the last frames were grabbed while the camera stopped, not later
       assertThat(last.get(last.size() - 1).getCaptureTime().toEpochMilli())
           .isLessThanOrEqualTo(stoppedMillis + 1000);
-      assertThat(reader.frames("cam-2").size()).isGreaterThan(before.getOrDefault("cam-2", 0));
+
+      // a new fps restarts the camera at the new rate
+      String faster = all.get(1);
+      assertThat(medianInterval(sinceLastStart(reader.frames(faster)))).isBetween(180L, 220L);
+      int restartsBefore = restarts(reader.frames(faster));
+      camera("update", "--camera", faster, "--fps", "10");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInSameThread()
+          .untilAsserted(
+              () -> {
+                assertThat(restarts(reader.frames(faster))).isEqualTo(restartsBefore + 1);
+                assertThat(sinceLastStart(reader.frames(faster))).hasSizeGreaterThan(15);
+              });
+      assertThat(medianInterval(sinceLastStart(reader.frames(faster)))).isBetween(80L, 120L);
+      assertThat(reader.frames(all.get(2)).size())
+          .isGreaterThan(before.getOrDefault(all.get(2), 0));
       assertThat(camera("list")).doesNotContain(removed);
 
       System.out.printf(
@@ -268,5 +328,92 @@ class CameraTopicIT {
       ingest.join(30_000);
     }
     assertThat(exit[0]).isZero();
+  }
+
+  @Test
+  void camerasOfAKilledProcessMoveWithinTheSessionTimeout() throws Exception {
+    props = new Properties();
+    props.put("bootstrap.servers", kafka.bootstrapServers());
+    props.put("maskstream.topic.frames", "kill.frames");
+    props.put("maskstream.topic.cameras", "kill.cameras");
+    kafkaConfig = dir.resolve("client.properties");
+    Files.writeString(
+        kafkaConfig,
+        "maskstream.topic.frames=kill.frames\nmaskstream.topic.cameras=kill.cameras\n");
+    TopicNames names = TopicNames.from(props);
+    List<String> all = onePerPartition("kill-", 4);
+    for (String id : all) {
+      camera("add", "--camera", id, "--url", folder(id).toString(), "--fps", "5", "--loop");
+    }
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(IngestProcess.class.getName());
+    command.addAll(
+        List.of(
+            "--group",
+            "kill-ingest",
+            "--metrics-port",
+            "-1",
+            "--status-interval",
+            "0",
+            "--bootstrap",
+            kafka.bootstrapServers(),
+            "--kafka-config",
+            kafkaConfig.toString()));
+    Process child =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("ingest-child.log").toFile())
+            .start();
+    try (TopicReader reader = new TopicReader(kafka, "kill.frames");
+        Member member = member(names, "kill-ingest")) {
+      // the two share the cameras: two each, every camera sending
+      await()
+          .atMost(Duration.ofSeconds(40))
+          .pollInSameThread()
+          .untilAsserted(
+              () -> {
+                assertThat(member.service().runningCameras()).hasSize(2);
+                for (String id : all) {
+                  assertThat(sinceLastStart(reader.frames(id))).hasSizeGreaterThan(5);
+                }
+              });
+      List<String> childs =
+          all.stream().filter(id -> !member.service().runningCameras().contains(id)).toList();
+      Map<String, Integer> restartsBefore = new HashMap<>();
+      for (String id : all) {
+        restartsBefore.put(id, restarts(reader.frames(id)));
+      }
+      long killedAt = System.nanoTime();
+      child.destroyForcibly().waitFor();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInSameThread()
+          .untilAsserted(
+              () -> {
+                assertThat(member.service().runningCameras())
+                    .containsExactlyInAnyOrderElementsOf(all);
+                for (String id : childs) {
+                  assertThat(restarts(reader.frames(id))).isEqualTo(restartsBefore.get(id) + 1);
+                }
+              });
+      double moveSeconds = (System.nanoTime() - killedAt) / 1e9;
+      for (String id : all) {
+        if (!childs.contains(id)) {
+          assertThat(restarts(reader.frames(id)))
+              .as("%s stayed", id)
+              .isEqualTo(restartsBefore.get(id));
+        }
+      }
+      System.out.printf(
+          "cameras topic: %s of a killed process (kill -9) sent again after %.1f s"
+              + " (session.timeout.ms %d)%n",
+          childs, moveSeconds, TopicCameras.DEFAULT_SESSION_TIMEOUT_MS);
+      assertThat(moveSeconds).isLessThan(20);
+    } finally {
+      child.destroyForcibly();
+    }
   }
 }
