@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  * is flushed, then the readers and the endpoint are closed. Cameras with an invalid id are logged
  * and not started; the others run.
  *
+ * <p>Started with {@link #startDynamic}, the cameras come and go while the service runs ({@link
+ * #startCamera}, {@link #stopCameras}), as the cameras topic says ({@code TopicCameras}).
+ *
  * <p>Started with a {@link KafkaPreparation}, the service does not wait for Kafka: the cameras
  * start at once and frames are held (the newest of each camera) until the preparation succeeds,
  * which is retried for as long as Kafka is unreachable. A refusal that retrying cannot cure (bad
