@@ -53,7 +53,8 @@ public final class DetectorItKit {
             prefix + ".dlq",
             prefix + ".objects",
             prefix + ".zones",
-            prefix + ".zone-events");
+            prefix + ".zone-events",
+            prefix + ".cameras");
     try (Admin admin = Admin.create(client(bootstrap))) {
       Topics.ensure(admin, Topics.specs(topics, partitions), Duration.ofSeconds(30));
     }

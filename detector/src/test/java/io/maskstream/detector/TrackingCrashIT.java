@@ -65,7 +65,8 @@ class TrackingCrashIT {
             created.deadLetters(),
             created.objects(),
             whole.zones(),
-            created.zoneEvents());
+            created.zoneEvents(),
+            created.cameras());
     storeZones(bootstrap, whole.zones());
     List<String> keys = new ArrayList<>();
     List<byte[]> values = new ArrayList<>();

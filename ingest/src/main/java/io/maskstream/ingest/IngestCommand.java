@@ -1,5 +1,7 @@
 package io.maskstream.ingest;
 
+import io.maskstream.ingest.cameras.CameraTopic;
+import io.maskstream.ingest.cameras.TopicCameras;
 import io.maskstream.ingest.publish.FrameTopic;
 import io.maskstream.ingest.publish.KafkaFrameSender;
 import io.maskstream.schemas.CameraIds;
@@ -9,6 +11,7 @@ import io.maskstream.schemas.cli.UserException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +44,8 @@ import picocli.CommandLine.Option;
       "Examples:",
       "  maskstream ingest --camera gate=rtsp://10.0.0.7/stream1 --camera lobby=/dev/video0 --fps 10",
       "  maskstream ingest --config cameras.yaml --metrics-port 9464",
-      "  maskstream ingest --camera replay=parking.mp4 --loop --max-width 1280"
+      "  maskstream ingest --camera replay=parking.mp4 --loop --max-width 1280",
+      "  maskstream ingest                  # the cameras of the cameras topic, shared by a group"
     })
 public final class IngestCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(IngestCommand.class);
@@ -119,6 +123,23 @@ public final class IngestCommand implements Callable<Integer> {
       defaultValue = "30")
   double statusInterval;
 
+  @Option(
+      names = "--cameras-from-topic",
+      description =
+          "Run the cameras defined on the cameras topic ('maskstream camera add'), sharing them with"
+              + " the other ingest processes of --group (the default without --camera and"
+              + " --config).")
+  boolean camerasFromTopic;
+
+  @Option(
+      names = "--group",
+      paramLabel = "ID",
+      description =
+          "Consumer group of the ingest processes that share the cameras topic (default:"
+              + " maskstream-ingest).",
+      defaultValue = TopicCameras.DEFAULT_GROUP)
+  String group;
+
   @Mixin KafkaOptions kafka = new KafkaOptions();
 
   private volatile IngestService running;
@@ -153,8 +174,20 @@ public final class IngestCommand implements Callable<Integer> {
     }
   }
 
+  /** Whether the cameras come from the cameras topic rather than the command line or a file. */
+  boolean topicMode() {
+    if (camerasFromTopic && (!cameras.isEmpty() || config != null)) {
+      throw new UserException(
+          "--cameras-from-topic takes the cameras from the topic: drop --camera and --config");
+    }
+    return camerasFromTopic || (cameras.isEmpty() && config == null);
+  }
+
   @Override
   public Integer call() throws InterruptedException {
+    if (topicMode()) {
+      return callTopicMode();
+    }
     IngestConfig ingest = ingestConfig();
     if (ingest.cameras().stream().noneMatch(IngestConfig.Camera::hasValidId)) {
       throw new UserException(
@@ -206,8 +239,125 @@ public final class IngestCommand implements Callable<Integer> {
     return failure.isPresent() ? 1 : 0;
   }
 
+  private Integer callTopicMode() throws InterruptedException {
+    List<String> perCamera = new ArrayList<>();
+    if (fps != null) {
+      perCamera.add("--fps");
+    }
+    if (maxWidth != null) {
+      perCamera.add("--max-width");
+    }
+    if (jpegQuality != null) {
+      perCamera.add("--jpeg-quality");
+    }
+    if (loop != null) {
+      perCamera.add("--loop");
+    }
+    if (realtime != null) {
+      perCamera.add("--realtime");
+    }
+    if (readTimeoutSeconds != null) {
+      perCamera.add("--read-timeout");
+    }
+    if (!ffmpegOptions.isEmpty()) {
+      perCamera.add("--ffmpeg-option");
+    }
+    if (!perCamera.isEmpty()) {
+      throw new UserException(
+          String.join(", ", perCamera)
+              + ": cameras of the topic carry their own settings; set them with 'maskstream"
+              + " camera add|update'");
+    }
+    if (group == null || group.isBlank()) {
+      throw new UserException("--group must not be empty");
+    }
+    if (!(statusInterval >= 0)) {
+      throw new UserException("--status-interval must be 0 or positive, got " + statusInterval);
+    }
+    IngestConfig ingest;
+    try {
+      ingest =
+          new IngestConfig(
+              List.of(),
+              metricsPort,
+              Duration.ofMillis(Math.round(statusInterval * 1000)),
+              IngestConfig.Defaults.IN_FLIGHT_PER_CAMERA);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage(), e);
+    }
+    Properties properties = kafka.clientProperties();
+    TopicNames names;
+    try {
+      names = TopicNames.from(properties);
+    } catch (IllegalArgumentException e) {
+      throw new UserException("--kafka-config: " + e.getMessage(), e);
+    }
+    KafkaFrameSender sender;
+    try {
+      sender = new KafkaFrameSender(properties, names.frames());
+    } catch (KafkaException e) {
+      throw new UserException("--kafka-config: " + e.getMessage(), e);
+    }
+    IngestService service;
+    try {
+      service =
+          IngestService.startDynamic(
+              ingest,
+              sender,
+              timeout -> {
+                FrameTopic.prepare(properties, names, timeout);
+                CameraTopic.ensureCamerasTopic(properties, names, timeout);
+              });
+    } catch (UncheckedIOException e) {
+      throw new UserException(e.getMessage(), e);
+    }
+    TopicCameras topicCameras;
+    try {
+      topicCameras = TopicCameras.start(service, properties, names.cameras(), group);
+    } catch (KafkaException e) {
+      service.close();
+      throw new UserException("--kafka-config: " + e.getMessage(), e);
+    }
+    running = service;
+    CountDownLatch closed = new CountDownLatch(1);
+    Runnable stop =
+        () -> {
+          topicCameras.close();
+          service.close();
+        };
+    Thread hook =
+        new Thread(
+            () -> {
+              LOG.info("stopping ingest");
+              stop.run();
+              closed.countDown();
+            },
+            "ingest-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    stopTopic = topicCameras;
+    LOG.info(
+        "ingesting the cameras of {} assigned to this process (group {}) into {}",
+        names.cameras(),
+        group,
+        names.frames());
+    Optional<String> failure = service.awaitEnd();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      stop.run();
+    } catch (IllegalStateException shuttingDown) {
+      closed.await();
+    }
+    return failure.isPresent() ? 1 : 0;
+  }
+
+  private volatile TopicCameras stopTopic;
+
   /** Stops a running {@link #call()} as SIGTERM would: it returns 0 once ingest has stopped. */
   void stop() {
+    TopicCameras topicCameras = stopTopic;
+    if (topicCameras != null) {
+      topicCameras.close();
+    }
     IngestService service = running;
     if (service != null) {
       service.close();

@@ -1,6 +1,7 @@
 package io.maskstream.ingest;
 
 import io.maskstream.schemas.CameraIds;
+import io.maskstream.schemas.CameraUrls;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,8 @@ public record IngestConfig(
    *
    * @param id camera id, the record key (see {@link CameraIds})
    * @param url what FFmpeg opens: a file, {@code rtsp://}, {@code http://}, {@code udp://}, {@code
-   *     /dev/videoN}, or a folder of images
+   *     /dev/videoN}, or a folder of images; checked by {@link CameraUrls#check}, and may hold
+   *     {@code ${env:NAME}} references resolved when the camera starts
    * @param fps frames per second to send, sampled by presentation time
    * @param maxWidth downscale wider frames to this width keeping the aspect ratio; 0 keeps the size
    * @param jpegQuality JPEG quality 1-100
@@ -79,8 +81,10 @@ public record IngestConfig(
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(url, "url");
       Objects.requireNonNull(readTimeout, "readTimeout");
-      if (url.isBlank()) {
-        throw new IllegalArgumentException("camera " + id + ": the url is empty");
+      try {
+        CameraUrls.check(url);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("camera " + id + ": " + e.getMessage(), e);
       }
       if (!(fps > 0) || fps > 1000) {
         throw new IllegalArgumentException(

@@ -1,6 +1,7 @@
 package io.maskstream.ingest;
 
 import io.maskstream.ingest.IngestConfig.Camera;
+import io.maskstream.ingest.cameras.CameraDefinitions;
 import io.maskstream.ingest.metrics.CameraMetrics;
 import io.maskstream.ingest.metrics.CameraState;
 import io.maskstream.ingest.metrics.PrometheusHttpEndpoint;
@@ -11,12 +12,15 @@ import io.maskstream.ingest.publish.RecordSender;
 import io.maskstream.ingest.source.Backoff;
 import io.maskstream.ingest.source.CameraWorker;
 import io.maskstream.schemas.CameraIds;
+import io.maskstream.schemas.CameraUrls;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +47,9 @@ import org.slf4j.LoggerFactory;
  * is flushed, then the readers and the endpoint are closed. Cameras with an invalid id are logged
  * and not started; the others run.
  *
+ * <p>Started with {@link #startDynamic}, the cameras come and go while the service runs ({@link
+ * #startCamera}, {@link #stopCameras}), as the cameras topic says ({@code TopicCameras}).
+ *
  * <p>Started with a {@link KafkaPreparation}, the service does not wait for Kafka: the cameras
  * start at once and frames are held (the newest of each camera) until the preparation succeeds,
  * which is retried for as long as Kafka is unreachable. A refusal that retrying cannot cure (bad
@@ -53,9 +60,12 @@ public final class IngestService implements AutoCloseable {
 
   private final IngestConfig config;
   private final PrometheusMeterRegistry registry;
-  private final Map<String, CameraMetrics> metrics = new LinkedHashMap<>();
-  private final List<CameraWorker> workers = new ArrayList<>();
-  private final List<Thread> threads = new ArrayList<>();
+  // kept for every camera ever started, so counters never go back and late acknowledgements count
+  private final Map<String, CameraMetrics> metrics =
+      Collections.synchronizedMap(new LinkedHashMap<>());
+  private final Map<String, Running> running = new LinkedHashMap<>(); // guarded by this
+  private final List<Thread> threads = new ArrayList<>(); // guarded by this
+  private final boolean dynamic;
   private final LatestFrameDispatcher dispatcher;
   private final PrometheusHttpEndpoint endpoint;
   private final ScheduledExecutorService statusLog;
@@ -70,8 +80,13 @@ public final class IngestService implements AutoCloseable {
   /** How long one attempt at preparing Kafka may take; attempts repeat while it is down. */
   static final Duration PREPARE_ATTEMPT = Duration.ofSeconds(5);
 
-  private IngestService(IngestConfig config, RecordSender sender, boolean awaitingKafka) {
+  /** A camera this service runs. */
+  private record Running(Camera camera, CameraWorker worker, Thread thread) {}
+
+  private IngestService(
+      IngestConfig config, RecordSender sender, boolean awaitingKafka, boolean dynamic) {
     this.config = config;
+    this.dynamic = dynamic;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     for (Camera camera : config.cameras()) {
       metrics.put(camera.id(), new CameraMetrics(registry, camera.id()));
@@ -98,7 +113,6 @@ public final class IngestService implements AutoCloseable {
     this.endpoint = started;
     if (!config.logInterval().isZero()) {
       StatusLine line = statusLine;
-      List<CameraMetrics> all = List.copyOf(metrics.values());
       statusLog =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
@@ -110,7 +124,7 @@ public final class IngestService implements AutoCloseable {
       statusLog.scheduleAtFixedRate(
           () -> {
             synchronized (line) {
-              LOG.info("ingest {}", line.format(all));
+              LOG.info("ingest {}", line.format(allMetrics()));
             }
           },
           period,
@@ -129,7 +143,7 @@ public final class IngestService implements AutoCloseable {
   public static IngestService start(IngestConfig config, RecordSender sender) {
     // FFmpeg's own log would repeat every warning of a broken stream on stderr
     avutil.av_log_set_level(avutil.AV_LOG_ERROR);
-    IngestService service = new IngestService(config, sender, false);
+    IngestService service = new IngestService(config, sender, false, false);
     service.startWorkers();
     return service;
   }
@@ -143,8 +157,23 @@ public final class IngestService implements AutoCloseable {
   public static IngestService start(
       IngestConfig config, RecordSender sender, KafkaPreparation kafka) {
     avutil.av_log_set_level(avutil.AV_LOG_ERROR);
-    IngestService service = new IngestService(config, sender, true);
+    IngestService service = new IngestService(config, sender, true, false);
     service.startWorkers();
+    service.startPreparation(kafka);
+    return service;
+  }
+
+  /**
+   * Starts a service whose cameras come and go while it runs ({@link #startCamera}, {@link
+   * #stopCameras}); it ends on {@link #close()} or when Kafka refuses ingest, not when no camera
+   * runs. The cameras of {@code config} are ignored.
+   *
+   * @throws UncheckedIOException when the metrics port cannot be bound
+   */
+  public static IngestService startDynamic(
+      IngestConfig config, RecordSender sender, KafkaPreparation kafka) {
+    avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+    IngestService service = new IngestService(config, sender, true, true);
     service.startPreparation(kafka);
     return service;
   }
@@ -192,34 +221,121 @@ public final class IngestService implements AutoCloseable {
     return true;
   }
 
-  private void startWorkers() {
+  private synchronized void startWorkers() {
     for (Camera camera : config.cameras()) {
-      CameraMetrics cameraMetrics = metrics.get(camera.id());
-      if (!camera.hasValidId()) {
-        cameraMetrics.state(CameraState.INVALID);
-        LOG.error(
-            "camera {} is not started: an id must be {} (it is the Kafka record key); rename it",
-            CameraIds.quote(camera.id()),
-            CameraIds.RULE);
-        continue;
-      }
-      CameraWorker worker = CameraWorker.create(camera, dispatcher, cameraMetrics);
+      startCamera(camera);
+    }
+  }
+
+  /**
+   * Starts running {@code camera} on its own thread, its {@code ${env:NAME}} references resolved
+   * from this host's environment. A camera whose id breaks the rule or whose references cannot be
+   * resolved is logged, shows as invalid in the metrics and is not started.
+   *
+   * @return whether the camera started
+   * @throws IllegalStateException when a camera with this id runs already, or the service is closed
+   */
+  public synchronized boolean startCamera(Camera camera) {
+    if (closed) {
+      throw new IllegalStateException("ingest is stopped");
+    }
+    if (running.containsKey(camera.id())) {
+      throw new IllegalStateException("camera " + camera.id() + " runs already");
+    }
+    CameraMetrics cameraMetrics =
+        metrics.computeIfAbsent(camera.id(), id -> new CameraMetrics(registry, id));
+    if (!camera.hasValidId()) {
+      cameraMetrics.state(CameraState.INVALID);
+      LOG.error(
+          "camera {} is not started: an id must be {} (it is the Kafka record key); rename it",
+          CameraIds.quote(camera.id()),
+          CameraIds.RULE);
+      return false;
+    }
+    Camera resolved;
+    try {
+      resolved = CameraDefinitions.resolveSecrets(camera);
+    } catch (IllegalArgumentException e) {
+      cameraMetrics.state(CameraState.INVALID);
+      LOG.error("{}; the camera is not started", CameraUrls.mask(e.getMessage()));
+      return false;
+    }
+    cameraMetrics.state(CameraState.CONNECTING);
+    CameraWorker worker = CameraWorker.create(resolved, dispatcher, cameraMetrics);
+    if (!dynamic) {
       runningSources.incrementAndGet();
-      Thread thread =
-          new Thread(
-              () -> {
-                try {
-                  worker.run();
-                } finally {
-                  if (runningSources.decrementAndGet() == 0) {
-                    ended.countDown();
-                  }
+    }
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                worker.run();
+              } finally {
+                if (!dynamic && runningSources.decrementAndGet() == 0) {
+                  ended.countDown();
                 }
-              },
-              "ingest-" + camera.id());
-      workers.add(worker);
-      threads.add(thread);
-      thread.start();
+              }
+            },
+            "ingest-" + camera.id());
+    running.put(camera.id(), new Running(camera, worker, thread));
+    threads.add(thread);
+    thread.start();
+    return true;
+  }
+
+  /**
+   * Stops the cameras of {@code ids} that run (others are ignored) and waits until their readers
+   * are closed, at most their read timeout plus 5 s; frames they already grabbed are still sent.
+   */
+  public void stopCameras(Collection<String> ids) {
+    List<Running> stopping = new ArrayList<>();
+    synchronized (this) {
+      for (String id : ids) {
+        Running r = running.remove(id);
+        if (r != null) {
+          threads.remove(r.thread());
+          stopping.add(r);
+        }
+      }
+    }
+    stopping.forEach(r -> r.worker().stop());
+    join(stopping);
+  }
+
+  /** The ids of the cameras started and not stopped, in start order. */
+  public synchronized List<String> runningCameras() {
+    return List.copyOf(running.keySet());
+  }
+
+  private static void join(List<Running> stopping) {
+    Duration longestRead =
+        stopping.stream()
+            .map(r -> r.camera().readTimeout())
+            .max(Duration::compareTo)
+            .orElse(Duration.ZERO);
+    long deadline = System.nanoTime() + longestRead.plusSeconds(5).toNanos();
+    for (Running r : stopping) {
+      try {
+        r.thread().join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      if (r.thread().isAlive()) {
+        LOG.warn("{} did not stop in time; its reader is left to the process exit", r.thread());
+      }
+    }
+  }
+
+  /** Ends the service with {@code reason}, as a refusal by Kafka does (see {@link #awaitEnd()}). */
+  public void fail(String reason) {
+    failure = reason;
+    ended.countDown();
+  }
+
+  private List<CameraMetrics> allMetrics() {
+    synchronized (metrics) {
+      return List.copyOf(metrics.values());
     }
   }
 
@@ -255,7 +371,7 @@ public final class IngestService implements AutoCloseable {
    */
   public boolean awaitSourcesDone(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    for (Thread thread : threads) {
+    for (Thread thread : threadsNow()) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         return false;
@@ -275,7 +391,7 @@ public final class IngestService implements AutoCloseable {
    * @return the reason when Kafka refused ingest, empty when the cameras stopped
    */
   public Optional<String> awaitEnd() throws InterruptedException {
-    if (!threads.isEmpty() || failure != null) {
+    if (dynamic || !threadsNow().isEmpty() || failure != null) {
       ended.await();
     }
     return Optional.ofNullable(failure);
@@ -283,9 +399,13 @@ public final class IngestService implements AutoCloseable {
 
   /** Waits until every camera has stopped by itself; see {@link #awaitSourcesDone(Duration)}. */
   public void awaitSourcesDone() throws InterruptedException {
-    for (Thread thread : threads) {
+    for (Thread thread : threadsNow()) {
       thread.join();
     }
+  }
+
+  private synchronized List<Thread> threadsNow() {
+    return List.copyOf(threads);
   }
 
   /** Stops grabbing, sends and flushes what waits, and releases every resource. Idempotent. */
@@ -296,36 +416,23 @@ public final class IngestService implements AutoCloseable {
     }
     closed = true;
     closing.countDown();
-    workers.forEach(CameraWorker::stop);
+    List<Running> stopping = List.copyOf(running.values());
+    running.clear();
+    stopping.forEach(r -> r.worker().stop());
     // a file waiting for room while Kafka is away must not hold the shutdown up
     dispatcher.stopAccepting();
-    Duration longestRead =
-        config.cameras().stream()
-            .map(Camera::readTimeout)
-            .max(Duration::compareTo)
-            .orElse(Duration.ZERO);
-    long deadline = System.nanoTime() + longestRead.plusSeconds(5).toNanos();
-    for (Thread thread : threads) {
-      try {
-        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      if (thread.isAlive()) {
-        LOG.warn("{} did not stop in time; its reader is left to the process exit", thread);
-      }
-    }
+    join(stopping);
     dispatcher.close(Duration.ofSeconds(10));
     if (statusLog != null) {
       statusLog.shutdownNow();
     }
     synchronized (statusLine) {
-      LOG.info("ingest stopped: {}", statusLine.format(List.copyOf(metrics.values())));
+      LOG.info("ingest stopped: {}", statusLine.format(allMetrics()));
     }
     if (endpoint != null) {
       endpoint.close();
     }
     registry.close();
+    ended.countDown();
   }
 }

@@ -41,11 +41,20 @@ class IngestCommandTest {
   }
 
   @Test
-  void noCameraIsAOneLineErrorWithExit2() {
-    assertThat(run("--bootstrap", "127.0.0.1:1")).isEqualTo(2);
+  void withoutCamerasTheTopicModeRefusesPerCameraSettings() {
+    assertThat(run("--bootstrap", "127.0.0.1:1", "--fps", "3", "--loop")).isEqualTo(2);
     assertThat(err.toString().strip())
-        .startsWith("ingest: no camera: give --camera ID=URL")
+        .startsWith("ingest: --fps, --loop: cameras of the topic carry their own settings")
         .doesNotContain("\n");
+  }
+
+  @Test
+  void camerasFromTopicExcludesCameraFlags() {
+    assertThat(run("--cameras-from-topic", "--camera", "a=x.mp4")).isEqualTo(2);
+    assertThat(err.toString().strip())
+        .isEqualTo(
+            "ingest: --cameras-from-topic takes the cameras from the topic: drop --camera and"
+                + " --config");
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.maskstream.detector.PublishCommand;
 import io.maskstream.detector.ZonesCommand;
 import io.maskstream.ingest.IngestBenchmark;
 import io.maskstream.ingest.IngestCommand;
+import io.maskstream.ingest.cameras.CameraCommand;
 import io.maskstream.schemas.cli.UserException;
 import io.maskstream.sinks.SinkCommand;
 import io.maskstream.trainer.EvalCommand;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Spec;
       DemoCommand.class,
       BrokerCommand.class,
       IngestCommand.class,
+      CameraCommand.class,
       IngestBenchmark.class,
       DetectCommand.class,
       ZonesCommand.class,

@@ -54,11 +54,14 @@ class BrokerCommandIT {
               "maskstream.masks",
               "maskstream.models",
               "maskstream.dlq",
-              "maskstream.objects");
+              "maskstream.objects",
+              "maskstream.cameras");
       Config frames = config(admin, "maskstream.frames");
       assertThat(frames.get("max.message.bytes").value()).isEqualTo("8388608");
       assertThat(frames.get("retention.ms").value()).isEqualTo("3600000");
       assertThat(config(admin, "maskstream.models").get("cleanup.policy").value())
+          .isEqualTo("compact");
+      assertThat(config(admin, "maskstream.cameras").get("cleanup.policy").value())
           .isEqualTo("compact");
       assertThat(admin.describeTopics(List.of("maskstream.frames")).allTopicNames().get())
           .extractingByKey("maskstream.frames")

@@ -21,6 +21,7 @@ class MaskstreamTest {
           "demo",
           "broker",
           "ingest",
+          "camera",
           "detect",
           "zones",
           "sink",
@@ -70,6 +71,11 @@ class MaskstreamTest {
       assertThat(run(command, "--help").out()).contains("--bootstrap").contains("--kafka-config");
     }
     assertThat(run("sink", "web", "--help").out()).contains("--bootstrap");
+    for (String camera : List.of("add", "update", "remove", "list", "show")) {
+      assertThat(run("camera", camera, "--help").out())
+          .contains("--bootstrap")
+          .contains("--kafka-config");
+    }
     for (String zones : List.of("set", "show", "remove")) {
       assertThat(run("zones", zones, "--help").out())
           .contains("--bootstrap")
@@ -104,6 +110,31 @@ class MaskstreamTest {
     Run twoInputs = run("infer", "--model", "m", "--images", "a", "--video", "v", "--out", "o");
     assertThat(twoInputs.exitCode()).isEqualTo(2);
     assertThat(twoInputs.err().strip()).doesNotContain("\n");
+  }
+
+  @Test
+  void cameraAddRefusesBadDefinitionsInOneLine() {
+    Run badId = run("camera", "add", "--camera", "gate 1", "--url", "rtsp://cam/s1");
+    assertThat(badId.exitCode()).isEqualTo(2);
+    assertThat(badId.err().strip())
+        .isEqualTo(
+            "maskstream camera add: --camera 'gate 1': use 1-64 characters from A-Z a-z 0-9 . _ -");
+    Run fps = run("camera", "add", "--camera", "gate", "--url", "rtsp://cam/s1", "--fps", "0");
+    assertThat(fps.exitCode()).isEqualTo(2);
+    assertThat(fps.err().strip())
+        .isEqualTo("maskstream camera add: camera gate: fps must be in (0, 1000], got 0.0");
+    Run url = run("camera", "add", "--camera", "gate", "--url", "rtsp://viewer:pw@[cam/s1");
+    assertThat(url.exitCode()).isEqualTo(2);
+    assertThat(url.err().strip())
+        .doesNotContain("\n")
+        .startsWith(
+            "maskstream camera add: camera gate: url 'rtsp://viewer:***@[cam/s1' is not a valid URL")
+        .doesNotContain("pw@");
+    Run noUrl = run("camera", "add", "--camera", "gate");
+    assertThat(noUrl.exitCode()).isEqualTo(2);
+    assertThat(noUrl.err().strip())
+        .isEqualTo(
+            "maskstream camera add: --url is missing: give the camera's stream URL, device or path");
   }
 
   @Test

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param objects tracked objects' lifecycle events, keyed by camera id
  * @param zones the cameras' zone and line definitions, keyed by camera id, compacted
  * @param zoneEvents what tracked objects did at zones and lines, keyed by camera id
+ * @param cameras camera definitions, keyed by camera id, compacted; ingest processes share its
+ *     partitions
  */
 public record TopicNames(
     String frames,
@@ -25,7 +27,8 @@ public record TopicNames(
     String deadLetters,
     String objects,
     String zones,
-    String zoneEvents) {
+    String zoneEvents,
+    String cameras) {
 
   /** The product's default names. */
   public static final TopicNames DEFAULTS =
@@ -37,7 +40,8 @@ public record TopicNames(
           "maskstream.dlq",
           "maskstream.objects",
           "maskstream.zones",
-          "maskstream.zone-events");
+          "maskstream.zone-events",
+          "maskstream.cameras");
 
   /** Property prefix for overriding a name, e.g. {@code maskstream.topic.frames=site1.frames}. */
   public static final String PROPERTY_PREFIX = "maskstream.topic.";
@@ -45,7 +49,8 @@ public record TopicNames(
   /** Validates that every name is a legal Kafka topic name. */
   public TopicNames {
     for (String name :
-        List.of(frames, detections, masks, models, deadLetters, objects, zones, zoneEvents)) {
+        List.of(
+            frames, detections, masks, models, deadLetters, objects, zones, zoneEvents, cameras)) {
       Objects.requireNonNull(name, "topic name");
       if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
         throw new IllegalArgumentException(
@@ -64,7 +69,8 @@ public record TopicNames(
         get(props, "dlq", DEFAULTS.deadLetters),
         get(props, "objects", DEFAULTS.objects),
         get(props, "zones", DEFAULTS.zones),
-        get(props, "zone-events", DEFAULTS.zoneEvents));
+        get(props, "zone-events", DEFAULTS.zoneEvents),
+        get(props, "cameras", DEFAULTS.cameras));
   }
 
   private static String get(Map<?, ?> props, String key, String fallback) {

@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * What maskstream's topics look like (partitions and configs) and how to create the missing ones.
  *
  * <p>Frames are large and short-lived: records up to {@value #MAX_FRAME_BYTES} bytes, kept for an
- * hour. The models topic is compacted, so the newest announcement per model name is kept forever.
- * The dead-letter topic takes a whole refused frame plus its reason.
+ * hour. The models topic is compacted, so the newest announcement per model name is kept forever;
+ * so is the cameras topic, whose partitions are what ingest processes share. The dead-letter topic
+ * takes a whole refused frame plus its reason.
  */
 public final class Topics {
   /** Largest frame record the frames topic accepts (8 MiB). */
@@ -78,6 +79,10 @@ public final class Topics {
         new Spec(
             names.zones(),
             1,
+            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+        new Spec(
+            names.cameras(),
+            partitions,
             Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
         new Spec(
             names.masks(),

@@ -2,6 +2,7 @@ package io.maskstream.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.maskstream.schemas.avro.Camera;
 import io.maskstream.schemas.avro.DeadLetter;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
@@ -62,7 +63,8 @@ class SchemaHistoryTest {
         ObjectEvent.class,
         ZoneSet.class,
         ZoneEvent.class,
-        ZoneState.class);
+        ZoneState.class,
+        Camera.class);
   }
 
   static Stream<Arguments> versions() {

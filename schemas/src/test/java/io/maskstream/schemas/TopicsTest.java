@@ -27,6 +27,15 @@ class TopicsTest {
   }
 
   @Test
+  void camerasAreCompactedWithThePerCameraPartitionCount() {
+    Topics.Spec cameras = spec("maskstream.cameras");
+    assertThat(cameras.partitions()).isEqualTo(Topics.DEFAULT_PARTITIONS);
+    assertThat(cameras.configs()).containsEntry("cleanup.policy", "compact");
+    assertThat(TopicNames.from(Map.of("maskstream.topic.cameras", "site1.cameras")).cameras())
+        .isEqualTo("site1.cameras");
+  }
+
+  @Test
   void zonesAreCompactedAndZoneEventsPartitionedByCamera() {
     Topics.Spec zones = spec("maskstream.zones");
     assertThat(zones.partitions()).isEqualTo(1);

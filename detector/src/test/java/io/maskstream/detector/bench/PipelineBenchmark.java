@@ -83,7 +83,8 @@ public final class PipelineBenchmark {
               "b.dlq",
               "b.objects",
               "b.zones",
-              "b.zone-events");
+              "b.zone-events",
+              "b.cameras");
       Properties client = new Properties();
       client.put("bootstrap.servers", kafka.bootstrapServers());
       if (System.getProperty("commit.interval.ms") != null) {

@@ -8,6 +8,7 @@ import io.maskstream.ingest.metrics.CameraMetrics;
 import io.maskstream.ingest.metrics.CameraMetrics.DropReason;
 import io.maskstream.ingest.metrics.CameraState;
 import io.maskstream.ingest.publish.FrameSink;
+import io.maskstream.schemas.CameraUrls;
 import io.maskstream.schemas.Topics;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.ImageEncoding;
@@ -133,7 +134,7 @@ public final class CameraWorker implements Runnable {
         "camera {}: {} source {} at {} fps{}",
         camera.id(),
         kind.name().toLowerCase(Locale.ROOT),
-        camera.url(),
+        CameraUrls.mask(camera.url()),
         camera.fps(),
         camera.maxWidth() > 0 ? ", max width " + camera.maxWidth() : "");
     boolean firstAttempt = true;
@@ -158,7 +159,10 @@ public final class CameraWorker implements Runnable {
         if (!kind.live() && !camera.loop() && sent > 0) {
           metrics.state(CameraState.FINISHED);
           LOG.info(
-              "camera {}: end of {} after {} frames", camera.id(), camera.url(), sequence.get());
+              "camera {}: end of {} after {} frames",
+              camera.id(),
+              CameraUrls.mask(camera.url()),
+              sequence.get());
           return;
         }
         if (!kind.live() && sent > 0) {
@@ -180,6 +184,7 @@ public final class CameraWorker implements Runnable {
           LOG.error("camera {}: unexpected failure", camera.id(), e);
         }
       }
+      problem = CameraUrls.mask(problem);
       if (!running) {
         return;
       }
@@ -212,7 +217,7 @@ public final class CameraWorker implements Runnable {
   /** A short reason: the source and the reader's message. */
   private String describe(IOException e) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    return "cannot read " + camera.url() + ": " + message.strip();
+    return CameraUrls.mask("cannot read " + camera.url() + ": " + message.strip());
   }
 
   /** Reads one connection of a stream or one pass of a file; returns the frames sent. */

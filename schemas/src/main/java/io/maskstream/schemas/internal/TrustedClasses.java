@@ -1,6 +1,7 @@
 package io.maskstream.schemas.internal;
 
 import io.maskstream.schemas.avro.Box;
+import io.maskstream.schemas.avro.Camera;
 import io.maskstream.schemas.avro.ClassCount;
 import io.maskstream.schemas.avro.CrossingCount;
 import io.maskstream.schemas.avro.DeadLetter;
@@ -88,6 +89,7 @@ public final class TrustedClasses {
                 .add(ZoneState.class)
                 .add(Presence.class)
                 .add(LineTotal.class)
+                .add(Camera.class)
                 .build()));
     installed = true;
   }

@@ -1,0 +1,233 @@
+package io.maskstream.ingest.cameras;
+
+import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.CameraIds;
+import io.maskstream.schemas.TopicNames;
+import io.maskstream.schemas.Topics;
+import io.maskstream.schemas.avro.Camera;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The compacted cameras topic: camera definitions keyed by camera id, a tombstone removes one.
+ * Writes use an idempotent producer and wait for every replica; reads take the whole topic to its
+ * end offsets without a consumer group.
+ */
+public final class CameraTopic {
+  /** How long Kafka may take to answer one request. */
+  public static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private CameraTopic() {}
+
+  /** The serde of definitions, configured from the client properties (registry or not). */
+  static AvroSerde<Camera> serde(Properties props) {
+    Map<String, Object> serdeConfig = new HashMap<>();
+    props.forEach((k, v) -> serdeConfig.put(k.toString(), v));
+    return new AvroSerde<>(Camera.class, serdeConfig, false);
+  }
+
+  /** Creates maskstream's topics that are missing, the cameras topic among them. */
+  public static void ensure(Properties props, TopicNames topics) {
+    try (Admin admin = Admin.create(props)) {
+      Topics.ensure(admin, Topics.specs(topics, Topics.DEFAULT_PARTITIONS), TIMEOUT);
+    }
+  }
+
+  /**
+   * Creates the cameras topic when it is missing.
+   *
+   * @throws KafkaException when Kafka cannot be reached or refuses within {@code timeout}
+   */
+  public static void ensureCamerasTopic(Properties props, TopicNames topics, Duration timeout) {
+    Admin admin = Admin.create(props);
+    try {
+      Topics.ensure(
+          admin,
+          Topics.specs(topics, Topics.DEFAULT_PARTITIONS).stream()
+              .filter(spec -> spec.name().equals(topics.cameras()))
+              .toList(),
+          timeout);
+    } finally {
+      // calls still pending when Kafka did not answer are abandoned, not awaited
+      admin.close(Duration.ZERO);
+    }
+  }
+
+  /**
+   * Stores {@code camera} keyed by its id, or removes the camera {@code id} when {@code camera} is
+   * null, and waits until every replica has it.
+   *
+   * @throws IOException when the write is not confirmed
+   */
+  public static void write(Properties props, String topic, String id, Camera camera)
+      throws IOException {
+    byte[] value = null;
+    if (camera != null) {
+      try (AvroSerde<Camera> serde = serde(props)) {
+        value = serde.serialize(topic, camera);
+      }
+    }
+    Properties p = new Properties();
+    p.putAll(props);
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TIMEOUT.toMillis());
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis() * 2);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      producer
+          .send(new ProducerRecord<>(topic, id, value))
+          .get(TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | KafkaException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IOException("cannot write to " + topic + ": " + cause.getMessage(), cause);
+    } catch (TimeoutException e) {
+      throw new IOException(
+          "Kafka did not confirm the write to "
+              + topic
+              + " within "
+              + TIMEOUT.toSeconds() * 2
+              + " s: check --bootstrap",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while writing to " + topic, e);
+    }
+  }
+
+  /**
+   * The newest valid definition per camera id, in id order: the topic read from its beginning to
+   * its end offsets without a consumer group. Records that do not decode or break the rules are
+   * reported to {@code skipped} (one line each) and left out.
+   *
+   * @throws KafkaException when Kafka does not answer in time
+   */
+  public static Map<String, Camera> readAll(
+      Properties props, String topic, Consumer<String> skipped) {
+    Properties p = new Properties();
+    p.putAll(props);
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+    Map<String, Camera> newest = new TreeMap<>();
+    try (AvroSerde<Camera> serde = serde(props);
+        KafkaConsumer<String, byte[]> consumer =
+            new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, TIMEOUT);
+      if (infos == null || infos.isEmpty()) {
+        return newest;
+      }
+      List<TopicPartition> partitions =
+          infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (!reached(consumer, end)) {
+        if (System.nanoTime() > deadline) {
+          throw new KafkaException(
+              "Kafka did not give the records of "
+                  + topic
+                  + " within "
+                  + TIMEOUT.toSeconds()
+                  + " s: check --bootstrap");
+        }
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          if (r.value() == null) {
+            if (r.key() != null) {
+              newest.remove(r.key());
+            }
+            continue;
+          }
+          try {
+            newest.put(r.key(), decode(r, serde));
+          } catch (IllegalArgumentException e) {
+            skipped.accept(e.getMessage());
+          }
+        }
+      }
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      throw new KafkaException(
+          "Kafka did not answer within " + TIMEOUT.toSeconds() + " s: check --bootstrap", e);
+    }
+    return newest;
+  }
+
+  /**
+   * The checked definition a record holds (not a tombstone).
+   *
+   * @throws IllegalArgumentException saying which record was skipped and why, on one line
+   */
+  static Camera decode(ConsumerRecord<String, byte[]> r, AvroSerde<Camera> serde) {
+    String where =
+        "skipped the record at "
+            + r.topic()
+            + "-"
+            + r.partition()
+            + " offset "
+            + r.offset()
+            + " (key "
+            + CameraIds.quote(r.key())
+            + "): ";
+    if (r.key() == null) {
+      throw new IllegalArgumentException(where + "it has no key: the key is the camera id");
+    }
+    Camera camera;
+    try {
+      camera = serde.deserialize(r.topic(), r.value());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(where + "not a Camera: " + oneLine(e), e);
+    }
+    if (!r.key().equals(camera.getId())) {
+      throw new IllegalArgumentException(
+          where + "its value is for camera " + CameraIds.quote(camera.getId()) + ", not the key");
+    }
+    try {
+      CameraDefinitions.toIngest(camera);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + e.getMessage(), e);
+    }
+    return camera;
+  }
+
+  private static boolean reached(
+      KafkaConsumer<String, byte[]> consumer, Map<TopicPartition, Long> end) {
+    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+      if (consumer.position(e.getKey(), TIMEOUT) < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static String oneLine(Throwable e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return message.replaceAll("\\s*\\R\\s*", " ");
+  }
+}

@@ -1,0 +1,35 @@
+package io.maskstream.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class CameraUrlsTest {
+  @Test
+  void passwordsAreMaskedInUrlsAndInText() {
+    assertThat(CameraUrls.mask("rtsp://admin:s3cret@10.0.0.7:554/stream1"))
+        .isEqualTo("rtsp://admin:***@10.0.0.7:554/stream1");
+    assertThat(CameraUrls.mask("cannot read http://u:p%40ss@cam/x.mjpg: refused (rtsp://a:b@c/)"))
+        .isEqualTo("cannot read http://u:***@cam/x.mjpg: refused (rtsp://a:***@c/)");
+    assertThat(CameraUrls.mask("rtsp://viewer@10.0.0.7/s")).isEqualTo("rtsp://viewer@10.0.0.7/s");
+    assertThat(CameraUrls.mask("/data/clip.mp4")).isEqualTo("/data/clip.mp4");
+    assertThat(CameraUrls.mask("rtsp://viewer:${env:GATE_PW}@10.0.0.7/s"))
+        .isEqualTo("rtsp://viewer:${env:GATE_PW}@10.0.0.7/s");
+  }
+
+  @Test
+  void urlsParseOrSayHowToWriteThem() {
+    assertThatCode(() -> CameraUrls.check("rtsp://viewer:${env:GATE_PW}@10.0.0.7/s1"))
+        .doesNotThrowAnyException();
+    assertThatCode(() -> CameraUrls.check("/dev/video0")).doesNotThrowAnyException();
+    assertThatCode(() -> CameraUrls.check("file:///data/clip.mp4")).doesNotThrowAnyException();
+    assertThatThrownBy(() -> CameraUrls.check("rtsp://a:pw@[bad/stream"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("url 'rtsp://a:***@[bad/stream' is not a valid URL")
+        .hasMessageContaining("write it as scheme://[user:password@]host[:port]/path");
+    assertThatThrownBy(() -> CameraUrls.check("http:///x.mjpg")).hasMessageContaining("no host");
+    assertThatThrownBy(() -> CameraUrls.check(" ")).hasMessageStartingWith("the url is empty");
+  }
+}
