@@ -60,6 +60,8 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
   // the zones topic's values are written by users' clients: the configured encoding
   private final AvroSerde<ZoneSet> zoneSets;
   private final Map<String, CameraZones> zonesByCamera = new HashMap<>();
+  private final DecodedStates<TrackerState> trackerStates = new DecodedStates<>();
+  private final DecodedStates<ZoneTally> zoneTallies = new DecodedStates<>();
   private KeyValueStore<String, byte[]> store;
   private KeyValueStore<String, byte[]> zoneStore;
   private KeyValueStore<String, byte[]> zones;
@@ -102,7 +104,11 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
     TrackerState state = load(camera);
     List<Observation> observations = Observation.of(detected.segmentation());
     ByteTracker.Step step = tracker.step(state, detected.sequence(), time, observations);
-    store.put(camera, snapshots.serialize(storeName, TrackerSnapshots.of(step.state())));
+    TrackerSnapshot snapshot = TrackerSnapshots.of(step.state());
+    byte[] stateBytes = snapshots.serialize(storeName, snapshot);
+    store.put(camera, stateBytes);
+    // the state as the store holds it (the covariance in floats), for the next frame
+    trackerStates.put(camera, stateBytes, TrackerSnapshots.state(snapshot));
 
     ZoneLayout layout =
         layout(camera, detected.segmentation().width(), detected.segmentation().height());
@@ -114,9 +120,11 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
           zoneCounter.step(tally, layout, camera, detected.sequence(), time, step);
       if (zoneStep.tally().equals(ZoneTally.EMPTY)) {
         zoneStore.delete(camera);
+        zoneTallies.put(camera, null, null);
       } else {
-        zoneStore.put(
-            camera, zoneStates.serialize(zoneStateName, ZoneTallies.of(zoneStep.tally())));
+        byte[] tallyBytes = zoneStates.serialize(zoneStateName, ZoneTallies.of(zoneStep.tally()));
+        zoneStore.put(camera, tallyBytes);
+        zoneTallies.put(camera, tallyBytes, zoneStep.tally());
       }
       memberships = zoneStep.memberships();
       zoneEvents = zoneStep.events();
@@ -197,6 +205,10 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
     if (bytes == null) {
       return TrackerState.EMPTY;
     }
+    TrackerState known = trackerStates.get(camera, bytes);
+    if (known != null) {
+      return known;
+    }
     try {
       return TrackerSnapshots.state(snapshots.deserialize(storeName, bytes));
     } catch (RuntimeException e) {
@@ -211,6 +223,10 @@ final class TrackerNode implements Processor<byte[], FrameOutcome, byte[], Frame
     byte[] bytes = zoneStore.get(camera);
     if (bytes == null) {
       return ZoneTally.EMPTY;
+    }
+    ZoneTally known = zoneTallies.get(camera, bytes);
+    if (known != null) {
+      return known;
     }
     try {
       return ZoneTallies.tally(zoneStates.deserialize(zoneStateName, bytes));

@@ -1,5 +1,6 @@
 package io.maskstream.detector.bench;
 
+import io.maskstream.detector.stream.DecodedStates;
 import io.maskstream.detector.track.ByteTracker;
 import io.maskstream.detector.track.Observation;
 import io.maskstream.detector.track.TrackerSettings;
@@ -124,6 +125,8 @@ public final class TrackerBenchmark {
     TrackerState state = TrackerState.EMPTY;
     byte[] storedState = null;
     byte[] storedTally = null;
+    DecodedStates<TrackerState> trackerStates = new DecodedStates<>();
+    DecodedStates<ZoneTally> zoneTallies = new DecodedStates<>();
     int warm = Math.min(500, video.size() / 3);
     long[] nanos = new long[video.size() - warm];
     long bytes = 0;
@@ -132,22 +135,29 @@ public final class TrackerBenchmark {
     int tracks = 0;
     for (int f = 0; f < video.size(); f++) {
       long t0 = System.nanoTime();
-      // as the track node does it: the camera's state read from the store, stepped, written back
-      TrackerState loaded =
-          storedState == null
-              ? TrackerState.EMPTY
-              : TrackerSnapshots.state(serde.deserialize("changelog", storedState));
+      // as the track node does it: the camera's state read from the store (decoded unless it holds
+      // the bytes last written), stepped, written back
+      byte[] inStore = storedState;
+      TrackerState loaded = inStore == null ? TrackerState.EMPTY : trackerStates.get("c", inStore);
+      if (loaded == null) {
+        loaded = TrackerSnapshots.state(serde.deserialize("changelog", inStore));
+      }
       ByteTracker.Step step = tracker.step(loaded, f, f * 66L, video.get(f));
-      byte[] stored = serde.serialize("changelog", TrackerSnapshots.of(step.state()));
+      TrackerSnapshot snapshot = TrackerSnapshots.of(step.state());
+      byte[] stored = serde.serialize("changelog", snapshot);
+      trackerStates.put("c", stored, TrackerSnapshots.state(snapshot));
       byte[] zoneStored = null;
       int events = 0;
       if (!zones.isEmpty()) {
+        byte[] tallyInStore = storedTally;
         ZoneTally tally =
-            storedTally == null
-                ? ZoneTally.EMPTY
-                : ZoneTallies.tally(zoneSerde.deserialize("changelog", storedTally));
+            tallyInStore == null ? ZoneTally.EMPTY : zoneTallies.get("c", tallyInStore);
+        if (tally == null) {
+          tally = ZoneTallies.tally(zoneSerde.deserialize("changelog", tallyInStore));
+        }
         ZoneCounter.Step z = counter.step(tally, zones, "bench", f, f * 66L, step);
         zoneStored = zoneSerde.serialize("changelog", ZoneTallies.of(z.tally()));
+        zoneTallies.put("c", zoneStored, z.tally());
         storedTally = zoneStored;
         events = z.events().size();
       }
