@@ -5,6 +5,7 @@ import io.maskstream.ingest.publish.KafkaFrameSender;
 import io.maskstream.schemas.CameraIds;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.cli.KafkaOptions;
+import io.maskstream.schemas.cli.KafkaRefusals;
 import io.maskstream.schemas.cli.UserException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -176,9 +177,7 @@ public final class IngestCommand implements Callable<Integer> {
     IngestService service;
     try {
       // Kafka need not be up: the cameras start and hold their newest frame until it is
-      service =
-          IngestService.start(
-              ingest, sender, timeout -> FrameTopic.prepare(properties, names, timeout));
+      service = IngestService.start(ingest, sender, timeout -> prepare(properties, names, timeout));
     } catch (UncheckedIOException e) {
       throw new UserException(e.getMessage(), e);
     }
@@ -204,6 +203,19 @@ public final class IngestCommand implements Callable<Integer> {
       closed.await();
     }
     return failure.isPresent() ? 1 : 0;
+  }
+
+  /** Prepares the frames topic; Kafka's refusals are said in one line naming user and cause. */
+  private static void prepare(Properties properties, TopicNames names, Duration timeout) {
+    try {
+      FrameTopic.prepare(properties, names, timeout);
+    } catch (KafkaException e) {
+      Optional<String> refusal = KafkaRefusals.describe(e, properties);
+      if (refusal.isPresent()) {
+        throw new KafkaException(refusal.get(), e);
+      }
+      throw e;
+    }
   }
 
   /** Stops a running {@link #call()} as SIGTERM would: it returns 0 once ingest has stopped. */
