@@ -315,7 +315,12 @@ public final class SecureBrokerFiles {
 
   private static X509Certificate caCertificate(KeyPair keys)
       throws GeneralSecurityException, OperatorCreationException, CertIOException {
-    X500Name name = new X500Name("CN=maskstream embedded broker CA,O=maskstream");
+    // a name of its own: a client must not take another folder's CA for this one
+    X500Name name =
+        new X500Name(
+            "CN=maskstream embedded broker CA "
+                + Long.toHexString(RANDOM.nextLong())
+                + ",O=maskstream");
     Instant now = Instant.now();
     X509v3CertificateBuilder builder =
         new JcaX509v3CertificateBuilder(
