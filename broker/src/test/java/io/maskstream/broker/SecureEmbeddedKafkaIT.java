@@ -127,6 +127,15 @@ class SecureEmbeddedKafkaIT {
     untrusting.put("ssl.truststore.password", other.storePassword());
     assertThat(cause(() -> send(untrusting, "maskstream.frames", "x")))
         .isInstanceOf(SslAuthenticationException.class);
+
+    // mutual TLS with a client certificate of another CA
+    Properties stranger = load(kafka.secrets().mtlsClientProperties(BrokerRole.INGEST));
+    stranger.put("ssl.keystore.location", other.keystore(BrokerRole.INGEST).toString());
+    stranger.put("ssl.keystore.password", other.storePassword());
+    stranger.put("ssl.key.password", other.storePassword());
+    assertThat(cause(() -> send(stranger, "maskstream.frames", "x")))
+        .isInstanceOf(SslAuthenticationException.class)
+        .hasRootCauseMessage("Received fatal alert: bad_certificate");
   }
 
   @Test

@@ -52,6 +52,21 @@ class KafkaRefusalsTest {
   }
 
   @Test
+  void aRefusedClientCertificatePointsAtTheKeyStore() {
+    Exception e =
+        new SslAuthenticationException(
+            "Failed to process post-handshake messages",
+            new SSLHandshakeException("Received fatal alert: bad_certificate"));
+    assertThat(
+            KafkaRefusals.describe(
+                e, Map.of("bootstrap.servers", "127.0.0.1:9093", "security.protocol", "SSL")))
+        .contains(
+            "the TLS handshake with Kafka at 127.0.0.1:9093 failed (the broker did not accept the"
+                + " client certificate): check that ssl.keystore.location in --kafka-config holds"
+                + " a certificate signed by a CA the broker trusts");
+  }
+
+  @Test
   void missingAclsNameUserAndResource() {
     assertThat(
             KafkaRefusals.describe(
