@@ -2,8 +2,10 @@ package io.maskstream.ingest;
 
 import io.maskstream.ingest.publish.FrameTopic;
 import io.maskstream.ingest.publish.KafkaFrameSender;
+import io.maskstream.ingest.publish.RecordSender;
 import io.maskstream.schemas.CameraIds;
 import io.maskstream.schemas.TopicNames;
+import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.KafkaRefusals;
 import io.maskstream.schemas.cli.UserException;
@@ -17,6 +19,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -168,9 +171,9 @@ public final class IngestCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserException("--kafka-config: " + e.getMessage(), e);
     }
-    KafkaFrameSender sender;
+    RecordSender sender;
     try {
-      sender = new KafkaFrameSender(properties, names.frames());
+      sender = explained(new KafkaFrameSender(properties, names.frames()), properties);
     } catch (KafkaException e) {
       throw new UserException("--kafka-config: " + e.getMessage(), e);
     }
@@ -203,6 +206,32 @@ public final class IngestCommand implements Callable<Integer> {
       closed.await();
     }
     return failure.isPresent() ? 1 : 0;
+  }
+
+  /** {@code sender}, whose refusals say in one line which user was refused what. */
+  private static RecordSender explained(RecordSender sender, Properties properties) {
+    return new RecordSender() {
+      @Override
+      public void send(Frame frame, Consumer<Exception> done) {
+        sender.send(
+            frame,
+            error -> {
+              Optional<String> refusal =
+                  error == null ? Optional.empty() : KafkaRefusals.describe(error, properties);
+              done.accept(refusal.isPresent() ? new KafkaException(refusal.get(), error) : error);
+            });
+      }
+
+      @Override
+      public void flush() {
+        sender.flush();
+      }
+
+      @Override
+      public void close(Duration timeout) {
+        sender.close(timeout);
+      }
+    };
   }
 
   /** Prepares the frames topic; Kafka's refusals are said in one line naming user and cause. */
