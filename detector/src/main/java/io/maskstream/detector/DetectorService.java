@@ -20,6 +20,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -52,7 +53,7 @@ public final class DetectorService implements AutoCloseable {
   private final MetricsEndpoint endpoint;
   private final ModelWatcher watcher;
   private final TopicNames topics;
-  private final java.util.concurrent.atomic.AtomicReference<Throwable> refusal;
+  private final AtomicReference<Throwable> refusal;
 
   private DetectorService(
       ModelSegmenter segmenter,
@@ -64,7 +65,7 @@ public final class DetectorService implements AutoCloseable {
       MetricsEndpoint endpoint,
       ModelWatcher watcher,
       TopicNames topics,
-      java.util.concurrent.atomic.AtomicReference<Throwable> refusal) {
+      AtomicReference<Throwable> refusal) {
     this.refusal = refusal;
     this.watcher = watcher;
     this.topics = topics;
@@ -101,8 +102,7 @@ public final class DetectorService implements AutoCloseable {
       Properties props = DetectorTopology.streamsProperties(config, segmenter.worstCaseMillis());
       streams =
           new KafkaStreams(DetectorTopology.build(config, segmenter, metrics, decodeAhead), props);
-      java.util.concurrent.atomic.AtomicReference<Throwable> refusal =
-          new java.util.concurrent.atomic.AtomicReference<>();
+      AtomicReference<Throwable> refusal = new AtomicReference<>();
       streams.setUncaughtExceptionHandler(
           e -> {
             if (KafkaRefusals.isRefusal(e)) {
