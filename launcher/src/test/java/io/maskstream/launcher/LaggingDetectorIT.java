@@ -68,6 +68,9 @@ class LaggingDetectorIT {
   static void topics() {
     Assumptions.assumeTrue(LivePage.available(), "needs Debian's chromium and chromium-driver");
     EventSamples.createTopics(kafka);
+    // the detector's global zones store needs its topic before it starts (the sink creates it
+    // too, but only after it says it has started)
+    kafka.createTopic(io.maskstream.schemas.TopicNames.DEFAULTS.zones(), 1);
   }
 
   /** One update as the stream client got it. */
