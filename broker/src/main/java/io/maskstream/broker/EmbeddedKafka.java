@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -27,6 +28,10 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
@@ -54,6 +59,15 @@ import org.slf4j.LoggerFactory;
  *   String bootstrap = kafka.bootstrapServers(); // "127.0.0.1:9092"
  * }
  * }</pre>
+ *
+ * <p><b>Secured mode</b> ({@link Builder#secure(Path)}): clients connect with SASL_SSL and
+ * SCRAM-SHA-512 on {@link #port()}, or with mutual TLS (a client certificate of the broker's CA,
+ * the principal being its CN) on {@link #mtlsPort()}, which is also the broker's own inter-broker
+ * listener; the controller listener takes the broker's certificate only. The {@code
+ * StandardAuthorizer} allows each {@link BrokerRole}'s user what its ACLs say and nobody anything
+ * else. The CA, certificates, users and passwords are created in the secrets folder on the first
+ * start and reused afterwards ({@link SecureBrokerFiles}); each start (re)writes the users' SCRAM
+ * credentials and ACLs, and each role's client properties file with the current address.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -70,6 +84,13 @@ public final class EmbeddedKafka implements AutoCloseable {
   static final String LOCK_FILE = ".maskstream-broker.lock";
   static final String CONTROLLER_LISTENER = "CONTROLLER";
   static final String BROKER_LISTENER = "PLAINTEXT";
+  static final String CLIENT_LISTENER = "CLIENT";
+  static final String INTERNAL_LISTENER = "INTERNAL";
+
+  /** The authorizer of the secured mode. */
+  static final String AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
+
+  private static final int SCRAM_ITERATIONS = 4096;
   private static final int PORT_ATTEMPTS = 5;
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
@@ -81,6 +102,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   private boolean temporaryDataDir;
   private int port;
   private int controllerPort;
+  private int mtlsPort;
+  private final Path secretsDir;
+  private SecureBrokerFiles secrets;
   private KafkaRaftServer server;
   private FileChannel lockChannel;
   private FileLock lock;
@@ -92,6 +116,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     this.port = builder.port;
     this.controllerPort = builder.controllerPort;
     this.dataDir = builder.dataDir;
+    this.secretsDir = builder.secretsDir;
+    this.mtlsPort = builder.mtlsPort;
   }
 
   /** Returns a builder; every setting is optional. */
@@ -117,10 +143,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     long t0 = System.nanoTime();
     prepareDataDir();
+    if (secretsDir != null && secrets == null) {
+      secrets = SecureBrokerFiles.createOrLoad(secretsDir);
+    }
     acquireLock();
     try {
       startServer();
       awaitReady(t0);
+      if (secrets != null) {
+        secure(t0);
+      }
     } catch (RuntimeException | Error e) {
       shutdownServer();
       releaseLock();
@@ -181,6 +213,62 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new IllegalStateException("the port is chosen on start(); start the broker first");
     }
     return port;
+  }
+
+  /** Whether this broker runs in the secured mode. */
+  public boolean isSecure() {
+    return secretsDir != null;
+  }
+
+  /**
+   * Returns the mutual-TLS (and internal) listener's address, {@code "127.0.0.1:PORT"}.
+   *
+   * @throws IllegalStateException if the broker is not secured, or was never started
+   */
+  public synchronized String mtlsBootstrapServers() {
+    return HOST + ":" + mtlsPort();
+  }
+
+  /**
+   * Returns the mutual-TLS (and internal) listener's port of the secured mode.
+   *
+   * @throws IllegalStateException if the broker is not secured, or was never started
+   */
+  public synchronized int mtlsPort() {
+    if (secretsDir == null) {
+      throw new IllegalStateException("the broker is not secured: no mutual-TLS listener");
+    }
+    if (mtlsPort == 0) {
+      throw new IllegalStateException("the port is chosen on start(); start the broker first");
+    }
+    return mtlsPort;
+  }
+
+  /**
+   * The secrets of the secured mode: passwords, stores and each role's client properties file.
+   *
+   * @throws IllegalStateException if the broker is not secured, or was never started
+   */
+  public synchronized SecureBrokerFiles secrets() {
+    if (secrets == null) {
+      throw new IllegalStateException(
+          secretsDir == null ? "the broker is not secured" : "start the broker first");
+    }
+    return secrets;
+  }
+
+  /**
+   * Client settings with every right: the bootstrap address for the unsecured broker; the broker's
+   * own identity (a super user) on its internal listener for the secured one.
+   */
+  public synchronized Map<String, Object> superUserClientConfig() {
+    Map<String, Object> config = new LinkedHashMap<>();
+    if (secretsDir == null) {
+      config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    } else {
+      config.putAll(secrets().brokerClientConfig(mtlsBootstrapServers()));
+    }
+    return config;
   }
 
   /** Returns the KRaft controller port, or 0 if it is to be chosen and was not yet. */
@@ -287,18 +375,30 @@ public final class EmbeddedKafka implements AutoCloseable {
   private void startServer() {
     int wantPort = port;
     int wantControllerPort = controllerPort;
-    boolean choosing = wantPort == 0 || wantControllerPort == 0;
+    int wantMtlsPort = mtlsPort;
+    boolean secure = secretsDir != null;
+    boolean choosing = wantPort == 0 || wantControllerPort == 0 || (secure && wantMtlsPort == 0);
     for (int attempt = 1; ; attempt++) {
       port = wantPort != 0 ? wantPort : freePort(wantControllerPort);
       controllerPort = wantControllerPort != 0 ? wantControllerPort : freePort(port);
+      if (secure) {
+        mtlsPort = wantMtlsPort != 0 ? wantMtlsPort : freePort(port);
+        if (mtlsPort == controllerPort) {
+          mtlsPort = freePort(controllerPort);
+        }
+      }
       try {
         requirePortFree(port, "client", wantPort == 0);
         requirePortFree(controllerPort, "controller", wantControllerPort == 0);
+        if (secure) {
+          requirePortFree(mtlsPort, "mutual-TLS", wantMtlsPort == 0);
+        }
         startServerOnce();
         return;
       } catch (RuntimeException e) {
         port = wantPort;
         controllerPort = wantControllerPort;
+        mtlsPort = wantMtlsPort;
         if (!(e instanceof PortInUseException)) {
           throw e;
         }
@@ -312,7 +412,12 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private void startServerOnce() {
     Path logDir = dataDir.resolve(LOG_DIR_NAME);
-    Properties props = serverProperties(logDir, port, controllerPort, brokerConfig);
+    Map<String, String> overrides = new LinkedHashMap<>();
+    if (secrets != null) {
+      overrides.putAll(securityConfig(secrets, port, mtlsPort, controllerPort));
+    }
+    overrides.putAll(brokerConfig);
+    Properties props = serverProperties(logDir, port, controllerPort, overrides);
     writeServerProperties(props);
     KafkaConfig config;
     try {
@@ -339,6 +444,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 + HOST
                 + ":"
                 + controllerPort
+                + (secrets != null ? " or " + HOST + ":" + mtlsPort : "")
                 + ": "
                 + rootMessage(e),
             e);
@@ -359,7 +465,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private void awaitReady(long t0) {
     long deadline = t0 + startTimeout.toNanos();
     Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    props.putAll(superUserClientConfig());
     props.put(AdminClientConfig.CLIENT_ID_CONFIG, "maskstream-embedded-kafka-readiness");
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
@@ -393,6 +499,82 @@ public final class EmbeddedKafka implements AutoCloseable {
             + " s"
             + (last == null ? "" : ": " + rootMessage(last)),
         last);
+  }
+
+  /**
+   * Writes the users' SCRAM credentials and the roles' ACLs (as the broker itself, a super user),
+   * waits until a role's user can log in on the client listener and writes the client properties.
+   */
+  private void secure(long t0) {
+    long deadline = t0 + startTimeout.toNanos();
+    Properties props = new Properties();
+    props.putAll(superUserClientConfig());
+    props.put(AdminClientConfig.CLIENT_ID_CONFIG, "maskstream-embedded-kafka-security");
+    try (Admin admin = Admin.create(props)) {
+      List<UserScramCredentialAlteration> users = new java.util.ArrayList<>();
+      for (BrokerRole role : BrokerRole.values()) {
+        users.add(
+            new UserScramCredentialUpsertion(
+                role.userName(),
+                new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS),
+                secrets.password(role)));
+      }
+      admin.alterUserScramCredentials(users).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
+      admin.createAcls(BrokerRole.allAcls()).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new BrokerException(
+          "Kafka broker at "
+              + bootstrapServers()
+              + " did not take its users and ACLs: "
+              + rootMessage(e),
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerException("Interrupted while securing Kafka at " + bootstrapServers(), e);
+    }
+    awaitLogin(deadline);
+    secrets.writeClientProperties(bootstrapServers(), mtlsBootstrapServers());
+  }
+
+  /** Waits until the admin role logs in on the client listener (credentials have propagated). */
+  private void awaitLogin(long deadline) {
+    Properties props = new Properties();
+    props.putAll(secrets.saslClientConfig(BrokerRole.ADMIN, bootstrapServers()));
+    props.put(AdminClientConfig.CLIENT_ID_CONFIG, "maskstream-embedded-kafka-readiness");
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      try (Admin admin = Admin.create(props)) {
+        admin.describeCluster().nodes().get(remaining(deadline), TimeUnit.NANOSECONDS);
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        last = e;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BrokerException(
+            "Interrupted while waiting for Kafka at " + bootstrapServers(), e);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BrokerException(
+            "Interrupted while waiting for Kafka at " + bootstrapServers(), e);
+      }
+    }
+    throw new BrokerException(
+        "Kafka broker at "
+            + bootstrapServers()
+            + " did not let its users log in within "
+            + startTimeout.toSeconds()
+            + " s"
+            + (last == null ? "" : ": " + rootMessage(last)),
+        last);
+  }
+
+  private static long remaining(long deadline) {
+    return Math.max(1, deadline - System.nanoTime());
   }
 
   private void shutdownServer() {
@@ -474,6 +656,75 @@ public final class EmbeddedKafka implements AutoCloseable {
     Properties props = new Properties();
     props.putAll(p);
     return props;
+  }
+
+  /**
+   * The listeners, TLS stores, SASL and authorizer settings of the secured mode; applied over
+   * {@link #serverProperties} defaults.
+   */
+  static Map<String, String> securityConfig(
+      SecureBrokerFiles files, int port, int mtlsPort, int controllerPort) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put(
+        "listeners",
+        CLIENT_LISTENER
+            + "://"
+            + HOST
+            + ":"
+            + port
+            + ","
+            + INTERNAL_LISTENER
+            + "://"
+            + HOST
+            + ":"
+            + mtlsPort
+            + ","
+            + CONTROLLER_LISTENER
+            + "://"
+            + HOST
+            + ":"
+            + controllerPort);
+    p.put(
+        "advertised.listeners",
+        CLIENT_LISTENER
+            + "://"
+            + HOST
+            + ":"
+            + port
+            + ","
+            + INTERNAL_LISTENER
+            + "://"
+            + HOST
+            + ":"
+            + mtlsPort);
+    p.put(
+        "listener.security.protocol.map",
+        CLIENT_LISTENER
+            + ":SASL_SSL,"
+            + INTERNAL_LISTENER
+            + ":SSL,"
+            + CONTROLLER_LISTENER
+            + ":SSL");
+    p.put("inter.broker.listener.name", INTERNAL_LISTENER);
+    p.put("sasl.enabled.mechanisms", SecureBrokerFiles.SCRAM_MECHANISM);
+    p.put(
+        "listener.name.client.scram-sha-512.sasl.jaas.config",
+        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+    p.put("ssl.keystore.location", files.brokerKeystore().toString());
+    p.put("ssl.keystore.type", "PKCS12");
+    p.put("ssl.keystore.password", files.storePassword());
+    p.put("ssl.key.password", files.storePassword());
+    p.put("ssl.truststore.location", files.truststore().toString());
+    p.put("ssl.truststore.type", "PKCS12");
+    p.put("ssl.truststore.password", files.storePassword());
+    p.put("listener.name.internal.ssl.client.auth", "required");
+    p.put("listener.name.controller.ssl.client.auth", "required");
+    // a certificate's principal is its CN: User:broker, User:ingest, ...
+    p.put("ssl.principal.mapping.rules", "RULE:^.*CN=([a-zA-Z0-9_.-]+).*$/$1/,DEFAULT");
+    p.put("authorizer.class.name", AUTHORIZER);
+    p.put("super.users", "User:" + SecureBrokerFiles.BROKER_USER);
+    p.put("allow.everyone.if.no.acl.found", "false");
+    return p;
   }
 
   /** Whether the log dir was already formatted (holds {@code meta.properties}). */
@@ -568,8 +819,25 @@ public final class EmbeddedKafka implements AutoCloseable {
     private Path dataDir;
     private final Map<String, String> brokerConfig = new LinkedHashMap<>();
     private Duration startTimeout = Duration.ofSeconds(60);
+    private Path secretsDir;
+    private int mtlsPort;
 
     private Builder() {}
+
+    /**
+     * Runs the secured mode, with the CA, certificates, users and client properties in {@code
+     * secretsDir} (created on the first start, reused afterwards); see {@link EmbeddedKafka}.
+     */
+    public Builder secure(Path secretsDir) {
+      this.secretsDir = Objects.requireNonNull(secretsDir, "secretsDir").toAbsolutePath();
+      return this;
+    }
+
+    /** The secured mode's mutual-TLS listener port; 0 (the default) picks a free one on start. */
+    public Builder mtlsPort(int mtlsPort) {
+      this.mtlsPort = checkPort(mtlsPort);
+      return this;
+    }
 
     /** The client (PLAINTEXT) port on 127.0.0.1; 0 (the default) picks a free one on start. */
     public Builder port(int port) {

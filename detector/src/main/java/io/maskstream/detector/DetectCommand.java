@@ -114,9 +114,16 @@ public final class DetectCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
       if (service.state() == KafkaStreams.State.ERROR) {
-        log.error("the streams failed; stopping");
+        Throwable refusal = service.refusal();
+        if (refusal == null) {
+          log.error("the streams failed; stopping");
+        }
         Runtime.getRuntime().removeShutdownHook(hook);
         service.close(CLOSE_TIMEOUT);
+        if (refusal != null) {
+          // reported as one line by the launcher
+          throw new KafkaException("Kafka refused the detector: " + refusal.getMessage(), refusal);
+        }
         return 1;
       }
     }

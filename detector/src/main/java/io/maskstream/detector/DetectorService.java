@@ -7,6 +7,7 @@ import io.maskstream.detector.stream.DetectorMetrics;
 import io.maskstream.detector.stream.MetricsEndpoint;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
+import io.maskstream.schemas.cli.KafkaRefusals;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -19,6 +20,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -51,6 +53,7 @@ public final class DetectorService implements AutoCloseable {
   private final MetricsEndpoint endpoint;
   private final ModelWatcher watcher;
   private final TopicNames topics;
+  private final AtomicReference<Throwable> refusal;
 
   private DetectorService(
       ModelSegmenter segmenter,
@@ -61,7 +64,9 @@ public final class DetectorService implements AutoCloseable {
       KafkaStreamsMetrics streamsMetrics,
       MetricsEndpoint endpoint,
       ModelWatcher watcher,
-      TopicNames topics) {
+      TopicNames topics,
+      AtomicReference<Throwable> refusal) {
+    this.refusal = refusal;
     this.watcher = watcher;
     this.topics = topics;
     this.segmenter = segmenter;
@@ -97,8 +102,15 @@ public final class DetectorService implements AutoCloseable {
       Properties props = DetectorTopology.streamsProperties(config, segmenter.worstCaseMillis());
       streams =
           new KafkaStreams(DetectorTopology.build(config, segmenter, metrics, decodeAhead), props);
+      AtomicReference<Throwable> refusal = new AtomicReference<>();
       streams.setUncaughtExceptionHandler(
           e -> {
+            if (KafkaRefusals.isRefusal(e)) {
+              // wrong credentials or a missing ACL: a new thread would be refused again
+              refusal.compareAndSet(null, e);
+              log.debug("Kafka refused the detector; stopping", e);
+              return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             log.error("stream thread failed, replacing it: {}", e.toString(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
           });
@@ -127,7 +139,8 @@ public final class DetectorService implements AutoCloseable {
           streamsMetrics,
           endpoint,
           watcher,
-          config.topics());
+          config.topics(),
+          refusal);
     } catch (RuntimeException | IOException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
@@ -136,6 +149,14 @@ public final class DetectorService implements AutoCloseable {
       segmenter.close();
       throw e;
     }
+  }
+
+  /**
+   * What Kafka refused (credentials, an ACL) that stopped the streams, or {@code null}; the state
+   * is then {@code ERROR}.
+   */
+  public Throwable refusal() {
+    return refusal.get();
   }
 
   /** The Kafka Streams state. */

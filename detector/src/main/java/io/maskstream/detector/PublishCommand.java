@@ -154,6 +154,8 @@ public final class PublishCommand implements Callable<Integer> {
     p.putAll(props);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
+    // an unauthorised or unreachable topic fails the send instead of blocking for long
+    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TIMEOUT.toMillis() / 2);
     try (AvroSerde<ModelAnnouncement> serde =
             new AvroSerde<>(ModelAnnouncement.class, serdeConfig, false);
         KafkaProducer<String, byte[]> producer =

@@ -4,9 +4,12 @@ import io.maskstream.ingest.cameras.CameraTopic;
 import io.maskstream.ingest.cameras.TopicCameras;
 import io.maskstream.ingest.publish.FrameTopic;
 import io.maskstream.ingest.publish.KafkaFrameSender;
+import io.maskstream.ingest.publish.RecordSender;
 import io.maskstream.schemas.CameraIds;
 import io.maskstream.schemas.TopicNames;
+import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.cli.KafkaOptions;
+import io.maskstream.schemas.cli.KafkaRefusals;
 import io.maskstream.schemas.cli.UserException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -19,6 +22,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -200,18 +204,16 @@ public final class IngestCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserException("--kafka-config: " + e.getMessage(), e);
     }
-    KafkaFrameSender sender;
+    RecordSender sender;
     try {
-      sender = new KafkaFrameSender(properties, names.frames());
+      sender = explained(new KafkaFrameSender(properties, names.frames()), properties);
     } catch (KafkaException e) {
       throw new UserException("--kafka-config: " + e.getMessage(), e);
     }
     IngestService service;
     try {
       // Kafka need not be up: the cameras start and hold their newest frame until it is
-      service =
-          IngestService.start(
-              ingest, sender, timeout -> FrameTopic.prepare(properties, names, timeout));
+      service = IngestService.start(ingest, sender, timeout -> prepare(properties, names, timeout));
     } catch (UncheckedIOException e) {
       throw new UserException(e.getMessage(), e);
     }
@@ -292,9 +294,9 @@ public final class IngestCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserException("--kafka-config: " + e.getMessage(), e);
     }
-    KafkaFrameSender sender;
+    RecordSender sender;
     try {
-      sender = new KafkaFrameSender(properties, names.frames());
+      sender = explained(new KafkaFrameSender(properties, names.frames()), properties);
     } catch (KafkaException e) {
       throw new UserException("--kafka-config: " + e.getMessage(), e);
     }
@@ -305,7 +307,7 @@ public final class IngestCommand implements Callable<Integer> {
               ingest,
               sender,
               timeout -> {
-                FrameTopic.prepare(properties, names, timeout);
+                prepare(properties, names, timeout);
                 CameraTopic.ensureCamerasTopic(properties, names, timeout);
               });
     } catch (UncheckedIOException e) {
@@ -351,6 +353,45 @@ public final class IngestCommand implements Callable<Integer> {
   }
 
   private volatile TopicCameras stopTopic;
+
+  /** {@code sender}, whose refusals say in one line which user was refused what. */
+  private static RecordSender explained(RecordSender sender, Properties properties) {
+    return new RecordSender() {
+      @Override
+      public void send(Frame frame, Consumer<Exception> done) {
+        sender.send(
+            frame,
+            error -> {
+              Optional<String> refusal =
+                  error == null ? Optional.empty() : KafkaRefusals.describe(error, properties);
+              done.accept(refusal.isPresent() ? new KafkaException(refusal.get(), error) : error);
+            });
+      }
+
+      @Override
+      public void flush() {
+        sender.flush();
+      }
+
+      @Override
+      public void close(Duration timeout) {
+        sender.close(timeout);
+      }
+    };
+  }
+
+  /** Prepares the frames topic; Kafka's refusals are said in one line naming user and cause. */
+  private static void prepare(Properties properties, TopicNames names, Duration timeout) {
+    try {
+      FrameTopic.prepare(properties, names, timeout);
+    } catch (KafkaException e) {
+      Optional<String> refusal = KafkaRefusals.describe(e, properties);
+      if (refusal.isPresent()) {
+        throw new KafkaException(refusal.get(), e);
+      }
+      throw e;
+    }
+  }
 
   /** Stops a running {@link #call()} as SIGTERM would: it returns 0 once ingest has stopped. */
   void stop() {

@@ -13,6 +13,8 @@ import io.maskstream.ingest.source.Backoff;
 import io.maskstream.ingest.source.CameraWorker;
 import io.maskstream.schemas.CameraIds;
 import io.maskstream.schemas.CameraUrls;
+import io.maskstream.schemas.avro.Frame;
+import io.maskstream.schemas.cli.KafkaRefusals;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -31,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -93,7 +96,7 @@ public final class IngestService implements AutoCloseable {
     }
     this.dispatcher =
         new LatestFrameDispatcher(
-            sender, config.inFlightPerCamera(), this::metricsOf, awaitingKafka);
+            endingOnRefusal(sender), config.inFlightPerCamera(), this::metricsOf, awaitingKafka);
     PrometheusHttpEndpoint started = null;
     if (config.metricsPort() >= 0) {
       try {
@@ -194,9 +197,7 @@ public final class IngestService implements AutoCloseable {
           return;
         } catch (KafkaException e) {
           if (!curable(e)) {
-            failure = "Kafka refused ingest: " + e.getMessage();
-            LOG.error("{}", failure);
-            ended.countDown();
+            fail("Kafka refused ingest: " + e.getMessage());
             return;
           }
           dispatcher.kafkaUnreachable(e.getMessage());
@@ -209,6 +210,51 @@ public final class IngestService implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Ends the service with {@code reason}, once (see {@link #awaitEnd()}); called from Kafka's
+   * threads too.
+   */
+  public void fail(String reason) {
+    synchronized (ended) {
+      if (failure != null) {
+        return;
+      }
+      failure = reason;
+    }
+    LOG.error("{}", reason);
+    ended.countDown();
+  }
+
+  /**
+   * {@code sender}, ending the service when Kafka refuses a frame for good (credentials, a missing
+   * ACL) instead of dropping every frame from then on.
+   */
+  private RecordSender endingOnRefusal(RecordSender sender) {
+    return new RecordSender() {
+      @Override
+      public void send(Frame frame, Consumer<Exception> done) {
+        sender.send(
+            frame,
+            error -> {
+              if (error != null && KafkaRefusals.isRefusal(error)) {
+                fail("Kafka refused ingest: " + error.getMessage());
+              }
+              done.accept(error);
+            });
+      }
+
+      @Override
+      public void flush() {
+        sender.flush();
+      }
+
+      @Override
+      public void close(Duration timeout) {
+        sender.close(timeout);
+      }
+    };
   }
 
   /** Whether retrying may cure {@code e}: Kafka unreachable or busy, not a refusal. */
@@ -325,12 +371,6 @@ public final class IngestService implements AutoCloseable {
         LOG.warn("{} did not stop in time; its reader is left to the process exit", r.thread());
       }
     }
-  }
-
-  /** Ends the service with {@code reason}, as a refusal by Kafka does (see {@link #awaitEnd()}). */
-  public void fail(String reason) {
-    failure = reason;
-    ended.countDown();
   }
 
   private List<CameraMetrics> allMetrics() {

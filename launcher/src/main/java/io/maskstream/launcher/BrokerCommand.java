@@ -1,6 +1,7 @@
 package io.maskstream.launcher;
 
 import io.maskstream.broker.BrokerException;
+import io.maskstream.broker.BrokerRole;
 import io.maskstream.broker.EmbeddedKafka;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
     description = {
       "Runs a real single-node Kafka (KRaft broker and controller) for development, until Ctrl-C.",
       "Listens on 127.0.0.1, keeps its data in --data-dir across restarts and creates the"
-          + " maskstream topics."
+          + " maskstream topics.",
+      "With --secure DIR: SASL_SSL (SCRAM-SHA-512) and mutual TLS only, ACLs per role, and a"
+          + " --kafka-config file per role in DIR."
     })
 final class BrokerCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(BrokerCommand.class);
@@ -58,6 +60,24 @@ final class BrokerCommand implements Callable<Integer> {
   int partitions;
 
   @Option(
+      names = "--secure",
+      paramLabel = "DIR",
+      description =
+          "Secured mode: clients need TLS and a user (SCRAM-SHA-512) or a client certificate, and"
+              + " may do what their role's ACLs allow. DIR holds the CA, certificates, passwords"
+              + " and the client properties ingest.properties, detector.properties,"
+              + " sink.properties, publisher.properties and admin.properties (created on the first"
+              + " start, reused afterwards; keep it private).")
+  Path secure;
+
+  @Option(
+      names = "--mtls-port",
+      paramLabel = "PORT",
+      defaultValue = "0",
+      description = "With --secure: the mutual-TLS listener's port (default: a free one).")
+  int mtlsPort;
+
+  @Option(
       names = "--broker-config",
       paramLabel = "KEY=VALUE",
       description = "Any Kafka broker setting, e.g. --broker-config log.retention.hours=2.")
@@ -75,13 +95,19 @@ final class BrokerCommand implements Callable<Integer> {
         dataDir != null
             ? dataDir
             : Path.of(System.getProperty("user.home"), ".maskstream", "broker");
-    EmbeddedKafka kafka =
+    if (mtlsPort < 0 || mtlsPort > 65535) {
+      throw new UserException("--mtls-port must be 0..65535, got " + mtlsPort);
+    }
+    EmbeddedKafka.Builder builder =
         EmbeddedKafka.builder()
             .port(port)
             .controllerPort(controllerPort)
             .dataDir(dir)
-            .brokerConfig(brokerConfig)
-            .build();
+            .brokerConfig(brokerConfig);
+    if (secure != null) {
+      builder.secure(secure).mtlsPort(mtlsPort);
+    }
+    EmbeddedKafka kafka = builder.build();
     CountDownLatch stopped = new CountDownLatch(1);
     try {
       kafka.start();
@@ -97,20 +123,37 @@ final class BrokerCommand implements Callable<Integer> {
             },
             "broker-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+    try (Admin admin = Admin.create(kafka.superUserClientConfig())) {
       List<String> created =
           Topics.ensure(
               admin, Topics.specs(TopicNames.DEFAULTS, partitions), Duration.ofSeconds(30));
       LOG.info("Topics ready ({} created)", created.size());
     }
-    System.out.println(
-        "maskstream broker: Kafka at "
-            + kafka.bootstrapServers()
-            + " (data dir "
-            + dir.toAbsolutePath()
-            + "); Ctrl-C to stop");
+    if (secure != null) {
+      System.out.println(
+          "maskstream broker: Kafka at "
+              + kafka.bootstrapServers()
+              + " (SASL_SSL, SCRAM-SHA-512) and "
+              + kafka.mtlsBootstrapServers()
+              + " (mutual TLS), data dir "
+              + dir.toAbsolutePath()
+              + "; --kafka-config files per role in "
+              + secure.toAbsolutePath()
+              + ": "
+              + String.join(
+                  ", ",
+                  java.util.Arrays.stream(BrokerRole.values())
+                      .map(r -> r.userName() + ".properties")
+                      .toList())
+              + "; Ctrl-C to stop");
+    } else {
+      System.out.println(
+          "maskstream broker: Kafka at "
+              + kafka.bootstrapServers()
+              + " (data dir "
+              + dir.toAbsolutePath()
+              + "); Ctrl-C to stop");
+    }
     System.out.flush();
     stopped.await();
     return 0;

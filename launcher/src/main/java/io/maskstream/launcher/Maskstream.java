@@ -8,6 +8,8 @@ import io.maskstream.detector.ZonesCommand;
 import io.maskstream.ingest.IngestBenchmark;
 import io.maskstream.ingest.IngestCommand;
 import io.maskstream.ingest.cameras.CameraCommand;
+import io.maskstream.schemas.cli.KafkaOptions;
+import io.maskstream.schemas.cli.KafkaRefusals;
 import io.maskstream.schemas.cli.UserException;
 import io.maskstream.sinks.SinkCommand;
 import io.maskstream.trainer.EvalCommand;
@@ -15,6 +17,8 @@ import io.maskstream.trainer.ShapesCommand;
 import io.maskstream.trainer.TrackEvalCommand;
 import io.maskstream.trainer.TrainCommand;
 import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -100,12 +104,25 @@ public final class Maskstream implements Runnable {
     }
   }
 
-  /** Failures while running: one line; user errors exit 2, anything else 1. */
+  /**
+   * Failures while running: one line; user errors exit 2, anything else 1. Kafka's refusals (wrong
+   * credentials, an untrusted certificate, a missing ACL) exit 1 with a line that says which user
+   * was refused what, whatever wraps them.
+   */
   static final class OneLineExecutionErrors implements IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
       PrintWriter err = cmd.getErr();
       String name = cmd.getCommandSpec().qualifiedName();
+      Optional<String> refusal = KafkaRefusals.describe(e, kafkaProperties(cmd.getCommandSpec()));
+      if (refusal.isPresent()) {
+        err.println(name + ": " + refusal.get());
+        err.flush();
+        if (Boolean.getBoolean("maskstream.debug")) {
+          e.printStackTrace(err);
+        }
+        return EXIT_FAILURE;
+      }
       if (e instanceof UserException) {
         err.println(name + ": " + e.getMessage());
         err.flush();
@@ -117,6 +134,16 @@ public final class Maskstream implements Runnable {
         e.printStackTrace(err);
       }
       return EXIT_FAILURE;
+    }
+
+    /** The client properties of the command's {@code --kafka-config}, if it has the option. */
+    private static Properties kafkaProperties(CommandSpec spec) {
+      for (CommandSpec mixin : spec.mixins().values()) {
+        if (mixin.userObject() instanceof KafkaOptions) {
+          return ((KafkaOptions) mixin.userObject()).clientPropertiesOrEmpty();
+        }
+      }
+      return new Properties();
     }
 
     private static String oneLine(Throwable e) {

@@ -125,6 +125,38 @@ class BrokerCommandIT {
   }
 
   @Test
+  void secureWritesTheRolesPropertiesAndCreatesTheTopics() throws Exception {
+    int port = freePort();
+    Path secrets = dataDir.resolve("secrets");
+    Process broker =
+        launch(
+            "broker",
+            "--port",
+            Integer.toString(port),
+            "--data-dir",
+            dataDir.resolve("data").toString(),
+            "--secure",
+            secrets.toString());
+    var out = new java.io.BufferedReader(new java.io.InputStreamReader(broker.getInputStream()));
+    String line = out.readLine();
+    assertThat(line)
+        .as("broker start line")
+        .isNotNull()
+        .contains("Kafka at 127.0.0.1:" + port + " (SASL_SSL, SCRAM-SHA-512)")
+        .contains(secrets.toString())
+        .contains("ingest.properties, detector.properties, sink.properties, publisher.properties");
+    Properties admin = new Properties();
+    try (var reader = Files.newBufferedReader(secrets.resolve("admin.properties"))) {
+      admin.load(reader);
+    }
+    try (Admin client = Admin.create(admin)) {
+      assertThat(client.listTopics().names().get(30, TimeUnit.SECONDS))
+          .contains("maskstream.frames", "maskstream.models", "maskstream.zones");
+    }
+    stop(broker);
+  }
+
+  @Test
   void aTakenPortIsAOneLineErrorWithExitTwo() throws Exception {
     try (ServerSocket taken =
         new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {

@@ -1,5 +1,6 @@
 package io.maskstream.schemas;
 
+import io.maskstream.schemas.cli.KafkaRefusals;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,7 +125,7 @@ public final class Topics {
           created.add(entry.getKey());
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
-            throw e;
+            throw new ExecutionException(KafkaRefusals.namingTopic(e.getCause(), entry.getKey()));
           }
         }
       }

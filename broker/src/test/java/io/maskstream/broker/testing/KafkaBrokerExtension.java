@@ -1,6 +1,11 @@
 package io.maskstream.broker.testing;
 
+import io.maskstream.broker.BrokerRole;
 import io.maskstream.broker.EmbeddedKafka;
+import io.maskstream.broker.SecureBrokerFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +52,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * the tests are skipped (JUnit assumption) where Docker or {@code
  * org.testcontainers:testcontainers-kafka} is missing. If a test stopped the broker, the next test
  * finds it started again (with its data).
+ *
+ * <p>{@link #secured()} gives the embedded broker's secured mode (SASL_SSL with SCRAM-SHA-512,
+ * mutual TLS, ACLs per {@link BrokerRole}); {@link #clientProperties(BrokerRole)} is a role's
+ * {@code --kafka-config} file, and the helpers of this class ({@link #createTopic}) act as the
+ * broker's super user.
  */
 public final class KafkaBrokerExtension
     implements BeforeAllCallback,
@@ -74,6 +84,7 @@ public final class KafkaBrokerExtension
   private int port;
   private BrokerHandle broker;
   private boolean classScoped;
+  private boolean secure;
 
   /** Uses the backend named by {@value #BACKEND_PROPERTY} (embedded when unset). */
   public KafkaBrokerExtension() {
@@ -87,6 +98,16 @@ public final class KafkaBrokerExtension
   /** Always uses an in-process {@link EmbeddedKafka}, whatever {@value #BACKEND_PROPERTY} says. */
   public static KafkaBrokerExtension embedded() {
     return new KafkaBrokerExtension(Backend.EMBEDDED);
+  }
+
+  /**
+   * Always uses an in-process {@link EmbeddedKafka} in its secured mode, with its secrets in a
+   * temporary folder deleted with the broker.
+   */
+  public static KafkaBrokerExtension secured() {
+    KafkaBrokerExtension extension = new KafkaBrokerExtension(Backend.EMBEDDED);
+    extension.secure = true;
+    return extension;
   }
 
   /** Always uses Testcontainers' Kafka; the tests are skipped where Docker is unavailable. */
@@ -145,10 +166,47 @@ public final class KafkaBrokerExtension
     return ((EmbeddedHandle) handle).kafka.dataDir();
   }
 
+  /** The secured broker's secrets; only with {@link #secured()}. */
+  public SecureBrokerFiles secrets() {
+    return securedKafka().secrets();
+  }
+
+  /** The secured broker's {@code --kafka-config} file of {@code role} (SASL_SSL, SCRAM-SHA-512). */
+  public Path clientProperties(BrokerRole role) {
+    return secrets().clientProperties(role);
+  }
+
+  /** The secured broker's mutual-TLS address. */
+  public String mtlsBootstrapServers() {
+    return securedKafka().mtlsBootstrapServers();
+  }
+
+  /**
+   * Client settings with every right: just the bootstrap address, or the broker's own identity on
+   * its internal listener for {@link #secured()}.
+   */
+  public Properties superUserClientProperties() {
+    Properties props = new Properties();
+    BrokerHandle handle = handle();
+    if (handle instanceof EmbeddedHandle) {
+      props.putAll(((EmbeddedHandle) handle).kafka.superUserClientConfig());
+    } else {
+      props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    }
+    return props;
+  }
+
+  private EmbeddedKafka securedKafka() {
+    BrokerHandle handle = handle();
+    if (!(handle instanceof EmbeddedHandle) || !((EmbeddedHandle) handle).kafka.isSecure()) {
+      throw new IllegalStateException("not a secured broker: use KafkaBrokerExtension.secured()");
+    }
+    return ((EmbeddedHandle) handle).kafka;
+  }
+
   /** Creates a topic with one replica and the given topic configs; waits until it exists. */
   public void createTopic(String name, int partitions, Map<String, String> topicConfig) {
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    Properties props = superUserClientProperties();
     try (Admin admin = Admin.create(props)) {
       admin
           .createTopics(
@@ -207,7 +265,7 @@ public final class KafkaBrokerExtension
     if (broker == null) {
       broker =
           backend == Backend.EMBEDDED
-              ? new EmbeddedHandle(port, brokerConfig)
+              ? new EmbeddedHandle(port, brokerConfig, secure)
               : newTestcontainersHandle(brokerConfig);
     }
     broker.start();
@@ -281,9 +339,21 @@ public final class KafkaBrokerExtension
 
   private static final class EmbeddedHandle implements BrokerHandle {
     private final EmbeddedKafka kafka;
+    private final Path secretsDir;
 
-    EmbeddedHandle(int port, Map<String, String> brokerConfig) {
-      kafka = EmbeddedKafka.builder().port(port).brokerConfig(brokerConfig).build();
+    EmbeddedHandle(int port, Map<String, String> brokerConfig, boolean secure) {
+      EmbeddedKafka.Builder builder = EmbeddedKafka.builder().port(port).brokerConfig(brokerConfig);
+      if (secure) {
+        try {
+          secretsDir = Files.createTempDirectory("maskstream-kafka-secrets-");
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        builder.secure(secretsDir);
+      } else {
+        secretsDir = null;
+      }
+      kafka = builder.build();
     }
 
     @Override
@@ -308,7 +378,17 @@ public final class KafkaBrokerExtension
 
     @Override
     public void close() {
-      kafka.close();
+      try {
+        kafka.close();
+      } finally {
+        if (secretsDir != null) {
+          try (var files = Files.walk(secretsDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+          } catch (IOException e) {
+            // a temporary folder: left for the system to clean
+          }
+        }
+      }
     }
   }
 }

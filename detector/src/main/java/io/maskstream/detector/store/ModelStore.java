@@ -1,6 +1,7 @@
 package io.maskstream.detector.store;
 
 import io.maskstream.detector.model.OnnxMaskRcnn;
+import io.maskstream.schemas.cli.KafkaRefusals;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -76,6 +77,7 @@ public final class ModelStore {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, CHUNK_BYTES + 64 * 1024);
+    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TIMEOUT.toMillis() / 2);
     int count = Math.max(1, (model.length + CHUNK_BYTES - 1) / CHUNK_BYTES);
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
@@ -202,7 +204,9 @@ public final class ModelStore {
             .get(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof TopicExistsException)) {
-          throw new IOException("cannot create " + topic + ": " + e.getCause().getMessage(), e);
+          throw new IOException(
+              "cannot create " + topic + ": " + e.getCause().getMessage(),
+              KafkaRefusals.namingTopic(e.getCause(), topic));
         }
       } catch (java.util.concurrent.TimeoutException e) {
         throw new IOException("Kafka did not answer creating " + topic, e);

@@ -54,4 +54,16 @@ public final class KafkaOptions {
     }
     return props;
   }
+
+  /**
+   * The client properties as {@link #clientProperties()} gives them, or empty ones when the file
+   * cannot be read: for error messages, which must not fail themselves.
+   */
+  public Properties clientPropertiesOrEmpty() {
+    try {
+      return clientProperties();
+    } catch (RuntimeException e) {
+      return new Properties();
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package io.maskstream.sinks.kafka;
 
 import io.maskstream.schemas.Topics;
+import io.maskstream.schemas.cli.KafkaRefusals;
 import io.maskstream.sinks.SinkConfig;
 import java.time.Duration;
 import java.util.HashMap;
@@ -106,6 +107,9 @@ public final class SinkClients {
         LOG.info("created topics {}", created);
       }
     } catch (KafkaException e) {
+      if (KafkaRefusals.isAuthenticationFailure(e)) {
+        throw e; // nothing else will work either
+      }
       LOG.warn("could not check or create the topics ({}); going on", e.getMessage());
     }
   }
