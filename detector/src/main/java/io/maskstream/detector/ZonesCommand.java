@@ -3,6 +3,7 @@ package io.maskstream.detector;
 import io.maskstream.detector.zone.ZoneDefinitions;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.CameraIds;
+import io.maskstream.schemas.CompactedTopic;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
 import io.maskstream.schemas.avro.ZoneSet;
@@ -18,28 +19,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,7 +43,7 @@ import picocli.CommandLine.Spec;
     subcommands = {ZonesCommand.Set.class, ZonesCommand.Show.class, ZonesCommand.Remove.class})
 public final class ZonesCommand {
   /** How long Kafka may take to answer one request. */
-  static final Duration TIMEOUT = Duration.ofSeconds(30);
+  static final Duration TIMEOUT = CompactedTopic.TIMEOUT;
 
   /** {@code maskstream zones set}. */
   @Command(
@@ -195,57 +181,13 @@ public final class ZonesCommand {
      * {@code err} and skipped.
      */
     private static Map<String, ZoneSet> readAll(Properties props, String topic, PrintWriter err) {
-      Properties p = new Properties();
-      p.putAll(props);
-      p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-      p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-      p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
       Map<String, Object> serdeConfig = new HashMap<>();
       props.forEach((k, v) -> serdeConfig.put(k.toString(), v));
       Map<String, ZoneSet> newest = new TreeMap<>();
-      try (AvroSerde<ZoneSet> serde = new AvroSerde<>(ZoneSet.class, serdeConfig, false);
-          KafkaConsumer<String, byte[]> consumer =
-              new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, TIMEOUT);
-        if (infos == null || infos.isEmpty()) {
-          return newest;
-        }
-        List<TopicPartition> partitions =
-            infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!reached(consumer, end)) {
-          if (System.nanoTime() > deadline) {
-            throw new KafkaException(
-                "Kafka did not give the records of "
-                    + topic
-                    + " within "
-                    + TIMEOUT.toSeconds()
-                    + " s: check --bootstrap");
-          }
-          for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-            take(r, serde, newest, err);
-          }
-        }
-      } catch (org.apache.kafka.common.errors.TimeoutException e) {
-        throw new KafkaException(
-            "Kafka did not answer within " + TIMEOUT.toSeconds() + " s: check --bootstrap", e);
+      try (AvroSerde<ZoneSet> serde = new AvroSerde<>(ZoneSet.class, serdeConfig, false)) {
+        CompactedTopic.readAll(props, topic, r -> take(r, serde, newest, err));
       }
       return newest;
-    }
-
-    private static boolean reached(
-        KafkaConsumer<String, byte[]> consumer, Map<TopicPartition, Long> end) {
-      for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-        if (consumer.position(e.getKey(), TIMEOUT) < e.getValue()) {
-          return false;
-        }
-      }
-      return true;
     }
 
     private static void take(
@@ -320,7 +262,7 @@ public final class ZonesCommand {
       Properties props = kafka.clientProperties();
       TopicNames topics = CommandSupport.topics(props);
       ensureTopics(props, topics);
-      write(props, topics.zones(), camera, null);
+      CompactedTopic.write(props, topics.zones(), camera, null);
       spec.commandLine()
           .getOut()
           .println("camera " + camera + ": zones and lines removed from " + topics.zones());
@@ -344,7 +286,7 @@ public final class ZonesCommand {
     try (AvroSerde<ZoneSet> serde = new AvroSerde<>(ZoneSet.class, serdeConfig, false)) {
       value = serde.serialize(topics.zones(), set);
     }
-    write(props, topics.zones(), set.getCamera(), value);
+    CompactedTopic.write(props, topics.zones(), set.getCamera(), value);
   }
 
   private static void checkCamera(String camera) {
@@ -358,44 +300,6 @@ public final class ZonesCommand {
       Topics.ensure(admin, Topics.specs(topics, Topics.DEFAULT_PARTITIONS), TIMEOUT);
     } catch (KafkaException e) {
       throw new UserException("cannot reach Kafka: " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * Writes {@code value} (null: a tombstone) keyed by {@code camera} and waits for all replicas.
-   */
-  private static void write(Properties props, String topic, String camera, byte[] value)
-      throws IOException {
-    Properties p = new Properties();
-    p.putAll(props);
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TIMEOUT.toMillis());
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis() * 2);
-    KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    try {
-      producer
-          .send(new ProducerRecord<>(topic, camera, value))
-          .get(TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
-      producer.flush();
-    } catch (ExecutionException | KafkaException e) {
-      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new IOException("cannot write to " + topic + ": " + cause.getMessage(), cause);
-    } catch (TimeoutException e) {
-      throw new IOException(
-          "Kafka did not confirm the write to "
-              + topic
-              + " within "
-              + TIMEOUT.toSeconds() * 2
-              + " s: check --bootstrap",
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while writing to " + topic, e);
-    } finally {
-      producer.close(Duration.ofSeconds(5));
     }
   }
 }

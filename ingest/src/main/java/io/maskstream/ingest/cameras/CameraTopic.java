@@ -2,34 +2,20 @@ package io.maskstream.ingest.cameras;
 
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.CameraIds;
+import io.maskstream.schemas.CompactedTopic;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
 import io.maskstream.schemas.avro.Camera;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The compacted cameras topic: camera definitions keyed by camera id, a tombstone removes one.
@@ -38,7 +24,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class CameraTopic {
   /** How long Kafka may take to answer one request. */
-  public static final Duration TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration TIMEOUT = CompactedTopic.TIMEOUT;
 
   private CameraTopic() {}
 
@@ -90,33 +76,7 @@ public final class CameraTopic {
         value = serde.serialize(topic, camera);
       }
     }
-    Properties p = new Properties();
-    p.putAll(props);
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TIMEOUT.toMillis());
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis() * 2);
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      producer
-          .send(new ProducerRecord<>(topic, id, value))
-          .get(TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | KafkaException e) {
-      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new IOException("cannot write to " + topic + ": " + cause.getMessage(), cause);
-    } catch (TimeoutException e) {
-      throw new IOException(
-          "Kafka did not confirm the write to "
-              + topic
-              + " within "
-              + TIMEOUT.toSeconds() * 2
-              + " s: check --bootstrap",
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while writing to " + topic, e);
-    }
+    CompactedTopic.write(props, topic, id, value);
   }
 
   /**
@@ -128,53 +88,24 @@ public final class CameraTopic {
    */
   public static Map<String, Camera> readAll(
       Properties props, String topic, Consumer<String> skipped) {
-    Properties p = new Properties();
-    p.putAll(props);
-    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
     Map<String, Camera> newest = new TreeMap<>();
-    try (AvroSerde<Camera> serde = serde(props);
-        KafkaConsumer<String, byte[]> consumer =
-            new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, TIMEOUT);
-      if (infos == null || infos.isEmpty()) {
-        return newest;
-      }
-      List<TopicPartition> partitions =
-          infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
-      long deadline = System.nanoTime() + TIMEOUT.toNanos();
-      while (!reached(consumer, end)) {
-        if (System.nanoTime() > deadline) {
-          throw new KafkaException(
-              "Kafka did not give the records of "
-                  + topic
-                  + " within "
-                  + TIMEOUT.toSeconds()
-                  + " s: check --bootstrap");
-        }
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          if (r.value() == null) {
-            if (r.key() != null) {
-              newest.remove(r.key());
+    try (AvroSerde<Camera> serde = serde(props)) {
+      CompactedTopic.readAll(
+          props,
+          topic,
+          r -> {
+            if (r.value() == null) {
+              if (r.key() != null) {
+                newest.remove(r.key());
+              }
+              return;
             }
-            continue;
-          }
-          try {
-            newest.put(r.key(), decode(r, serde));
-          } catch (IllegalArgumentException e) {
-            skipped.accept(e.getMessage());
-          }
-        }
-      }
-    } catch (org.apache.kafka.common.errors.TimeoutException e) {
-      throw new KafkaException(
-          "Kafka did not answer within " + TIMEOUT.toSeconds() + " s: check --bootstrap", e);
+            try {
+              newest.put(r.key(), decode(r, serde));
+            } catch (IllegalArgumentException e) {
+              skipped.accept(e.getMessage());
+            }
+          });
     }
     return newest;
   }
@@ -214,16 +145,6 @@ public final class CameraTopic {
       throw new IllegalArgumentException(where + e.getMessage(), e);
     }
     return camera;
-  }
-
-  private static boolean reached(
-      KafkaConsumer<String, byte[]> consumer, Map<TopicPartition, Long> end) {
-    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-      if (consumer.position(e.getKey(), TIMEOUT) < e.getValue()) {
-        return false;
-      }
-    }
-    return true;
   }
 
   static String oneLine(Throwable e) {
