@@ -198,18 +198,8 @@ public final class IngestCommand implements Callable<Integer> {
           "no camera has a valid id: use " + CameraIds.RULE + " (e.g. --camera gate=rtsp://...)");
     }
     Properties properties = kafka.clientProperties();
-    TopicNames names;
-    try {
-      names = TopicNames.from(properties);
-    } catch (IllegalArgumentException e) {
-      throw new UserException("--kafka-config: " + e.getMessage(), e);
-    }
-    RecordSender sender;
-    try {
-      sender = explained(new KafkaFrameSender(properties, names.frames()), properties);
-    } catch (KafkaException e) {
-      throw new UserException("--kafka-config: " + e.getMessage(), e);
-    }
+    TopicNames names = topicNames(properties);
+    RecordSender sender = sender(properties, names);
     IngestService service;
     try {
       // Kafka need not be up: the cameras start and hold their newest frame until it is
@@ -217,28 +207,9 @@ public final class IngestCommand implements Callable<Integer> {
     } catch (UncheckedIOException e) {
       throw new UserException(e.getMessage(), e);
     }
-    running = service;
-    CountDownLatch closed = new CountDownLatch(1);
-    Thread hook =
-        new Thread(
-            () -> {
-              LOG.info("stopping ingest");
-              service.close();
-              closed.countDown();
-            },
-            "ingest-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
     List<String> ids = ingest.cameras().stream().map(IngestConfig.Camera::id).toList();
     LOG.info("ingesting {} camera(s) {} into {}", ids.size(), ids, names.frames());
-    Optional<String> failure = service.awaitEnd();
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-      service.close();
-    } catch (IllegalStateException shuttingDown) {
-      // the JVM is already exiting: the hook closes the service
-      closed.await();
-    }
-    return failure.isPresent() ? 1 : 0;
+    return runUntilEnd(service, service::close);
   }
 
   private Integer callTopicMode() throws InterruptedException {
@@ -288,18 +259,8 @@ public final class IngestCommand implements Callable<Integer> {
       throw new UserException(e.getMessage(), e);
     }
     Properties properties = kafka.clientProperties();
-    TopicNames names;
-    try {
-      names = TopicNames.from(properties);
-    } catch (IllegalArgumentException e) {
-      throw new UserException("--kafka-config: " + e.getMessage(), e);
-    }
-    RecordSender sender;
-    try {
-      sender = explained(new KafkaFrameSender(properties, names.frames()), properties);
-    } catch (KafkaException e) {
-      throw new UserException("--kafka-config: " + e.getMessage(), e);
-    }
+    TopicNames names = topicNames(properties);
+    RecordSender sender = sender(properties, names);
     IngestService service;
     try {
       service =
@@ -320,13 +281,45 @@ public final class IngestCommand implements Callable<Integer> {
       service.close();
       throw new UserException("--kafka-config: " + e.getMessage(), e);
     }
-    running = service;
-    CountDownLatch closed = new CountDownLatch(1);
-    Runnable stop =
+    stopTopic = topicCameras;
+    LOG.info(
+        "ingesting the cameras of {} assigned to this process (group {}) into {}",
+        names.cameras(),
+        group,
+        names.frames());
+    return runUntilEnd(
+        service,
         () -> {
           topicCameras.close();
           service.close();
-        };
+        });
+  }
+
+  private static TopicNames topicNames(Properties properties) {
+    try {
+      return TopicNames.from(properties);
+    } catch (IllegalArgumentException e) {
+      throw new UserException("--kafka-config: " + e.getMessage(), e);
+    }
+  }
+
+  private static RecordSender sender(Properties properties, TopicNames names) {
+    try {
+      return explained(new KafkaFrameSender(properties, names.frames()), properties);
+    } catch (KafkaException e) {
+      throw new UserException("--kafka-config: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits until {@code service} ends (a refusal by Kafka) or the JVM is asked to stop (SIGTERM:
+   * {@code stop} runs in a shutdown hook), then stops it.
+   *
+   * @return 1 when the service failed, else 0
+   */
+  private int runUntilEnd(IngestService service, Runnable stop) throws InterruptedException {
+    running = service;
+    CountDownLatch closed = new CountDownLatch(1);
     Thread hook =
         new Thread(
             () -> {
@@ -336,17 +329,12 @@ public final class IngestCommand implements Callable<Integer> {
             },
             "ingest-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    stopTopic = topicCameras;
-    LOG.info(
-        "ingesting the cameras of {} assigned to this process (group {}) into {}",
-        names.cameras(),
-        group,
-        names.frames());
     Optional<String> failure = service.awaitEnd();
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
       stop.run();
     } catch (IllegalStateException shuttingDown) {
+      // the JVM is already exiting: the hook stops the service
       closed.await();
     }
     return failure.isPresent() ? 1 : 0;
