@@ -22,8 +22,8 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 public enum BrokerRole {
   /**
-   * {@code maskstream ingest}: writes frames (and creates the frames topic when missing); reads the
-   * cameras topic in its group.
+   * {@code maskstream ingest}: writes frames (and creates the frames topic when missing) and its
+   * cameras' status reports; reads the cameras topic in its group.
    */
   INGEST,
   /**
@@ -33,8 +33,8 @@ public enum BrokerRole {
    */
   DETECTOR,
   /**
-   * {@code maskstream sink ...}: reads frames, zones and the event topics in groups {@value
-   * #SINK_GROUP_PREFIX}*, writes dead letters.
+   * {@code maskstream sink ...}: reads frames, zones, cameras, their status and the event topics in
+   * groups {@value #SINK_GROUP_PREFIX}*, writes dead letters.
    */
   SINK,
   /**
@@ -77,6 +77,8 @@ public enum BrokerRole {
         a.topic("frames", AclOperation.WRITE, AclOperation.CREATE);
         // cameras from the topic: read in the ingest processes' group
         a.topic("cameras", AclOperation.READ);
+        // how its cameras are doing, for `camera list` and the web view
+        a.topic("camera-status", AclOperation.WRITE);
         a.add(
             ResourceType.GROUP,
             INGEST_GROUP,
@@ -113,7 +115,15 @@ public enum BrokerRole {
         break;
       case SINK:
         for (String in :
-            List.of("frames", "detections", "masks", "objects", "zones", "zone-events")) {
+            List.of(
+                "frames",
+                "detections",
+                "masks",
+                "objects",
+                "zones",
+                "zone-events",
+                "cameras",
+                "camera-status")) {
           a.topic(in, AclOperation.READ);
         }
         a.topic("dlq", AclOperation.WRITE);
@@ -129,6 +139,8 @@ public enum BrokerRole {
         a.topic("models.store", AclOperation.WRITE, AclOperation.READ, AclOperation.CREATE);
         a.topic("zones", AclOperation.WRITE, AclOperation.READ);
         a.topic("cameras", AclOperation.WRITE, AclOperation.READ);
+        // `camera list` shows the fleet's reports; `camera remove` clears the camera's report
+        a.topic("camera-status", AclOperation.WRITE, AclOperation.READ);
         break;
       case ADMIN:
         a.add(

@@ -40,21 +40,12 @@ public final class DetectorItKit {
 
   /**
    * Creates {@code PREFIX.frames}, {@code .detections}, {@code .masks}, {@code .models}, {@code
-   * .dlq}, {@code .objects}, {@code .zones}, {@code .zone-events}.
+   * .dlq}, {@code .objects}, {@code .zones}, {@code .zone-events}, {@code .cameras}, {@code
+   * .camera-status}.
    */
   public static TopicNames createTopics(String bootstrap, String prefix, int partitions)
       throws Exception {
-    TopicNames topics =
-        new TopicNames(
-            prefix + ".frames",
-            prefix + ".detections",
-            prefix + ".masks",
-            prefix + ".models",
-            prefix + ".dlq",
-            prefix + ".objects",
-            prefix + ".zones",
-            prefix + ".zone-events",
-            prefix + ".cameras");
+    TopicNames topics = TopicNames.prefixed(prefix);
     try (Admin admin = Admin.create(client(bootstrap))) {
       Topics.ensure(admin, Topics.specs(topics, partitions), Duration.ofSeconds(30));
     }

@@ -66,7 +66,8 @@ class TrackingCrashIT {
             created.objects(),
             whole.zones(),
             created.zoneEvents(),
-            created.cameras());
+            created.cameras(),
+            created.cameraStatus());
     storeZones(bootstrap, whole.zones());
     List<String> keys = new ArrayList<>();
     List<byte[]> values = new ArrayList<>();

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param zoneEvents what tracked objects did at zones and lines, keyed by camera id
  * @param cameras camera definitions, keyed by camera id, compacted; ingest processes share its
  *     partitions
+ * @param cameraStatus how each camera is doing, as the ingest process running it reports it, keyed
+ *     by camera id, compacted
  */
 public record TopicNames(
     String frames,
@@ -28,7 +30,8 @@ public record TopicNames(
     String objects,
     String zones,
     String zoneEvents,
-    String cameras) {
+    String cameras,
+    String cameraStatus) {
 
   /** The product's default names. */
   public static final TopicNames DEFAULTS =
@@ -41,7 +44,8 @@ public record TopicNames(
           "maskstream.objects",
           "maskstream.zones",
           "maskstream.zone-events",
-          "maskstream.cameras");
+          "maskstream.cameras",
+          "maskstream.camera-status");
 
   /** Property prefix for overriding a name, e.g. {@code maskstream.topic.frames=site1.frames}. */
   public static final String PROPERTY_PREFIX = "maskstream.topic.";
@@ -50,7 +54,16 @@ public record TopicNames(
   public TopicNames {
     for (String name :
         List.of(
-            frames, detections, masks, models, deadLetters, objects, zones, zoneEvents, cameras)) {
+            frames,
+            detections,
+            masks,
+            models,
+            deadLetters,
+            objects,
+            zones,
+            zoneEvents,
+            cameras,
+            cameraStatus)) {
       Objects.requireNonNull(name, "topic name");
       if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
         throw new IllegalArgumentException(
@@ -70,7 +83,26 @@ public record TopicNames(
         get(props, "objects", DEFAULTS.objects),
         get(props, "zones", DEFAULTS.zones),
         get(props, "zone-events", DEFAULTS.zoneEvents),
-        get(props, "cameras", DEFAULTS.cameras));
+        get(props, "cameras", DEFAULTS.cameras),
+        get(props, "camera-status", DEFAULTS.cameraStatus));
+  }
+
+  /**
+   * Every topic named {@code PREFIX.} and the default name's last part ({@code PREFIX.frames},
+   * {@code PREFIX.zone-events}, ...): one set of topics per test or site on a shared cluster.
+   */
+  public static TopicNames prefixed(String prefix) {
+    return new TopicNames(
+        prefix + ".frames",
+        prefix + ".detections",
+        prefix + ".masks",
+        prefix + ".models",
+        prefix + ".dlq",
+        prefix + ".objects",
+        prefix + ".zones",
+        prefix + ".zone-events",
+        prefix + ".cameras",
+        prefix + ".camera-status");
   }
 
   private static String get(Map<?, ?> props, String key, String fallback) {

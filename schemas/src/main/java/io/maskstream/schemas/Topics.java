@@ -86,6 +86,17 @@ public final class Topics {
             partitions,
             Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
         new Spec(
+            names.cameraStatus(),
+            partitions,
+            Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_COMPACT,
+                // reports come every few seconds: compact often so the topic stays small
+                TopicConfig.SEGMENT_MS_CONFIG,
+                Long.toString(Duration.ofMinutes(10).toMillis()),
+                TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG,
+                "0.1")),
+        new Spec(
             names.masks(),
             partitions,
             Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_FRAME_BYTES))),

@@ -3,6 +3,7 @@ package io.maskstream.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.maskstream.schemas.avro.Camera;
+import io.maskstream.schemas.avro.CameraStatus;
 import io.maskstream.schemas.avro.DeadLetter;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
@@ -64,7 +65,8 @@ class SchemaHistoryTest {
         ZoneSet.class,
         ZoneEvent.class,
         ZoneState.class,
-        Camera.class);
+        Camera.class,
+        CameraStatus.class);
   }
 
   static Stream<Arguments> versions() {

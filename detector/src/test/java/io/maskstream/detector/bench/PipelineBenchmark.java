@@ -74,17 +74,7 @@ public final class PipelineBenchmark {
     }
     Path dir = Files.createTempDirectory("pipeline-bench");
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir).build().start()) {
-      TopicNames topics =
-          new TopicNames(
-              "b.frames",
-              "b.detections",
-              "b.masks",
-              "b.models",
-              "b.dlq",
-              "b.objects",
-              "b.zones",
-              "b.zone-events",
-              "b.cameras");
+      TopicNames topics = TopicNames.prefixed("b");
       Properties client = new Properties();
       client.put("bootstrap.servers", kafka.bootstrapServers());
       if (System.getProperty("commit.interval.ms") != null) {

@@ -2,6 +2,8 @@ package io.maskstream.schemas.internal;
 
 import io.maskstream.schemas.avro.Box;
 import io.maskstream.schemas.avro.Camera;
+import io.maskstream.schemas.avro.CameraRunState;
+import io.maskstream.schemas.avro.CameraStatus;
 import io.maskstream.schemas.avro.ClassCount;
 import io.maskstream.schemas.avro.CrossingCount;
 import io.maskstream.schemas.avro.DeadLetter;
@@ -90,6 +92,8 @@ public final class TrustedClasses {
                 .add(Presence.class)
                 .add(LineTotal.class)
                 .add(Camera.class)
+                .add(CameraStatus.class)
+                .add(CameraRunState.class)
                 .build()));
     installed = true;
   }
