@@ -276,7 +276,7 @@ public final class IngestCommand implements Callable<Integer> {
     }
     TopicCameras topicCameras;
     try {
-      topicCameras = TopicCameras.start(service, properties, names.cameras(), group);
+      topicCameras = TopicCameras.start(service, properties, names, group);
     } catch (KafkaException e) {
       service.close();
       throw new UserException("--kafka-config: " + e.getMessage(), e);

@@ -6,6 +6,7 @@ import io.maskstream.ingest.metrics.CameraMetrics;
 import io.maskstream.ingest.metrics.CameraState;
 import io.maskstream.ingest.metrics.PrometheusHttpEndpoint;
 import io.maskstream.ingest.metrics.StatusLine;
+import io.maskstream.ingest.metrics.StatusReporter;
 import io.maskstream.ingest.publish.KafkaPreparation;
 import io.maskstream.ingest.publish.LatestFrameDispatcher;
 import io.maskstream.ingest.publish.RecordSender;
@@ -27,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -77,6 +79,9 @@ public final class IngestService implements AutoCloseable {
   private final CountDownLatch closing = new CountDownLatch(1);
   private final AtomicInteger runningSources = new AtomicInteger();
   private volatile String failure;
+  // next sequence number of cameras that stopped here, should they start here again
+  private final Map<String, Long> resumeAt = new java.util.concurrent.ConcurrentHashMap<>();
+  private StatusReporter reporter; // guarded by this
   private Thread preparation;
   private boolean closed;
 
@@ -274,14 +279,45 @@ public final class IngestService implements AutoCloseable {
   }
 
   /**
+   * Reports how the running cameras are doing to the camera status {@code topic} every {@code
+   * interval} from now on, and each camera's stop; the reporter is closed with the service.
+   *
+   * @param properties Kafka client properties
+   */
+  public synchronized void reportStatus(Properties properties, String topic, Duration interval) {
+    if (reporter != null) {
+      throw new IllegalStateException("status is reported already");
+    }
+    reporter = new StatusReporter(properties, topic, interval, this::runningMetrics);
+  }
+
+  private synchronized List<CameraMetrics> runningMetrics() {
+    List<CameraMetrics> all = new ArrayList<>();
+    for (String id : running.keySet()) {
+      CameraMetrics m = metrics.get(id);
+      if (m != null) {
+        all.add(m);
+      }
+    }
+    return all;
+  }
+
+  /** {@link #startCamera(Camera, long)} numbering from where it stopped here before, or 0. */
+  public synchronized boolean startCamera(Camera camera) {
+    return startCamera(camera, 0);
+  }
+
+  /**
    * Starts running {@code camera} on its own thread, its {@code ${env:NAME}} references resolved
    * from this host's environment. A camera whose id breaks the rule or whose references cannot be
    * resolved is logged, shows as invalid in the metrics and is not started.
    *
+   * @param firstSequence the lowest sequence number its frames may have (it continues higher when
+   *     it ran here before)
    * @return whether the camera started
    * @throws IllegalStateException when a camera with this id runs already, or the service is closed
    */
-  public synchronized boolean startCamera(Camera camera) {
+  public synchronized boolean startCamera(Camera camera, long firstSequence) {
     if (closed) {
       throw new IllegalStateException("ingest is stopped");
     }
@@ -307,7 +343,8 @@ public final class IngestService implements AutoCloseable {
       return false;
     }
     cameraMetrics.state(CameraState.CONNECTING);
-    CameraWorker worker = CameraWorker.create(resolved, dispatcher, cameraMetrics);
+    long first = Math.max(firstSequence, resumeAt.getOrDefault(camera.id(), 0L));
+    CameraWorker worker = CameraWorker.create(resolved, dispatcher, cameraMetrics, first);
     if (!dynamic) {
       runningSources.incrementAndGet();
     }
@@ -331,9 +368,68 @@ public final class IngestService implements AutoCloseable {
 
   /**
    * Stops the cameras of {@code ids} that run (others are ignored) and waits until their readers
-   * are closed, at most their read timeout plus 5 s; frames they already grabbed are still sent.
+   * are closed, at most their read timeout plus 5 s, and until the frames they already grabbed are
+   * acknowledged by Kafka (at most 10 s more). Their last report says they stopped here; with
+   * {@code removed}, their report is removed instead (their definitions are gone). Once stopped, a
+   * camera of a dynamic service leaves the metrics.
    */
+  public void stopCameras(Collection<String> ids, boolean removed) {
+    List<Running> stopping = stopSources(ids);
+    List<String> stopped = stopping.stream().map(r -> r.camera().id()).toList();
+    if (stopped.isEmpty()) {
+      return;
+    }
+    try {
+      if (!dispatcher.settle(stopped, SETTLE)) {
+        LOG.warn(
+            "Kafka did not acknowledge the last frames of camera(s) {} within {} s; they are"
+                + " dropped",
+            stopped,
+            SETTLE.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    StatusReporter status;
+    synchronized (this) {
+      status = reporter;
+    }
+    List<CameraMetrics> meters = new ArrayList<>();
+    for (String id : stopped) {
+      CameraMetrics m = metrics.get(id);
+      if (m == null) {
+        continue;
+      }
+      meters.add(m);
+      CameraMetrics.Handed handed = m.lastHanded();
+      if (handed != null) {
+        resumeAt.merge(id, handed.sequence() + 1, Math::max);
+      }
+    }
+    if (status != null) {
+      if (removed) {
+        status.removed(stopped);
+      } else {
+        status.stopped(meters);
+      }
+    }
+    if (dynamic) {
+      for (CameraMetrics m : meters) {
+        metrics.remove(m.camera());
+        m.unregister();
+      }
+    }
+  }
+
+  /** How long a stopping camera's last frames may take to be acknowledged. */
+  static final Duration SETTLE = Duration.ofSeconds(10);
+
+  /** {@link #stopCameras(Collection, boolean)}, keeping their reports. */
   public void stopCameras(Collection<String> ids) {
+    stopCameras(ids, false);
+  }
+
+  private List<Running> stopSources(Collection<String> ids) {
     List<Running> stopping = new ArrayList<>();
     synchronized (this) {
       for (String id : ids) {
@@ -346,6 +442,7 @@ public final class IngestService implements AutoCloseable {
     }
     stopping.forEach(r -> r.worker().stop());
     join(stopping);
+    return stopping;
   }
 
   /** The ids of the cameras started and not stopped, in start order. */
@@ -463,6 +560,17 @@ public final class IngestService implements AutoCloseable {
     dispatcher.stopAccepting();
     join(stopping);
     dispatcher.close(Duration.ofSeconds(10));
+    if (reporter != null) {
+      List<CameraMetrics> meters = new ArrayList<>();
+      for (Running r : stopping) {
+        CameraMetrics m = metrics.get(r.camera().id());
+        if (m != null) {
+          meters.add(m);
+        }
+      }
+      reporter.stopped(meters);
+      reporter.close();
+    }
     if (statusLog != null) {
       statusLog.shutdownNow();
     }

@@ -24,6 +24,17 @@ public final class CameraUrls {
   private static final Pattern CREDENTIALS =
       Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://[^\\s/@:?#]*):([^\\s/@?#]*)@");
 
+  /**
+   * A query parameter that carries a secret by its name ({@code ?password=}, {@code &token=},
+   * {@code &api_key=}, ...), as many cameras and stream gateways take credentials; group 1 is the
+   * name with its separator and {@code =}, group 2 the value.
+   */
+  private static final Pattern SECRET_PARAMETER =
+      Pattern.compile(
+          "([?&;](?:password|passwd|pass|pwd|pw|token|access_token|auth|authorization|key|apikey"
+              + "|api_key|secret|signature|sig|sessionid|session)=)([^&;\\s#'\"]*)",
+          Pattern.CASE_INSENSITIVE);
+
   private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://.*");
 
   /** What replaces a password. */
@@ -32,17 +43,28 @@ public final class CameraUrls {
   private CameraUrls() {}
 
   /**
-   * {@code text} with the password of every {@code scheme://user:password@host} in it replaced by
-   * {@value #MASK}, unless it is a {@code ${env:NAME}} reference; for URLs, log lines and error
-   * messages alike.
+   * {@code text} with the password of every {@code scheme://user:password@host} in it, and the
+   * value of every query parameter named like a secret ({@code password}, {@code token}, {@code
+   * key}, ...), replaced by {@value #MASK}, unless it is a {@code ${env:NAME}} reference; for URLs,
+   * log lines and error messages alike.
    */
   public static String mask(String text) {
     if (text == null) {
       return null;
     }
     // a reference to the ingest host's environment is no secret: it says where the password is
+    String parametersMasked =
+        SECRET_PARAMETER
+            .matcher(text)
+            .replaceAll(
+                m ->
+                    Matcher.quoteReplacement(
+                        m.group(1)
+                            + (m.group(2).isEmpty() || ENV_REFERENCE.matcher(m.group(2)).matches()
+                                ? m.group(2)
+                                : MASK)));
     return CREDENTIALS
-        .matcher(text)
+        .matcher(parametersMasked)
         .replaceAll(
             m ->
                 Matcher.quoteReplacement(

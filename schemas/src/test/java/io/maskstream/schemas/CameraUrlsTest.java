@@ -20,6 +20,23 @@ class CameraUrlsTest {
   }
 
   @Test
+  void secretsInQueryParametersAreMaskedToo() {
+    assertThat(
+            CameraUrls.mask(
+                "http://10.0.0.8/cgi-bin/mjpg/video.cgi?channel=1&user=admin&password=s3cret&x=1"))
+        .isEqualTo("http://10.0.0.8/cgi-bin/mjpg/video.cgi?channel=1&user=admin&password=***&x=1");
+    assertThat(CameraUrls.mask("rtsp://cam/live?Token=abc.def;Api_Key=k1#frag"))
+        .isEqualTo("rtsp://cam/live?Token=***;Api_Key=***#frag");
+    assertThat(CameraUrls.mask("cannot read https://gw/s.m3u8?sig=A%2FB&expires=9: 403"))
+        .isEqualTo("cannot read https://gw/s.m3u8?sig=***&expires=9: 403");
+    // names that merely contain a secret word, references and empty values stay
+    assertThat(CameraUrls.mask("http://cam/v?keyframe=1&monkey=2&pass=&pwd=${env:CAM_PW}"))
+        .isEqualTo("http://cam/v?keyframe=1&monkey=2&pass=&pwd=${env:CAM_PW}");
+    assertThat(CameraUrls.mask("rtsp://a:b@cam/s?password=c"))
+        .isEqualTo("rtsp://a:***@cam/s?password=***");
+  }
+
+  @Test
   void urlsParseOrSayHowToWriteThem() {
     assertThatCode(() -> CameraUrls.check("rtsp://viewer:${env:GATE_PW}@10.0.0.7/s1"))
         .doesNotThrowAnyException();

@@ -1,15 +1,22 @@
 package io.maskstream.ingest.cameras;
 
+import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.CameraHealth;
 import io.maskstream.schemas.CameraIds;
 import io.maskstream.schemas.CameraUrls;
+import io.maskstream.schemas.CompactedTopic;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.Camera;
+import io.maskstream.schemas.avro.CameraRunState;
+import io.maskstream.schemas.avro.CameraStatus;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
 import io.maskstream.schemas.internal.TrustedClasses;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -197,6 +204,43 @@ public final class CameraCommand {
       }
     }
 
+    /** The newest status report per camera; none when the status topic cannot be read. */
+    Map<String, CameraStatus> statuses(Properties props, TopicNames topics) {
+      Map<String, CameraStatus> newest = new HashMap<>();
+      Map<String, Object> config = new HashMap<>();
+      props.forEach((k, v) -> config.put(k.toString(), v));
+      try (AvroSerde<CameraStatus> serde = new AvroSerde<>(CameraStatus.class, config, false)) {
+        CompactedTopic.readAll(
+            props,
+            topics.cameraStatus(),
+            r -> {
+              if (r.key() == null) {
+                return;
+              }
+              if (r.value() == null) {
+                newest.remove(r.key());
+                return;
+              }
+              try {
+                newest.put(r.key(), serde.deserialize(r.topic(), r.value()));
+              } catch (RuntimeException e) {
+                // not a report: the camera shows as unreported
+              }
+            });
+      } catch (KafkaException e) {
+        spec.commandLine()
+            .getErr()
+            .println(
+                "cannot read "
+                    + topics.cameraStatus()
+                    + " ("
+                    + e.getMessage()
+                    + "): cameras are listed without their state");
+        spec.commandLine().getErr().flush();
+      }
+      return newest;
+    }
+
     void ensure(Properties props, TopicNames topics) {
       try {
         CameraTopic.ensure(props, topics);
@@ -308,13 +352,17 @@ public final class CameraCommand {
   @Command(
       name = "list",
       mixinStandardHelpOptions = true,
-      description = "One line per defined camera: id, enabled, fps, URL (password masked).")
+      description =
+          "One line per defined camera: id, enabled, fps, URL (password masked) and its state as"
+              + " the ingest process running it reports it.")
   static final class List extends Base implements Callable<Integer> {
     @Override
     public Integer call() {
       Properties props = props();
       TopicNames topics = topics(props);
       Map<String, Camera> all = readAll(props, topics);
+      Map<String, CameraStatus> statuses = statuses(props, topics);
+      Instant now = Instant.now();
       if (all.isEmpty()) {
         spec.commandLine()
             .getErr()
@@ -329,11 +377,12 @@ public final class CameraCommand {
         println(
             String.format(
                 Locale.ROOT,
-                "%-20s %-8s %6s fps  %s",
+                "%-20s %-8s %6s fps  %-40s  %s",
                 c.getId(),
                 c.getEnabled() ? "enabled" : "disabled",
                 number(c.getFps()),
-                CameraUrls.mask(c.getUrl())));
+                CameraUrls.mask(c.getUrl()),
+                state(CameraHealth.of(c.getId(), c.getEnabled(), statuses.get(c.getId()), now))));
       }
       return 0;
     }
@@ -369,8 +418,36 @@ public final class CameraCommand {
       println("options: " + new TreeMap<>(c.getOptions()));
       println("labels: " + new TreeMap<>(c.getLabels()));
       println("updatedAt: " + c.getUpdatedAt());
+      CameraStatus status = statuses(props, topics).get(camera);
+      println("state: " + state(CameraHealth.of(camera, c.getEnabled(), status, Instant.now())));
       return 0;
     }
+  }
+
+  /**
+   * The camera's state for people: e.g. {@code up: 4.9 fps, last frame 0.2 s ago, 1 reconnect, on
+   * host-a pid 4242}.
+   */
+  static String state(CameraHealth health) {
+    StringBuilder line = new StringBuilder(health.summary());
+    CameraStatus status = health.status();
+    if (status == null || health.condition() == CameraHealth.Condition.STALE) {
+      return line.toString();
+    }
+    if (status.getLastFrameTime() != null) {
+      double ago =
+          Math.max(0, Duration.between(status.getLastFrameTime(), Instant.now()).toMillis()) / 1e3;
+      line.append(String.format(Locale.ROOT, ", last frame %.1f s ago", ago));
+    }
+    if (status.getReconnects() > 0) {
+      line.append(", ")
+          .append(status.getReconnects())
+          .append(status.getReconnects() == 1 ? " reconnect" : " reconnects");
+    }
+    if (status.getState() != CameraRunState.STOPPED) {
+      line.append(", on ").append(status.getOwner());
+    }
+    return line.toString();
   }
 
   static String summary(Camera c) {

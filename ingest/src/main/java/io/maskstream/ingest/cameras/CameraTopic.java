@@ -43,7 +43,7 @@ public final class CameraTopic {
   }
 
   /**
-   * Creates the cameras topic when it is missing.
+   * Creates the cameras topic and the camera status topic when they are missing.
    *
    * @throws KafkaException when Kafka cannot be reached or refuses within {@code timeout}
    */
@@ -53,7 +53,10 @@ public final class CameraTopic {
       Topics.ensure(
           admin,
           Topics.specs(topics, Topics.DEFAULT_PARTITIONS).stream()
-              .filter(spec -> spec.name().equals(topics.cameras()))
+              .filter(
+                  spec ->
+                      spec.name().equals(topics.cameras())
+                          || spec.name().equals(topics.cameraStatus()))
               .toList(),
           timeout);
     } finally {

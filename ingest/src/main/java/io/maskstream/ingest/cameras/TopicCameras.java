@@ -2,8 +2,10 @@ package io.maskstream.ingest.cameras;
 
 import io.maskstream.ingest.IngestConfig;
 import io.maskstream.ingest.IngestService;
+import io.maskstream.ingest.publish.FrameTail;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.CameraUrls;
+import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.Camera;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,6 +67,7 @@ public final class TopicCameras implements AutoCloseable {
 
   private final IngestService service;
   private final String topic;
+  private final FrameTail tail;
   private final KafkaConsumer<String, byte[]> consumer;
   private final AvroSerde<Camera> serde;
   private final Thread thread;
@@ -76,12 +79,20 @@ public final class TopicCameras implements AutoCloseable {
   private final Map<TopicPartition, Map<String, IngestConfig.Camera>> wanted = new HashMap<>();
   private final Map<String, Started> started = new LinkedHashMap<>();
   private final Set<String> reported = new HashSet<>();
+  // cameras whose definition was removed (not disabled) since the last reconcile
+  private final Set<String> removed = new HashSet<>();
 
   private record Started(TopicPartition partition, IngestConfig.Camera camera) {}
 
-  private TopicCameras(IngestService service, Properties props, String topic, String group) {
+  /** How often the cameras' status is reported. */
+  public static final Duration STATUS_INTERVAL = Duration.ofSeconds(2);
+
+  private static final Duration TAIL_TIMEOUT = Duration.ofSeconds(10);
+
+  private TopicCameras(IngestService service, Properties props, TopicNames topics, String group) {
     this.service = service;
-    this.topic = topic;
+    this.topic = topics.cameras();
+    this.tail = new FrameTail(props, topics.frames(), topics.cameraStatus());
     this.consumer =
         new KafkaConsumer<>(
             consumerProperties(props, group),
@@ -92,15 +103,16 @@ public final class TopicCameras implements AutoCloseable {
   }
 
   /**
-   * Joins {@code group} on {@code topic} and runs the assigned cameras in {@code service} until
-   * {@link #close()}. A refusal by Kafka that retrying cannot cure ends {@code service} with the
-   * reason.
+   * Joins {@code group} on the cameras topic and runs the assigned cameras in {@code service} until
+   * {@link #close()}, reporting their status to the camera status topic. A refusal by Kafka that
+   * retrying cannot cure ends {@code service} with the reason.
    *
    * @param props Kafka client properties
    */
   public static TopicCameras start(
-      IngestService service, Properties props, String topic, String group) {
-    TopicCameras cameras = new TopicCameras(service, props, topic, group);
+      IngestService service, Properties props, TopicNames topics, String group) {
+    service.reportStatus(props, topics.cameraStatus(), STATUS_INTERVAL);
+    TopicCameras cameras = new TopicCameras(service, props, topics, group);
     cameras.thread.start();
     return cameras;
   }
@@ -173,6 +185,7 @@ public final class TopicCameras implements AutoCloseable {
         LOG.debug("closing the cameras consumer", e);
       }
       serde.close();
+      tail.close();
       stopped.countDown();
     }
   }
@@ -196,6 +209,7 @@ public final class TopicCameras implements AutoCloseable {
     if (r.value() == null) {
       if (r.key() != null) {
         cameras.remove(r.key());
+        removed.add(r.key());
       }
       return;
     }
@@ -210,6 +224,7 @@ public final class TopicCameras implements AutoCloseable {
       }
       return;
     }
+    removed.remove(r.key());
     if (definition.getEnabled()) {
       cameras.put(r.key(), camera);
     } else {
@@ -220,12 +235,16 @@ public final class TopicCameras implements AutoCloseable {
   /** Starts, restarts and stops cameras so that those of the read partitions run as defined. */
   private void reconcile() {
     List<String> stop = new ArrayList<>();
+    List<String> gone = new ArrayList<>();
     List<IngestConfig.Camera> start = new ArrayList<>();
     for (Map.Entry<String, Started> e : started.entrySet()) {
       Map<String, IngestConfig.Camera> cameras = wanted.get(e.getValue().partition());
       IngestConfig.Camera now = cameras == null ? null : cameras.get(e.getKey());
-      if (now == null) {
-        LOG.info("camera {}: removed or disabled, stopping it", e.getKey());
+      if (now == null && removed.contains(e.getKey())) {
+        LOG.info("camera {}: removed, stopping it", e.getKey());
+        gone.add(e.getKey());
+      } else if (now == null) {
+        LOG.info("camera {}: disabled, stopping it", e.getKey());
         stop.add(e.getKey());
       } else if (!now.equals(e.getValue().camera())) {
         LOG.info("camera {}: definition changed, restarting it", e.getKey());
@@ -233,7 +252,9 @@ public final class TopicCameras implements AutoCloseable {
         start.add(now);
       }
     }
+    removed.clear();
     stopAll(stop);
+    stopAll(gone, true);
     for (Map.Entry<TopicPartition, Map<String, IngestConfig.Camera>> e : wanted.entrySet()) {
       if (loading.containsKey(e.getKey())) {
         continue;
@@ -247,7 +268,25 @@ public final class TopicCameras implements AutoCloseable {
     for (IngestConfig.Camera camera : start) {
       TopicPartition partition = partitionOf(camera.id());
       started.put(camera.id(), new Started(partition, camera));
-      service.startCamera(camera);
+      service.startCamera(camera, firstSequence(camera.id()));
+    }
+  }
+
+  /** Where the camera's numbering goes on: after the frames any process sent before. */
+  private long firstSequence(String id) {
+    try {
+      long next = tail.nextSequence(id, TAIL_TIMEOUT);
+      if (next > 0) {
+        LOG.info("camera {}: numbering its frames from {}, after its earlier frames", id, next);
+      }
+      return next;
+    } catch (KafkaException e) {
+      LOG.warn(
+          "camera {}: cannot read where its frame numbering stopped ({}); it numbers from where it"
+              + " stopped here, or 0",
+          id,
+          e.getMessage());
+      return 0;
     }
   }
 
@@ -261,10 +300,14 @@ public final class TopicCameras implements AutoCloseable {
   }
 
   private void stopAll(Collection<String> ids) {
+    stopAll(ids, false);
+  }
+
+  private void stopAll(Collection<String> ids, boolean definitionsRemoved) {
     if (ids.isEmpty()) {
       return;
     }
-    service.stopCameras(ids);
+    service.stopCameras(ids, definitionsRemoved);
     ids.forEach(started::remove);
   }
 

@@ -2,9 +2,12 @@ package io.maskstream.ingest.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,6 +32,7 @@ public final class CameraMetrics {
   }
 
   private final String camera;
+  private final MeterRegistry registry;
   private final Counter grabbed;
   private final Counter sent;
   private final Counter superseded;
@@ -38,50 +42,103 @@ public final class CameraMetrics {
   private final Timer encode;
   private final AtomicInteger stateCode = new AtomicInteger(CameraState.CONNECTING.code());
   private final AtomicReference<CameraState> state = new AtomicReference<>(CameraState.CONNECTING);
+  private final AtomicReference<String> lastError = new AtomicReference<>();
+  private final AtomicReference<Handed> lastHanded = new AtomicReference<>();
+  private final List<Meter> meters = new ArrayList<>();
+
+  /**
+   * The last frame handed to Kafka.
+   *
+   * @param sequence its sequence number
+   * @param captureMillis its capture time
+   */
+  public record Handed(long sequence, long captureMillis) {}
 
   /** Registers the meters of {@code camera} in {@code registry}. */
   public CameraMetrics(MeterRegistry registry, String camera) {
     this.camera = camera;
+    this.registry = registry;
     Tags tags = Tags.of("camera", camera);
     grabbed =
-        Counter.builder("maskstream.ingest.frames.grabbed")
-            .description("Frames decoded from the source")
-            .tags(tags)
-            .register(registry);
+        keep(
+            Counter.builder("maskstream.ingest.frames.grabbed")
+                .description("Frames decoded from the source")
+                .tags(tags)
+                .register(registry));
     sent =
-        Counter.builder("maskstream.ingest.frames.sent")
-            .description("Frames acknowledged by Kafka")
-            .tags(tags)
-            .register(registry);
+        keep(
+            Counter.builder("maskstream.ingest.frames.sent")
+                .description("Frames acknowledged by Kafka")
+                .tags(tags)
+                .register(registry));
     superseded = dropped(registry, tags, DropReason.SUPERSEDED);
     failed = dropped(registry, tags, DropReason.FAILED);
     oversize = dropped(registry, tags, DropReason.OVERSIZE);
     reconnects =
-        Counter.builder("maskstream.ingest.reconnects")
-            .description("Attempts to reopen the source after a failure or end of stream")
-            .tags(tags)
-            .register(registry);
+        keep(
+            Counter.builder("maskstream.ingest.reconnects")
+                .description("Attempts to reopen the source after a failure or end of stream")
+                .tags(tags)
+                .register(registry));
     encode =
-        Timer.builder("maskstream.ingest.encode")
-            .description("Scaling and JPEG encoding time per sent frame")
+        keep(
+            Timer.builder("maskstream.ingest.encode")
+                .description("Scaling and JPEG encoding time per sent frame")
+                .tags(tags)
+                .register(registry));
+    keep(
+        Gauge.builder("maskstream.ingest.camera.state", stateCode, AtomicInteger::get)
+            .description(
+                "0 connecting, 1 streaming, 2 down, 3 finished, 4 stopped, 5 invalid settings")
             .tags(tags)
-            .register(registry);
-    Gauge.builder("maskstream.ingest.camera.state", stateCode, AtomicInteger::get)
-        .description("0 connecting, 1 streaming, 2 down, 3 finished, 4 stopped, 5 invalid settings")
-        .tags(tags)
-        .register(registry);
-    Gauge.builder(
-            "maskstream.ingest.camera.up", state, s -> s.get() == CameraState.STREAMING ? 1 : 0)
-        .description("1 while frames are coming, else 0")
-        .tags(tags)
-        .register(registry);
+            .register(registry));
+    keep(
+        Gauge.builder(
+                "maskstream.ingest.camera.up", state, s -> s.get() == CameraState.STREAMING ? 1 : 0)
+            .description("1 while frames are coming, else 0")
+            .tags(tags)
+            .register(registry));
   }
 
-  private static Counter dropped(MeterRegistry registry, Tags tags, DropReason reason) {
-    return Counter.builder("maskstream.ingest.frames.dropped")
-        .description("Frames not sent, by reason")
-        .tags(tags.and("reason", reason.tag()))
-        .register(registry);
+  private <M extends Meter> M keep(M meter) {
+    meters.add(meter);
+    return meter;
+  }
+
+  private Counter dropped(MeterRegistry registry, Tags tags, DropReason reason) {
+    return keep(
+        Counter.builder("maskstream.ingest.frames.dropped")
+            .description("Frames not sent, by reason")
+            .tags(tags.and("reason", reason.tag()))
+            .register(registry));
+  }
+
+  /**
+   * Removes this camera's meters from the registry (the camera left this process); the counts read
+   * here go on working.
+   */
+  public void unregister() {
+    meters.forEach(registry::remove);
+  }
+
+  /** Records the frame just handed to Kafka. */
+  public void handed(long sequence, long captureMillis) {
+    lastHanded.set(new Handed(sequence, captureMillis));
+  }
+
+  /** The last frame handed to Kafka, or {@code null}. */
+  public Handed lastHanded() {
+    return lastHanded.get();
+  }
+
+  /** Records why the source failed (passwords masked); {@code null} once it streams again. */
+  public void lastError(String error) {
+    lastError.set(error);
+  }
+
+  /** Why the source last failed, until it streams again; or {@code null}. */
+  public String lastError() {
+    return lastError.get();
   }
 
   /** The camera id. */

@@ -5,6 +5,7 @@ import io.maskstream.ingest.metrics.CameraMetrics.DropReason;
 import io.maskstream.schemas.avro.Frame;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,7 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
   private final Condition room = lock.newCondition();
+  private final Condition settledSignal = lock.newCondition();
   private final Map<String, Slot> slots = new LinkedHashMap<>();
   private final Thread thread;
   private boolean accepting = true;
@@ -271,8 +273,11 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
     lock.lock();
     try {
       Slot slot = slots.get(frame.getCamera());
-      slot.inFlight--;
+      if (slot != null) {
+        slot.inFlight--;
+      }
       work.signal();
+      settledSignal.signalAll();
       if (error == null) {
         lastAckNanos = System.nanoTime();
       }
@@ -297,7 +302,9 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
     } finally {
       lock.unlock();
     }
-    if (error == null) {
+    if (camera == null) {
+      // the camera left this process meanwhile; its meters are gone
+    } else if (error == null) {
       camera.sent();
     } else {
       camera.dropped(DropReason.FAILED);
@@ -314,6 +321,48 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
           firstAck ? "" : "again ",
           downMillis / 1000.0,
           dropped);
+    }
+  }
+
+  /**
+   * Waits until the frames of {@code cameras} that wait or are in flight are acknowledged or
+   * failed, at most {@code timeout}, then forgets those cameras; a frame still waiting then (Kafka
+   * away) is dropped. For cameras whose sources stopped, before another process may take them over.
+   *
+   * @return whether everything was settled in time
+   */
+  public boolean settle(Collection<String> cameras, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    lock.lock();
+    try {
+      work.signalAll();
+      while (true) {
+        boolean busy = false;
+        for (String camera : cameras) {
+          Slot slot = slots.get(camera);
+          busy |= slot != null && (slot.waiting != null || slot.inFlight > 0);
+        }
+        long left = deadline - System.nanoTime();
+        if (!busy || left <= 0) {
+          for (String camera : cameras) {
+            Slot slot = slots.get(camera);
+            if (slot != null && slot.waiting == null && slot.inFlight == 0) {
+              slots.remove(camera);
+            } else if (slot != null && slot.waiting != null) {
+              CameraMetrics meters = metrics.apply(camera);
+              if (meters != null) {
+                meters.dropped(DropReason.FAILED);
+              }
+              slot.waiting = null;
+            }
+          }
+          cursor = 0;
+          return !busy;
+        }
+        settledSignal.await(Math.min(left, 100_000_000L), TimeUnit.NANOSECONDS);
+      }
+    } finally {
+      lock.unlock();
     }
   }
 

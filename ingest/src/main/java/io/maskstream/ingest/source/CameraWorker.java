@@ -64,7 +64,7 @@ public final class CameraWorker implements Runnable {
   private final CameraMetrics metrics;
   private final Backoff backoff;
   private final FrameSampler sampler;
-  private final AtomicLong sequence = new AtomicLong();
+  private final AtomicLong sequence;
   private final CountDownLatch stopSignal = new CountDownLatch(1);
   private final int maxImageBytes;
   private volatile boolean running = true;
@@ -79,9 +79,16 @@ public final class CameraWorker implements Runnable {
    *
    * @param backoff reconnect delays (owned by this worker)
    * @param maxRecordBytes largest record the frames topic takes
+   * @param firstSequence the sequence number of the first frame
    */
   public CameraWorker(
-      Camera camera, FrameSink sink, CameraMetrics metrics, Backoff backoff, int maxRecordBytes) {
+      Camera camera,
+      FrameSink sink,
+      CameraMetrics metrics,
+      Backoff backoff,
+      int maxRecordBytes,
+      long firstSequence) {
+    this.sequence = new AtomicLong(firstSequence);
     this.camera = camera;
     this.kind = SourceKind.of(camera.url());
     this.sink = sink;
@@ -91,14 +98,19 @@ public final class CameraWorker implements Runnable {
     this.maxImageBytes = maxRecordBytes - RECORD_OVERHEAD;
   }
 
-  /** A worker with the default backoff (0.5 s doubling to 30 s) and frame size limit. */
-  public static CameraWorker create(Camera camera, FrameSink sink, CameraMetrics metrics) {
+  /**
+   * A worker with the default backoff (0.5 s doubling to 30 s) and frame size limit whose first
+   * frame has sequence number {@code firstSequence}.
+   */
+  public static CameraWorker create(
+      Camera camera, FrameSink sink, CameraMetrics metrics, long firstSequence) {
     return new CameraWorker(
         camera,
         sink,
         metrics,
         new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), new Random()),
-        Topics.MAX_FRAME_BYTES);
+        Topics.MAX_FRAME_BYTES,
+        firstSequence);
   }
 
   /** The kind of source this worker reads. */
@@ -191,6 +203,7 @@ public final class CameraWorker implements Runnable {
       if (sent > 0) {
         backoff.reset();
       }
+      metrics.lastError(problem);
       metrics.state(CameraState.DOWN);
       Duration delay = backoff.next();
       if (!problem.equals(lastProblem)) {
@@ -334,6 +347,7 @@ public final class CameraWorker implements Runnable {
   }
 
   private void streaming(int width, int height, double fps) {
+    metrics.lastError(null);
     CameraState previous = metrics.state(CameraState.STREAMING);
     if (previous != CameraState.STREAMING) {
       if (lastProblem != null) {
@@ -394,6 +408,7 @@ public final class CameraWorker implements Runnable {
             .setImage(ByteBuffer.wrap(encoded.jpeg()))
             .setPresentationTime(pts)
             .build();
+    metrics.handed(frame.getSequence(), captureMillis);
     sink.submit(frame, !kind.live());
     return true;
   }
