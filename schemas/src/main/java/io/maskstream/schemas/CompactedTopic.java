@@ -84,12 +84,7 @@ public final class CompactedTopic {
    */
   public static void readAll(
       Properties props, String topic, Consumer<ConsumerRecord<String, byte[]>> each) {
-    Properties p = new Properties();
-    p.putAll(props);
-    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Properties p = withoutGroup(props, "read_committed");
     p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
     try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
@@ -120,6 +115,20 @@ public final class CompactedTopic {
       throw new KafkaException(
           "Kafka did not answer within " + TIMEOUT.toSeconds() + " s: check --bootstrap", e);
     }
+  }
+
+  /**
+   * Consumer settings for reading partitions by assignment: the client {@code props} without a
+   * group, committing nothing, creating no topic, with {@code isolation}.
+   */
+  public static Properties withoutGroup(Properties props, String isolation) {
+    Properties p = new Properties();
+    p.putAll(props);
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+    return p;
   }
 
   private static boolean reached(

@@ -1,6 +1,7 @@
 package io.maskstream.ingest.publish;
 
 import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.CompactedTopic;
 import io.maskstream.schemas.avro.CameraRunState;
 import io.maskstream.schemas.avro.CameraStatus;
 import io.maskstream.schemas.avro.Frame;
@@ -52,12 +53,7 @@ public final class FrameTail implements AutoCloseable {
 
   /** A reader of {@code framesTopic} and {@code statusTopic} with the client {@code properties}. */
   public FrameTail(Properties properties, String framesTopic, String statusTopic) {
-    Properties p = new Properties();
-    p.putAll(properties);
-    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    Properties p = CompactedTopic.withoutGroup(properties, "read_uncommitted");
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "maskstream-ingest-frame-tail");
     // reads end at the end offsets: a fetch there must not wait for records that never come
     p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
