@@ -87,4 +87,38 @@ class LatestFrameDispatcherTest {
     assertThat(sender.frames("a")).extracting(Frame::getSequence).isSorted();
     assertThat(metrics.get("a").droppedCount()).isZero();
   }
+
+  @Test
+  void settlingACameraWaitsForItsLastFramesAndForgetsIt() throws Exception {
+    CollectingSender sender = new CollectingSender();
+    sender.down();
+    LatestFrameDispatcher dispatcher = new LatestFrameDispatcher(sender, 1, metrics::get);
+    dispatcher.submit(frame("a", 0), false);
+    dispatcher.submit(frame("a", 1), false);
+    dispatcher.submit(frame("b", 0), false);
+    await().atMost(Duration.ofSeconds(10)).until(() -> sender.held() == 2);
+    // Kafka takes nothing: settling gives up at its time limit and drops what still waits
+    assertThat(dispatcher.settle(List.of("a"), Duration.ofMillis(300))).isFalse();
+    assertThat(metrics.get("a").droppedCount(DropReason.FAILED)).isEqualTo(1);
+    // once Kafka takes frames again, what was in flight is acknowledged and settling succeeds
+    Thread release =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(300);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              sender.up();
+            });
+    release.start();
+    assertThat(dispatcher.settle(List.of("a", "b"), Duration.ofSeconds(10))).isTrue();
+    assertThat(sender.frames("a")).extracting(Frame::getSequence).containsExactly(0L);
+    assertThat(sender.frames("b")).extracting(Frame::getSequence).containsExactly(0L);
+    assertThat(dispatcher.pending()).isZero();
+    // a settled camera that comes back starts afresh
+    dispatcher.submit(frame("a", 2), false);
+    await().atMost(Duration.ofSeconds(10)).until(() -> sender.frames("a").size() == 2);
+    dispatcher.close(Duration.ofSeconds(5));
+  }
 }
