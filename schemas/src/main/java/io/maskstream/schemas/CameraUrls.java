@@ -32,7 +32,9 @@ public final class CameraUrls {
   private static final Pattern SECRET_PARAMETER =
       Pattern.compile(
           "([?&;](?:password|passwd|pass|pwd|pw|token|access_token|auth|authorization|key|apikey"
-              + "|api_key|secret|signature|sig|sessionid|session)=)([^&;\\s#'\"]*)",
+              + "|api_key|secret|signature|sig|sessionid|session)=)"
+              // the value ends where the URL does, also before a colon that ends a sentence
+              + "([^&;\\s#'\"]*?)(?=$|[&;\\s#'\"]|:(?:\\s|$))",
           Pattern.CASE_INSENSITIVE);
 
   private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://.*");

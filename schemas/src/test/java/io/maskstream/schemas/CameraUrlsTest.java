@@ -32,6 +32,9 @@ class CameraUrlsTest {
     // names that merely contain a secret word, references and empty values stay
     assertThat(CameraUrls.mask("http://cam/v?keyframe=1&monkey=2&pass=&pwd=${env:CAM_PW}"))
         .isEqualTo("http://cam/v?keyframe=1&monkey=2&pass=&pwd=${env:CAM_PW}");
+    assertThat(CameraUrls.mask("cannot read rtsp://cam/s?token=abc: cannot open: refused"))
+        .isEqualTo("cannot read rtsp://cam/s?token=***: cannot open: refused");
+    assertThat(CameraUrls.mask("http://cam/s?token=a:b")).isEqualTo("http://cam/s?token=***");
     assertThat(CameraUrls.mask("rtsp://a:b@cam/s?password=c"))
         .isEqualTo("rtsp://a:***@cam/s?password=***");
   }
