@@ -12,6 +12,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -67,12 +68,22 @@ public final class CameraPanel {
       Map<String, String> labels,
       CameraHealth health) {}
 
+  /** A definition as the panel shows it, masked once when it comes. */
+  private record Defined(boolean enabled, String url, Map<String, String> labels) {
+    static Defined of(Camera camera) {
+      return new Defined(
+          camera.getEnabled(),
+          CameraUrls.mask(camera.getUrl()),
+          Collections.unmodifiableMap(new TreeMap<>(camera.getLabels())));
+    }
+  }
+
   private static final Comparator<Row> ORDER =
       Comparator.comparing((Row r) -> !r.health().condition().alarming())
           .thenComparing(Row::camera);
 
   private final Broadcaster broadcaster;
-  private final Map<String, Camera> definitions = new HashMap<>();
+  private final Map<String, Defined> definitions = new HashMap<>();
   private final Map<String, Long> removedAt = new HashMap<>();
   private final Map<String, CameraStatus> reports = new HashMap<>();
   private boolean changed;
@@ -94,7 +105,7 @@ public final class CameraPanel {
       definitions.remove(camera);
       removedAt.put(camera, timestamp);
     } else {
-      definitions.put(camera, definition);
+      definitions.put(camera, Defined.of(definition));
       removedAt.remove(camera);
     }
     changed = true;
@@ -152,17 +163,17 @@ public final class CameraPanel {
     ids.addAll(reports.keySet());
     List<Row> rows = new ArrayList<>(ids.size());
     for (String id : ids) {
-      Camera definition = definitions.get(id);
+      Defined definition = definitions.get(id);
       CameraStatus status = reports.get(id);
       if (definition != null) {
         rows.add(
             new Row(
                 id,
                 true,
-                definition.getEnabled(),
-                CameraUrls.mask(definition.getUrl()),
-                new TreeMap<>(definition.getLabels()),
-                CameraHealth.of(id, definition.getEnabled(), status, now)));
+                definition.enabled(),
+                definition.url(),
+                definition.labels(),
+                CameraHealth.of(id, definition.enabled(), status, now)));
       } else if (listedUndefined(id, status)) {
         rows.add(new Row(id, false, true, null, Map.of(), CameraHealth.of(id, true, status, now)));
       }

@@ -226,10 +226,11 @@ final class CompactedFollower {
       f.assigned = true;
       f.assignedAt = nowMillis;
       LOG.info(
-          "following the {} of {} ({} partitions) from its beginning",
+          "following the {} of {} from its beginning ({} partition{})",
           f.what,
           f.topic,
-          partitions.size());
+          partitions.size(),
+          partitions.size() == 1 ? "" : "s");
     }
     if (found.isEmpty()) {
       return;
