@@ -32,22 +32,21 @@ import java.util.TreeSet;
  * unless its owner stopped it or it was removed from the cameras topic after its report. Passwords
  * in URLs and errors are masked ({@link CameraUrls#mask}).
  *
- * <p>The panel is judged again by this sink's clock at least every {@value #JUDGE_MS} ms, so a
- * camera whose ingest process died turns stale without any new record, and after a change within
- * {@value #MIN_GAP_MS} ms. {@link #tick} publishes it as one page-wide {@link Broadcaster#CAMERAS}
- * update whenever it differs from the last one: the rows that need attention first, then by camera
- * id, at most {@value #MAX_ROWS} of them (the update says how many there are in all). No update is
- * published before the cameras and camera status topics were both read to their end once - while
- * one is not there (an older cluster), the page shows no panel, and a sink that starts does not
- * show its cameras as not running before it has their reports - nor before any camera is defined or
- * reports.
+ * <p>The panel is judged again by this sink's clock every {@value #JUDGE_MS} ms, so a change shows
+ * within that time and a camera whose ingest process died turns stale without any new record, while
+ * a page gets at most one update per judgement however many reports come. {@link #tick} publishes
+ * it as one page-wide {@link Broadcaster#CAMERAS} update whenever it differs from the last one: the
+ * rows that need attention first, then by camera id, at most {@value #MAX_ROWS} of them (the update
+ * says how many there are in all). No update is published before the cameras and camera status
+ * topics were both read to their end once - while one is not there (an older cluster), the page
+ * shows no panel, and a sink that starts does not show its cameras as not running before it has
+ * their reports - nor before any camera is defined or reports.
  *
  * <p>Not thread-safe, but for {@link #alarming()}: owned by the web sink's consumer thread.
  */
 public final class CameraPanel {
   static final int MAX_ROWS = 500;
   static final long JUDGE_MS = 1000;
-  static final long MIN_GAP_MS = 250;
   private static final JsonFactory JSON = new JsonFactory();
 
   /**
@@ -86,7 +85,6 @@ public final class CameraPanel {
   private final Map<String, Defined> definitions = new HashMap<>();
   private final Map<String, Long> removedAt = new HashMap<>();
   private final Map<String, CameraStatus> reports = new HashMap<>();
-  private boolean changed;
   private long judgedAt = Long.MIN_VALUE;
   private String published;
   private volatile int alarming;
@@ -108,7 +106,6 @@ public final class CameraPanel {
       definitions.put(camera, Defined.of(definition));
       removedAt.remove(camera);
     }
-    changed = true;
   }
 
   /**
@@ -121,7 +118,6 @@ public final class CameraPanel {
     } else {
       reports.put(camera, status);
     }
-    changed = true;
   }
 
   /**
@@ -130,16 +126,11 @@ public final class CameraPanel {
    * their end once.
    */
   public void tick(long nowMillis, boolean topicsRead) {
-    boolean due =
-        topicsRead
-            && (judgedAt == Long.MIN_VALUE
-                || nowMillis - judgedAt >= JUDGE_MS
-                || (changed && nowMillis - judgedAt >= MIN_GAP_MS));
+    boolean due = topicsRead && (judgedAt == Long.MIN_VALUE || nowMillis - judgedAt >= JUDGE_MS);
     if (!due) {
       return;
     }
     judgedAt = nowMillis;
-    changed = false;
     List<Row> rows = rows(Instant.ofEpochMilli(nowMillis));
     alarming = (int) rows.stream().filter(r -> r.health().condition().alarming()).count();
     if (rows.isEmpty() && published == null) {

@@ -200,7 +200,7 @@ class CameraPanelTest {
       assertThat(cameraOf(first.get(0), "gate").get("condition").asText()).isEqualTo("up");
       assertThat(panel.alarming()).isZero();
 
-      // nothing changed and nothing is due: no update
+      // not due, then judged again the same: no update
       panel.tick(MS + 600, true);
       panel.tick(MS + 1100, true); // judged again, the same: nothing sent
       assertThat(updates(page)).isEmpty();
@@ -218,18 +218,18 @@ class CameraPanelTest {
       assertThat(gate.get("fps").asDouble()).as("no rate from a stale report").isZero();
       assertThat(panel.alarming()).isEqualTo(1);
 
-      // a change shows after a short gap, not at once
+      // a change shows at the next judgement, not at once: one update a second at most
       panel.onStatus(
           "gate", report("gate", CameraRunState.STREAMING, T.plusMillis(7100), 2000, null), MS);
       panel.tick(MS + 7100, true);
       assertThat(updates(page)).isEmpty();
-      panel.tick(MS + 7001 + CameraPanel.MIN_GAP_MS, true);
+      panel.tick(MS + 7001 + CameraPanel.JUDGE_MS, true);
       assertThat(cameraOf(updates(page).get(0), "gate").get("condition").asText()).isEqualTo("up");
 
       // the last camera removed: an empty panel, so the page hides it
       panel.onDefinition("gate", null, MS + 8000);
       panel.onStatus("gate", null, MS + 8000);
-      panel.tick(MS + 9000, true);
+      panel.tick(MS + 10_000, true);
       List<JsonNode> empty = updates(page);
       assertThat(empty).hasSize(1);
       assertThat(empty.get(0).get("total").asInt()).isZero();
