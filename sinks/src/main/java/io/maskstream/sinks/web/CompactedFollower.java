@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * <p>A record's key is its camera id; its value the topic's Avro record, or none (a tombstone) when
  * the camera's entry was removed. A record that cannot be decoded is skipped - the camera keeps its
  * previous value - and logged once per partition. A topic that does not exist (an older cluster, or
- * one the sink may not create topics on) is logged once and looked up again every {@value
- * #RETRY_MS} ms; the topics that exist are followed meanwhile.
+ * one the sink may not create topics on) or that this client may not read is logged once and looked
+ * up again every {@value #RETRY_MS} ms; the other topics are followed meanwhile.
  *
  * <p>Never waits for the broker longer than one lookup: it is polled on the consumer thread of the
  * web sink between the polls of the event topics. Not thread-safe.
@@ -148,6 +149,9 @@ final class CompactedFollower {
     Iterable<ConsumerRecord<byte[], byte[]>> records;
     try {
       records = consumer.poll(Duration.ZERO);
+    } catch (TopicAuthorizationException e) {
+      refused(e.unauthorizedTopics(), e.getMessage());
+      return 0;
     } catch (KafkaException e) {
       if (nowMillis >= nextPollWarning) {
         LOG.warn("could not read {} ({}); retrying", topics.keySet(), e.getMessage());
@@ -204,6 +208,9 @@ final class CompactedFollower {
       List<PartitionInfo> partitions;
       try {
         partitions = consumer.partitionsFor(f.topic, LOOKUP_TIMEOUT);
+      } catch (TopicAuthorizationException e) {
+        refused(Set.of(f.topic), e.getMessage());
+        continue;
       } catch (KafkaException e) {
         LOG.debug("could not look up {} ({})", f.topic, e.getMessage());
         break; // the broker does not answer: the others would wait as long, try them next time
@@ -238,6 +245,36 @@ final class CompactedFollower {
     assignment.addAll(found);
     consumer.assign(List.copyOf(assignment)); // partitions followed already keep their position
     consumer.seekToBeginning(found);
+  }
+
+  /**
+   * Stops reading {@code refused} topics that this client may not read (their ACLs lack it) so the
+   * others go on; they are looked up again like missing ones.
+   */
+  private void refused(Set<String> refused, String reason) {
+    for (String topic : refused) {
+      Followed<?> f = topics.get(topic);
+      if (f == null) {
+        continue;
+      }
+      if (!f.missingLogged) {
+        LOG.warn(
+            "may not read the {} topic {} ({}): {} until this client may (looking again every {}"
+                + " s)",
+            f.what,
+            f.topic,
+            reason,
+            f.absent,
+            RETRY_MS / 1000);
+        f.missingLogged = true;
+      }
+      if (f.assigned) {
+        f.assigned = false;
+        f.caughtUp = false;
+        assignment.removeAll(f.partitions);
+        consumer.assign(List.copyOf(assignment));
+      }
+    }
   }
 
   private void skip(Followed<?> followed, ConsumerRecord<byte[], byte[]> record, String reason) {

@@ -10,11 +10,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
@@ -118,6 +120,39 @@ class CompactedFollowerTest {
     assertThat(cameras).containsExactly(new Change("gate", gate, 1000));
     assertThat(zones).hasSize(4).last().isEqualTo(new Change("e", dock, 1005));
     assertThat(follower.caughtUp(CAMERAS)).isTrue();
+  }
+
+  @Test
+  void aTopicThisClientMayNotReadIsLeftAsideAndTheOthersGoOn() {
+    MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    List<Change> zones = new ArrayList<>();
+    CompactedFollower follower =
+        new CompactedFollower(consumer, Map.of(), t -> {})
+            .follow(
+                ZONES,
+                ZoneSet.class,
+                "zones",
+                "no zones",
+                (c, v, t) -> zones.add(new Change(c, v, t)))
+            .follow(CAMERAS, Camera.class, "camera definitions", "no panel", (c, v, t) -> {});
+    create(consumer, ZONES, 1);
+    create(consumer, CAMERAS, 2);
+    follower.poll(0);
+    assertThat(consumer.assignment()).containsExactlyInAnyOrder(ZP, CP0, CP1);
+
+    // its ACLs let it describe the cameras topic but not read it
+    consumer.setPollException(new TopicAuthorizationException(Set.of(CAMERAS)));
+    assertThat(follower.poll(1)).isZero();
+    assertThat(consumer.assignment()).containsExactly(ZP);
+    assertThat(follower.caughtUp(CAMERAS)).isFalse();
+    ZoneSet dock = ZoneOverlayTest.set("c", "dock", "gate");
+    consumer.addRecord(record(ZP, 0, "c", new AvroSerde<>(ZoneSet.class).serialize(ZONES, dock)));
+    follower.poll(2);
+    assertThat(zones).containsExactly(new Change("c", dock, 1000));
+
+    // looked up again later
+    follower.poll(CompactedFollower.RETRY_MS);
+    assertThat(consumer.assignment()).containsExactlyInAnyOrder(ZP, CP0, CP1);
   }
 
   @Test
