@@ -118,8 +118,10 @@ public final class SinkCommand implements Runnable {
       name = "web",
       mixinStandardHelpOptions = true,
       description =
-          "A live page of every camera with masks, boxes, labels and scores, and its zones"
-              + " and lines with their counts (also /metrics for Prometheus).")
+          "A live page of every camera with masks, boxes, labels and scores, its zones"
+              + " and lines with their counts, and a panel of the defined cameras and how they"
+              + " are doing: up, down with the last error, stale, not running (also /metrics"
+              + " for Prometheus).")
   static final class Web extends SinkSubcommand {
     @Option(
         names = "--host",

@@ -65,7 +65,8 @@ public final class SinkClients {
 
   /**
    * A byte-array consumer outside any group, for a topic read whole by {@link
-   * KafkaConsumer#assign}: it commits nothing and starts where it is told to.
+   * KafkaConsumer#assign}: it commits nothing, starts where it is told to and never has a topic
+   * created by looking it up.
    *
    * <p>Its {@link KafkaConsumer#close()} waits at most {@link #CLOSE_TIMEOUT}.
    */
@@ -77,6 +78,8 @@ public final class SinkClients {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // looking up a missing topic must not create it (uncompacted) on a broker that auto-creates
+    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()) {
       @Override
       public void close() {

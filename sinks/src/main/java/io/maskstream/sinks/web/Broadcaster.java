@@ -15,10 +15,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>An update is of one kind - the event name of the page's stream: {@value #FRAME} for a frame
  * with its detections, {@value #ZONES} for the camera's zones and lines with their counts - and
- * replaces the previous update of its kind and camera. Each subscriber has a mailbox holding at
- * most one pending update per kind and camera: a slow browser skips frames instead of growing a
- * queue, so memory stays flat however many frames arrive. A new subscriber starts with the latest
- * update of every kind and camera. Thread-safe; lives as long as the web server.
+ * replaces the previous update of its kind and camera. A page-wide update ({@value #CAMERAS}, the
+ * cameras panel) is of no camera and replaces the previous one of its kind. Each subscriber has a
+ * mailbox holding at most one pending update per kind and camera: a slow browser skips frames
+ * instead of growing a queue, so memory stays flat however many frames arrive. A new subscriber
+ * starts with the latest update of every kind and camera. Page-wide updates are never crowded out
+ * by the cameras' ones, neither from the latest updates nor from a full mailbox. Thread-safe; lives
+ * as long as the web server.
  */
 public final class Broadcaster {
   /** The kind of a frame update. */
@@ -27,13 +30,17 @@ public final class Broadcaster {
   /** The kind of a zones update. */
   public static final String ZONES = "zones";
 
+  /** The kind of the cameras panel update, a page-wide one. */
+  public static final String CAMERAS = "cameras";
+
   private final int maxCameras;
   private final Map<Key, String> latest;
+  private final Map<Key, String> latestPageWide = new LinkedHashMap<>();
 
-  /** What an update replaces: the previous one of the same kind and camera. */
+  /** What an update replaces: the previous one of the same kind and camera (null: page-wide). */
   private record Key(String kind, String camera) {}
 
-  /** One update for the page: its kind (the event name), camera and JSON. */
+  /** One update for the page: its kind (the event name), camera (null: page-wide) and JSON. */
   public record Update(String kind, String camera, String json) {}
 
   private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
@@ -71,13 +78,26 @@ public final class Broadcaster {
     }
   }
 
+  /** Publishes {@code json} as the latest page-wide update of kind {@code kind}. */
+  public void publishPageWide(String kind, String json) {
+    Key key = new Key(kind, null);
+    synchronized (latest) {
+      latestPageWide.put(key, json);
+    }
+    for (Subscriber s : subscribers) {
+      s.offer(key, json);
+    }
+  }
+
   /** A new subscriber, seeded with the latest update of every camera; close it when done. */
   public Subscriber subscribe() {
     Subscriber s = new Subscriber();
+    // first in the set, then seeded: an update published meanwhile reaches it either way
+    subscribers.add(s);
     synchronized (latest) {
+      latestPageWide.forEach(s::offer);
       latest.forEach(s::offer);
     }
-    subscribers.add(s);
     if (closed) {
       s.close();
     }
@@ -107,7 +127,7 @@ public final class Broadcaster {
     void offer(Key key, String json) {
       lock.lock();
       try {
-        if (mailbox.size() < 2 * maxCameras || mailbox.containsKey(key)) {
+        if (mailbox.size() < 2 * maxCameras || mailbox.containsKey(key) || key.camera() == null) {
           mailbox.put(key, json);
         }
         changed.signal();

@@ -7,10 +7,13 @@ import io.javalin.http.HttpStatus;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.security.BasicAuthCredentials;
+import io.maskstream.schemas.avro.Camera;
+import io.maskstream.schemas.avro.CameraStatus;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ZoneEvent;
+import io.maskstream.schemas.avro.ZoneSet;
 import io.maskstream.sinks.Sink;
 import io.maskstream.sinks.SinkConfig;
 import io.maskstream.sinks.kafka.DeadLetterPublisher;
@@ -38,13 +41,16 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code maskstream sink web}: serves the live page ({@code /}), its update stream ({@code
  * /events}, server-sent events) and Prometheus metrics ({@code /metrics}), fed by a consumer of the
- * frames, detections, masks and zone events topics, and a reader of the zones topic.
+ * frames, detections, masks and zone events topics, and a follower of the zones, cameras and camera
+ * status topics.
  *
  * <p>The view is live, not a record: a partition assigned for the first time starts a few records
  * before its end, one it held before goes on where it stopped ({@link StartNearEnd}), and offsets
- * are committed automatically. The zones topic is read whole and followed ({@link ZoneSetReader}),
- * so the page draws every camera's zones and lines with their latest counts ({@link ZoneOverlay}).
- * Owns its web server, consumers and dead-letter producer from {@link #run()} until it returns.
+ * are committed automatically. The compacted zones, cameras and camera status topics are read whole
+ * and followed ({@link CompactedFollower}), so the page draws every camera's zones and lines with
+ * their latest counts ({@link ZoneOverlay}) and lists every defined camera with how it is doing
+ * ({@link CameraPanel}). Owns its web server, consumers and dead-letter producer from {@link
+ * #run()} until it returns.
  *
  * <p>Every response carries a content security policy that lets only this server's own files run.
  * With credentials ({@link WebAuth}) every path - page, files, events, metrics - needs them: HTTP
@@ -134,13 +140,39 @@ public final class WebSink implements Sink {
     Gauge.builder("maskstream.sink.web.zone.cameras", zones, ZoneOverlay::cameraCount)
         .description("Cameras with zones or lines")
         .register(metrics.registry());
+    CameraPanel panel = new CameraPanel(broadcaster);
+    Gauge.builder("maskstream.sink.web.cameras.alarming", panel, CameraPanel::alarming)
+        .description(
+            "Cameras that need attention: down, invalid, stale or not running, as the cameras"
+                + " panel shows them")
+        .register(metrics.registry());
     try (KafkaConsumer<byte[], byte[]> c =
             SinkClients.consumer(config, "maskstream-sink-web", true, 500);
-        KafkaConsumer<byte[], byte[]> zc = SinkClients.reader(config, "maskstream-sink-web-zones");
+        KafkaConsumer<byte[], byte[]> fc =
+            SinkClients.reader(config, "maskstream-sink-web-compacted");
         DeadLetterPublisher dlq =
             new DeadLetterPublisher(config.kafka(), config.topics().deadLetters(), STAGE)) {
       stop.attach(c);
-      ZoneSetReader zoneSets = new ZoneSetReader(zc, config.topics().zones(), config.kafka());
+      CompactedFollower compacted =
+          new CompactedFollower(fc, config.kafka(), metrics::recordRead)
+              .follow(
+                  config.topics().zones(),
+                  ZoneSet.class,
+                  "zones",
+                  "no zones on the page",
+                  (camera, set, at) -> zones.onZoneSet(camera, set))
+              .follow(
+                  config.topics().cameras(),
+                  Camera.class,
+                  "camera definitions",
+                  "no cameras panel",
+                  panel::onDefinition)
+              .follow(
+                  config.topics().cameraStatus(),
+                  CameraStatus.class,
+                  "camera status",
+                  "no cameras panel",
+                  panel::onStatus);
       c.subscribe(
           List.of(
               config.topics().frames(),
@@ -156,10 +188,7 @@ public final class WebSink implements Sink {
           break;
         }
         long now = System.currentTimeMillis();
-        int zoneSetsRead = zoneSets.poll(now, zones::onZoneSet);
-        for (int i = 0; i < zoneSetsRead; i++) {
-          metrics.recordRead(config.topics().zones());
-        }
+        compacted.poll(now);
         for (ConsumerRecord<byte[], byte[]> record : records) {
           metrics.recordRead(record.topic());
           SpecificRecord event;
@@ -184,6 +213,10 @@ public final class WebSink implements Sink {
         }
         view.tick(now);
         zones.flush();
+        panel.tick(
+            now,
+            compacted.caughtUp(config.topics().cameras())
+                && compacted.caughtUp(config.topics().cameraStatus()));
       }
       dlq.flush();
     } finally {

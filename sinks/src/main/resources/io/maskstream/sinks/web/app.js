@@ -1,6 +1,8 @@
 'use strict';
 // The live page: one tile per camera, drawn on a canvas from the server-sent "frame" events,
-// with the camera's zones and lines and their counts from the "zones" events under the masks.
+// with the camera's zones and lines and their counts from the "zones" events under the masks,
+// and the cameras panel from the "cameras" events: every defined camera and how it is doing, as
+// the server judged it (it sends the panel again when a camera turns stale).
 // Everything that comes from events is put in the page as text (textContent) or drawn on the
 // canvas; nothing from an event is ever parsed as HTML.
 (function () {
@@ -17,6 +19,10 @@
   const camerasEl = document.getElementById('cameras');
   const recentEl = document.getElementById('recent');
   const statusEl = document.getElementById('status');
+  const panelEl = document.getElementById('camera-panel');
+  const panelRowsEl = document.getElementById('camera-rows');
+  const panelCountsEl = document.getElementById('camera-counts');
+  const panelMoreEl = document.getElementById('camera-more');
 
   // COCO compressed RLE counts string -> run lengths (pycocotools' rleFrString).
   function decodeCounts(s) {
@@ -379,10 +385,56 @@
     }
   }
 
+  // A time of day, with the date when it is not today (by this browser's clock).
+  function timeOf(ms) {
+    const t = new Date(ms);
+    return t.toDateString() === new Date().toDateString() ? t.toLocaleTimeString()
+      : t.toLocaleString();
+  }
+
+  function cell(cls, value) {
+    return text('td', cls, value == null ? '–' : String(value));
+  }
+
+  // One camera of the panel: id and labels, condition, rate, last frame, reconnects, owner, and
+  // what explains a condition that needs attention, above the camera's URL (passwords masked).
+  function cameraRow(c) {
+    const tr = document.createElement('tr');
+    tr.className = 'cond-' + c.condition.replace(/ /g, '-') + (c.alarming ? ' alarming' : '');
+    tr.dataset.camera = c.camera;
+    tr.dataset.condition = c.condition;
+    const name = document.createElement('td');
+    name.append(text('div', 'name', c.camera));
+    const labels = Object.keys(c.labels).map(k => k + '=' + c.labels[k]).join(' ');
+    if (labels) name.append(text('div', 'labels', labels));
+    const condition = document.createElement('td');
+    condition.append(text('span', 'badge', c.condition));
+    const details = document.createElement('td');
+    details.className = 'details';
+    if (c.alarming) details.append(text('div', 'summary', c.summary));
+    details.append(text('div', 'url', c.defined ? c.url : 'not defined: run by ingest --camera or --config'));
+    tr.append(name, condition, cell('num fps', c.fps != null ? c.fps.toFixed(1) : null),
+      cell('num last-frame', c.lastFrameTime != null ? timeOf(c.lastFrameTime) : null),
+      cell('num reconnects', c.reconnects), cell('owner', c.owner), details);
+    return tr;
+  }
+
+  // The whole panel, as the server sent it last; hidden while it lists no camera.
+  function onCameras(event) {
+    const u = JSON.parse(event.data);
+    panelEl.hidden = u.cameras.length === 0;
+    panelCountsEl.textContent = u.total + (u.total === 1 ? ' camera' : ' cameras') +
+      (u.alarming > 0 ? ' · ' + u.alarming + ' need attention' : '');
+    panelRowsEl.replaceChildren(...u.cameras.map(cameraRow));
+    panelMoreEl.textContent = u.total > u.cameras.length
+      ? (u.total - u.cameras.length) + ' more not listed' : '';
+  }
+
   setInterval(showAges, 1000);
   const source = new EventSource('/events');
   source.addEventListener('frame', onFrame);
   source.addEventListener('zones', onZones);
+  source.addEventListener('cameras', onCameras);
   source.onopen = () => { statusEl.textContent = 'live'; statusEl.className = 'status live'; };
   source.onerror = () => { statusEl.textContent = 'reconnecting'; statusEl.className = 'status'; };
 })();

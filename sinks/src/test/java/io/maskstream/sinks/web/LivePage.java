@@ -9,6 +9,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -107,6 +108,41 @@ public final class LivePage implements AutoCloseable {
   public String tileText(String camera, String selector) {
     return (String)
         js(TILE + "return t ? t.querySelector(arguments[1]).textContent : null;", camera, selector);
+  }
+
+  /** Whether the cameras panel is shown. */
+  public boolean cameraPanelShown() {
+    return Boolean.TRUE.equals(js("return !document.getElementById('camera-panel').hidden;"));
+  }
+
+  /** The camera ids of the cameras panel's rows, in their order. */
+  @SuppressWarnings("unchecked")
+  public List<String> cameraRows() {
+    return (List<String>)
+        js(
+            "return [...document.querySelectorAll('#camera-rows tr')]"
+                + ".map(r => r.dataset.camera);");
+  }
+
+  /**
+   * What the cameras panel shows of {@code camera}, or null when it does not list it: {@code
+   * condition} (as its badge says it), the text of its cells {@code name}, {@code labels}, {@code
+   * fps}, {@code lastFrame}, {@code reconnects}, {@code owner}, {@code summary}, {@code url} (null
+   * when absent), and the badge's colour {@code badgeColor} ({@code rgb(r, g, b)}).
+   */
+  @SuppressWarnings("unchecked")
+  public Map<String, String> cameraRow(String camera) {
+    return (Map<String, String>)
+        js(
+            "const r = [...document.querySelectorAll('#camera-rows tr')]"
+                + ".find(r => r.dataset.camera === arguments[0]);"
+                + "if (!r) return null;"
+                + "const t = s => { const e = r.querySelector(s); return e ? e.textContent : null; };"
+                + "return {condition: t('.badge'), name: t('.name'), labels: t('.labels'),"
+                + " fps: t('.fps'), lastFrame: t('.last-frame'), reconnects: t('.reconnects'),"
+                + " owner: t('.owner'), summary: t('.summary'), url: t('.url'),"
+                + " badgeColor: getComputedStyle(r.querySelector('.badge')).backgroundColor};",
+            camera);
   }
 
   /** The number of camera tiles. */

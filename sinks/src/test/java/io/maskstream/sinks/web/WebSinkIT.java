@@ -116,6 +116,8 @@ class WebSinkIT {
         assertThat(browser.js("return document.querySelectorAll('script').length;")).isEqualTo(1L);
         assertThat(browser.js("return document.querySelectorAll('b').length;")).isEqualTo(0L);
         assertThat(browser.js("return window.__pwned === undefined;")).isEqualTo(true);
+        // no camera defined and none reporting: no cameras panel
+        assertThat(browser.cameraPanelShown()).isFalse();
         assertThat(browser.tileText(CAMERA, ".stats"))
             .contains("85 ms")
             .contains("maskrcnn abc123");
