@@ -152,11 +152,20 @@ public final class DetectorService implements AutoCloseable {
   }
 
   /**
-   * What Kafka refused (credentials, an ACL) that stopped the streams, or {@code null}; the state
-   * is then {@code ERROR}.
+   * What Kafka refused (credentials, an ACL) that stopped the streams - the state is then {@code
+   * ERROR} - or the model watcher; {@code null} while neither was refused.
    */
   public Throwable refusal() {
-    return refusal.get();
+    Throwable streamsRefusal = refusal.get();
+    return streamsRefusal != null ? streamsRefusal : watcher.refusal();
+  }
+
+  /**
+   * Whether the detector cannot go on: its streams failed ({@code ERROR}) or Kafka refused the
+   * model watcher (then the detector would no longer follow its model's new versions).
+   */
+  public boolean failed() {
+    return streams.state() == KafkaStreams.State.ERROR || watcher.refusal() != null;
   }
 
   /** The Kafka Streams state. */
