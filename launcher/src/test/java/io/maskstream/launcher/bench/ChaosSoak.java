@@ -172,7 +172,7 @@ public final class ChaosSoak {
             Duration.ofSeconds(args.length > 1 ? Integer.parseInt(args[1]) : 60),
             args.length > 2 ? Integer.parseInt(args[2]) : 4,
             args.length > 3 ? Double.parseDouble(args[3]) : 1,
-            Duration.ofMinutes(10));
+            Duration.ofMinutes(20));
     Path work = Files.createTempDirectory("maskstream-chaos-");
     Report report = new ChaosSoak(settings, work, System.out).run();
     System.out.println();
