@@ -125,6 +125,7 @@ public final class ChaosSoak {
       int tracks,
       List<String> unexpectedExits,
       List<Usage> usage,
+      int streamRestarts,
       boolean drained,
       boolean webAnswers) {
 
@@ -151,6 +152,8 @@ public final class ChaosSoak {
   private final List<String> unexpectedExits = new CopyOnWriteArrayList<>();
   private final Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
   private final String schema;
+  private final Set<Integer> dropping = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile int streamRestarts;
   private long t0;
 
   ChaosSoak(Settings settings, Path work, PrintStream log) {
@@ -345,7 +348,7 @@ public final class ChaosSoak {
       tally.start();
       PipelineTally counting = tally;
       monitor.scheduleWithFixedDelay(
-          () -> watch(children), SAMPLE_MS, SAMPLE_MS, TimeUnit.MILLISECONDS);
+          () -> watch(children, cameras), SAMPLE_MS, SAMPLE_MS, TimeUnit.MILLISECONDS);
       say(
           "running %s: %d cameras at %s fps, a fault every %d s; work folder %s",
           settings.duration(),
@@ -372,8 +375,11 @@ public final class ChaosSoak {
 
       // the cameras stop, ingest stops cleanly (its last frames sent), then everything drains
       say("run over: stopping the cameras and ingest, draining");
-      for (FfmpegSender camera : cameras) {
-        camera.stop();
+      synchronized (cameras) {
+        for (int i = 0; i < cameras.size(); i++) {
+          dropping.add(i);
+          cameras.get(i).stop();
+        }
       }
       ingest.stop(Duration.ofSeconds(60));
       long drainUntil = System.currentTimeMillis() + settings.drainTimeout().toMillis();
@@ -465,18 +471,39 @@ public final class ChaosSoak {
         database.restore();
         break;
       case CAMERA_DROP:
-        FfmpegSender camera = cameras.get(nth % cameras.size());
-        camera.kill();
+        int dropped = nth % cameras.size();
+        synchronized (cameras) {
+          dropping.add(dropped);
+          cameras.get(dropped).kill();
+        }
         Thread.sleep(10_000);
-        camera.start();
+        synchronized (cameras) {
+          cameras.get(dropped).start();
+          dropping.remove(dropped);
+        }
         break;
       default:
         throw new IllegalStateException("no such fault " + fault);
     }
   }
 
-  /** Samples every child, and starts again one that exited without being told. */
-  private void watch(List<Child> children) {
+  /**
+   * Samples every child, and starts again one that exited without being told; so too a camera's
+   * ffmpeg (outside a drop), which counts as a camera that went away.
+   */
+  private void watch(List<Child> children, List<FfmpegSender> cameras) {
+    synchronized (cameras) {
+      for (int i = 0; i < cameras.size(); i++) {
+        try {
+          if (!dropping.contains(i) && cameras.get(i).startIfExited()) {
+            streamRestarts++;
+            say("the ffmpeg of cam-%d had exited: started again", i + 1);
+          }
+        } catch (IOException e) {
+          say("starting the ffmpeg of cam-%d: %s", i + 1, e);
+        }
+      }
+    }
     long t = System.currentTimeMillis() - t0;
     for (Child c : children) {
       try {
@@ -744,6 +771,7 @@ public final class ChaosSoak {
         tally.tracks(),
         List.copyOf(unexpectedExits),
         usage,
+        streamRestarts,
         drained,
         web);
   }
@@ -766,9 +794,11 @@ public final class ChaosSoak {
     out.append("faults: ").append(String.join(", ", injected)).append('\n');
     out.append(
         String.format(
-            "unexpected exits: %d%s; drained: %s; web view answering at the end: %s%n%n",
+            "unexpected exits: %d%s; camera streams that ended by themselves: %d; drained: %s; web"
+                + " view answering at the end: %s%n%n",
             r.unexpectedExits().size(),
             r.unexpectedExits().isEmpty() ? "" : " " + r.unexpectedExits(),
+            r.streamRestarts(),
             r.drained() ? "yes" : "NO",
             r.webAnswers() ? "yes" : "NO"));
     out.append(
