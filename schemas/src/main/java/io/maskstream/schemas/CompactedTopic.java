@@ -104,11 +104,10 @@ public final class CompactedTopic {
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
-      // at least one fetch, also from an empty topic: only a fetch needs the right to read, so a
-      // user without it is refused, not told that there is nothing (at most 500 ms more when empty)
-      boolean fetched = false;
-      while (!fetched || !reached(consumer, end)) {
-        fetched = true;
+      // until Kafka answered a fetch of every partition, also of an empty topic: only a fetch
+      // needs the right to read, so a user without it is refused, not told that there is nothing
+      // (an empty topic's fetch waits fetch.max.wait.ms, 500 ms by default)
+      while (!reached(consumer, end) || !fetchedEach(consumer, partitions)) {
         if (System.nanoTime() > deadline) {
           throw new KafkaException(
               "Kafka did not give the records of "
@@ -125,6 +124,16 @@ public final class CompactedTopic {
       throw new KafkaException(
           "Kafka did not answer within " + TIMEOUT.toSeconds() + " s: check --bootstrap", e);
     }
+  }
+
+  private static boolean fetchedEach(
+      KafkaConsumer<String, byte[]> consumer, List<TopicPartition> partitions) {
+    for (TopicPartition tp : partitions) {
+      if (consumer.currentLag(tp).isEmpty()) { // no fetch response for it yet
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean reached(

@@ -49,14 +49,14 @@ import java.util.stream.Stream;
  *
  * <p>Every part is the {@code maskstream} command in a JVM of its own, as a user runs it: {@code
  * broker} (its data dir and port kept across restarts), {@code ingest} of N live cameras (Debian's
- * ffmpeg streaming a generated shapes clip over UDP to each), {@code detect} with the bundled model
- * in complete mode, and {@code sink web}, {@code sink postgres} (through a {@link TcpCutProxy} in
- * front of PostgreSQL) and {@code sink jsonl}. Every fault interval the injector does the next of:
- * restart the broker (SIGTERM, or SIGKILL every other time), SIGKILL the detector, SIGKILL a sink
- * (jsonl, postgres, web in turn), cut PostgreSQL, drop a camera (its ffmpeg killed, started again
- * later); each killed or cut part comes back after a few seconds. A part that exits by itself is
- * counted as an unexpected exit and started again. RSS and threads of every child are sampled from
- * {@code /proc}.
+ * ffmpeg streaming a generated shapes clip, played at twice their frame rate, over UDP to each),
+ * {@code detect} with the bundled model in complete mode, and {@code sink web}, {@code sink
+ * postgres} (through a {@link TcpCutProxy} in front of PostgreSQL) and {@code sink jsonl}. Every
+ * fault interval the injector does the next of: restart the broker (SIGTERM, or SIGKILL every other
+ * time), SIGKILL the detector, SIGKILL a sink (jsonl, postgres, web in turn), cut PostgreSQL, drop
+ * a camera (its ffmpeg killed, started again later); each killed or cut part comes back after a few
+ * seconds. A part that exits by itself is counted as an unexpected exit and started again. RSS and
+ * threads of every child are sampled from {@code /proc}.
  *
  * <p>After the run the cameras stop, ingest stops cleanly, and the soak waits (up to a drain
  * timeout) until every frame on the frames topic has its events and the sinks have written them.
@@ -242,8 +242,7 @@ public final class ChaosSoak {
                   "--data-dir",
                   work.resolve("kafka").toString()));
       children.add(broker);
-      broker.start();
-      awaitBroker(broker, brokerPort, 1);
+      startBroker(broker, brokerPort);
 
       List<String> ingestArgs = new ArrayList<>(List.of("ingest"));
       for (int i = 1; i <= settings.cameras(); i++) {
@@ -451,8 +450,7 @@ public final class ChaosSoak {
           broker.kill();
         }
         Thread.sleep(3000);
-        broker.start();
-        awaitBroker(broker, brokerPort, broker.starts);
+        startBroker(broker, brokerPort);
         break;
       case DETECTOR_KILL:
         detector.kill();
@@ -507,11 +505,10 @@ public final class ChaosSoak {
     long t = System.currentTimeMillis() - t0;
     for (Child c : children) {
       try {
-        String exit = c.checkAlive();
+        String exit = c.restartIfExited();
         if (exit != null) {
           unexpectedExits.add(exit);
-          say("UNEXPECTED: %s", exit);
-          c.start();
+          say("UNEXPECTED: %s; started again", exit);
         }
         c.sample(t);
       } catch (Exception e) {
@@ -520,31 +517,60 @@ public final class ChaosSoak {
     }
   }
 
-  /** Waits until the broker printed its ready line for the {@code n}th time. */
-  private void awaitBroker(Child broker, int port, int n) throws Exception {
+  /** How often the broker printed its ready line so far. */
+  private static int readyLines(Child broker, int port) throws IOException {
     String ready = "maskstream broker: Kafka at 127.0.0.1:" + port;
-    long deadline = System.currentTimeMillis() + 120_000;
+    String text =
+        Files.exists(broker.log) ? Files.readString(broker.log, StandardCharsets.UTF_8) : "";
+    int count = 0;
+    for (int i = text.indexOf(ready); i >= 0; i = text.indexOf(ready, i + 1)) {
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * Starts the broker and waits until it printed its ready line once more; a broker that exits
+   * while it starts counts as an unexpected exit and is started again (three times at most).
+   */
+  private void startBroker(Child broker, int port) throws Exception {
+    int before = readyLines(broker, port);
+    broker.start();
+    long deadline = System.currentTimeMillis() + 180_000;
+    int retries = 0;
     while (System.currentTimeMillis() < deadline) {
-      String text = Files.readString(broker.log, StandardCharsets.UTF_8);
-      int count = 0;
-      for (int i = text.indexOf(ready); i >= 0; i = text.indexOf(ready, i + 1)) {
-        count++;
-      }
-      if (count >= n) {
+      if (readyLines(broker, port) > before) {
         return;
       }
-      if (!broker.process.isAlive()) {
-        throw new IllegalStateException("the broker exited: see " + broker.log);
+      String exit = broker.restartIfExited();
+      if (exit != null) {
+        unexpectedExits.add(exit);
+        say("UNEXPECTED: %s; started again", exit);
+        if (++retries > 3) {
+          throw new IllegalStateException("the broker does not start: see " + broker.log);
+        }
       }
       Thread.sleep(250);
     }
-    throw new IllegalStateException("the broker did not start within 2 minutes: see " + broker.log);
+    throw new IllegalStateException("the broker did not start within 3 minutes: see " + broker.log);
   }
 
   private Path clip() throws IOException {
     Path dir = work.resolve("clip");
-    // what 'maskstream shapes --video 300' writes: 30 s of moving shapes at 320x240, 10 fps
-    new ShapesGenerator(ShapesConfig.defaults()).writeClip(dir, 300, 11);
+    // what 'maskstream shapes --video 300' writes (moving shapes at 320x240), played at twice the
+    // cameras' rate: the frames ingest keeps are two clip frames apart, near enough for tracking
+    ShapesConfig d = ShapesConfig.defaults();
+    ShapesConfig slow =
+        new ShapesConfig(
+            d.minSide(),
+            d.maxSide(),
+            d.minObjects(),
+            d.maxObjects(),
+            d.minVisiblePixels(),
+            d.videoWidth(),
+            d.videoHeight(),
+            2 * settings.fps());
+    new ShapesGenerator(slow).writeClip(dir, 300, 11);
     try (Stream<Path> files = Files.list(dir)) {
       return files
           .filter(p -> p.getFileName().toString().startsWith("clip."))
@@ -760,7 +786,7 @@ public final class ChaosSoak {
     return new Report(
         settings,
         Duration.ofMillis(System.currentTimeMillis() - t0),
-        new EnumMap<>(faults.isEmpty() ? Map.of() : faults),
+        new EnumMap<>(faults),
         tally.cameras(),
         postgresCounts(keys),
         jsonlCounts(lines, keys),
@@ -968,12 +994,17 @@ public final class ChaosSoak {
       }
     }
 
-    /** Null while it runs or was stopped on purpose; else what its exit looked like. */
-    synchronized String checkAlive() {
+    /**
+     * Null while it runs or was stopped on purpose; else what its exit looked like, and it is
+     * started again.
+     */
+    synchronized String restartIfExited() throws IOException {
       if (down || process == null || process.isAlive()) {
         return null;
       }
-      return name + " exited with " + process.exitValue() + ": " + tail(log, 3);
+      String exit = name + " exited with " + process.exitValue() + ": " + tail(log, 3);
+      start();
+      return exit;
     }
 
     synchronized void sample(long t) {
