@@ -358,7 +358,9 @@ public final class ChaosSoak {
 
       long end = System.currentTimeMillis() + settings.duration().toMillis();
       int round = 0;
-      while (System.currentTimeMillis() + settings.faultInterval().toMillis() <= end) {
+      // every kind of fault at least once, however slowly they go on a busy machine
+      while (System.currentTimeMillis() + settings.faultInterval().toMillis() <= end
+          || round < Fault.values().length) {
         Thread.sleep(settings.faultInterval().toMillis());
         Fault fault = Fault.values()[round % Fault.values().length];
         int nth = round / Fault.values().length; // how many of this kind came before
