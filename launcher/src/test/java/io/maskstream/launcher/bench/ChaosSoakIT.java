@@ -58,6 +58,10 @@ class ChaosSoakIT {
     assertThat(report.jsonlTornLines()).as(table).isZero();
     assertThat(report.tracksWithSeveralNews()).as(table).isEmpty();
     assertThat(report.webAnswers()).as(table).isTrue();
+    // passed: the logs and the broker's data are not needed
+    try (var files = Files.walk(work)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 
   private static boolean postgresAnswers() {
