@@ -430,8 +430,29 @@ public final class ChaosSoak {
       Runtime.getRuntime().removeShutdownHook(reaper);
     }
     Report report = report(tally, jsonlDir, children, drained, webAnswers);
+    writeSamples(children);
     dropSchema();
     return report;
+  }
+
+  /** Every RSS and thread sample, {@code memory.csv} in the work folder, for a closer look. */
+  private void writeSamples(List<Child> children) throws IOException {
+    List<String> lines = new ArrayList<>(List.of("part,seconds,rss_mb,threads"));
+    for (Child c : children) {
+      synchronized (c) {
+        for (long[] sample : c.samples) {
+          lines.add(
+              String.format(
+                  Locale.ROOT,
+                  "%s,%d,%d,%d",
+                  c.name,
+                  sample[0] / 1000,
+                  sample[1] / 1024,
+                  sample[2]));
+        }
+      }
+    }
+    Files.write(work.resolve("memory.csv"), lines, StandardCharsets.UTF_8);
   }
 
   private void inject(
