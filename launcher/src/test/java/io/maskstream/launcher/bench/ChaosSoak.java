@@ -184,8 +184,19 @@ public final class ChaosSoak {
     System.exit(report.lost() == 0 && report.duplicateEvents() == 0 ? 0 : 1);
   }
 
-  /** Runs the soak; every process it started has ended when it returns. */
+  /**
+   * Runs the soak; every process it started has ended, and its PostgreSQL schema is dropped, when
+   * it returns or throws.
+   */
   Report run() throws Exception {
+    try {
+      return runAndCount();
+    } finally {
+      dropSchema();
+    }
+  }
+
+  private Report runAndCount() throws Exception {
     t0 = System.currentTimeMillis();
     Path clip = clip();
     Path model = work.resolve("shapes-tiny.onnx");
@@ -431,7 +442,6 @@ public final class ChaosSoak {
     }
     Report report = report(tally, jsonlDir, children, drained, webAnswers);
     writeSamples(children);
-    dropSchema();
     return report;
   }
 
