@@ -5,6 +5,7 @@ import io.maskstream.ingest.IngestService;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.CameraUrls;
 import io.maskstream.schemas.avro.Camera;
+import io.maskstream.schemas.cli.KafkaRefusals;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -64,6 +65,7 @@ public final class TopicCameras implements AutoCloseable {
   private static final Duration POLL = Duration.ofMillis(500);
 
   private final IngestService service;
+  private final Properties clientProperties;
   private final String topic;
   private final KafkaConsumer<String, byte[]> consumer;
   private final AvroSerde<Camera> serde;
@@ -80,6 +82,7 @@ public final class TopicCameras implements AutoCloseable {
   private record Started(TopicPartition partition, IngestConfig.Camera camera) {}
 
   private TopicCameras(IngestService service, Properties props, String topic, String group) {
+    this.clientProperties = props;
     this.service = service;
     this.topic = topic;
     this.consumer =
@@ -147,7 +150,11 @@ public final class TopicCameras implements AutoCloseable {
           // close() asks to stop
         } catch (KafkaException e) {
           if (!curable(e)) {
-            String reason = "Kafka refused reading " + topic + ": " + e.getMessage();
+            // in one line naming user and cause, as when Kafka refuses the frames
+            String reason =
+                "Kafka refused ingest: "
+                    + KafkaRefusals.describe(e, clientProperties)
+                        .orElse("reading " + topic + ": " + e.getMessage());
             LOG.error("{}", reason);
             service.fail(reason);
             return;
