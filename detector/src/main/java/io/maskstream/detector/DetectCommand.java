@@ -12,7 +12,6 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -113,7 +112,7 @@ public final class DetectCommand implements Callable<Integer> {
             "detector-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
-      if (service.state() == KafkaStreams.State.ERROR) {
+      if (service.failed()) {
         Throwable refusal = service.refusal();
         if (refusal == null) {
           log.error("the streams failed; stopping");

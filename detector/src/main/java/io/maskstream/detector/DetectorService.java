@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -83,7 +84,7 @@ public final class DetectorService implements AutoCloseable {
    *
    * @throws ModelLoadException when the model cannot serve
    * @throws IOException when the metrics port cannot be bound
-   * @throws org.apache.kafka.common.KafkaException when Kafka cannot be reached
+   * @throws KafkaException when Kafka refuses the detector or fails otherwise than by not answering
    */
   public static DetectorService start(DetectorConfig config)
       throws ModelLoadException, IOException {
@@ -95,10 +96,7 @@ public final class DetectorService implements AutoCloseable {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       DetectorMetrics metrics = new DetectorMetrics(registry);
       metrics.modelServing(segmenter.model());
-      try (Admin admin = Admin.create(config.kafka())) {
-        Topics.ensure(
-            admin, Topics.specs(config.topics(), Topics.DEFAULT_PARTITIONS), ADMIN_TIMEOUT);
-      }
+      ensureTopicsOnceKafkaAnswers(config);
       Properties props = DetectorTopology.streamsProperties(config, segmenter.worstCaseMillis());
       streams =
           new KafkaStreams(DetectorTopology.build(config, segmenter, metrics, decodeAhead), props);
@@ -152,11 +150,67 @@ public final class DetectorService implements AutoCloseable {
   }
 
   /**
-   * What Kafka refused (credentials, an ACL) that stopped the streams, or {@code null}; the state
-   * is then {@code ERROR}.
+   * Creates the missing topics, waiting for Kafka as long as it does not answer (a broker that
+   * restarts, or starts after the detector): like Kafka Streams itself, a detector need not find
+   * Kafka up when it starts. A refusal or any other error is not retried.
+   */
+  private static void ensureTopicsOnceKafkaAnswers(DetectorConfig config) {
+    boolean waiting = false;
+    while (true) {
+      try (Admin admin = Admin.create(config.kafka())) {
+        Topics.ensure(
+            admin, Topics.specs(config.topics(), Topics.DEFAULT_PARTITIONS), ADMIN_TIMEOUT);
+        if (waiting) {
+          log.info("Kafka answers");
+        }
+        return;
+      } catch (KafkaException e) {
+        if (KafkaRefusals.isRefusal(e) || !unanswered(e)) {
+          throw e;
+        }
+        if (!waiting) {
+          log.warn(
+              "Kafka at {} does not answer ({}); waiting for it",
+              config.kafka().getProperty("bootstrap.servers"),
+              e.getMessage());
+          waiting = true;
+        }
+      }
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KafkaException("interrupted while waiting for Kafka", e);
+      }
+    }
+  }
+
+  /** Whether {@code e} says Kafka did not answer in time (as opposed to answering no). */
+  private static boolean unanswered(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException
+          || t instanceof org.apache.kafka.common.errors.RetriableException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * What Kafka refused (credentials, an ACL) that stopped the streams - the state is then {@code
+   * ERROR} - or the model watcher; {@code null} while neither was refused.
    */
   public Throwable refusal() {
-    return refusal.get();
+    Throwable streamsRefusal = refusal.get();
+    return streamsRefusal != null ? streamsRefusal : watcher.refusal();
+  }
+
+  /**
+   * Whether the detector cannot go on: its streams failed ({@code ERROR}) or Kafka refused the
+   * model watcher (then the detector would no longer follow its model's new versions).
+   */
+  public boolean failed() {
+    return streams.state() == KafkaStreams.State.ERROR || watcher.refusal() != null;
   }
 
   /** The Kafka Streams state. */

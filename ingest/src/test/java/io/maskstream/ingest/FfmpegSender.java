@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Debian's {@code ffmpeg} playing a clip in a loop as a live stream, like a camera. */
-final class FfmpegSender implements AutoCloseable {
+public final class FfmpegSender implements AutoCloseable {
   private final List<String> command;
   private final Path log;
   private Process process;
@@ -18,7 +18,7 @@ final class FfmpegSender implements AutoCloseable {
   }
 
   /** MPEG-TS over UDP to {@code 127.0.0.1:port}. */
-  static FfmpegSender udp(Path clip, int port, Path log) {
+  public static FfmpegSender udp(Path clip, int port, Path log) {
     return new FfmpegSender(
         base(
             clip,
@@ -36,7 +36,7 @@ final class FfmpegSender implements AutoCloseable {
   }
 
   /** MPEG-TS over HTTP: ffmpeg listens on {@code 127.0.0.1:port} and serves one client. */
-  static FfmpegSender httpMpegTs(Path clip, int port, Path log) {
+  public static FfmpegSender httpMpegTs(Path clip, int port, Path log) {
     return new FfmpegSender(
         base(
             clip,
@@ -58,7 +58,7 @@ final class FfmpegSender implements AutoCloseable {
    * RTP to {@code 127.0.0.1:port} (RTCP to the next port), the stream described in {@code sdpFile}
    * for an RTSP server to serve.
    */
-  static FfmpegSender rtp(Path clip, int port, Path sdpFile, Path log) {
+  public static FfmpegSender rtp(Path clip, int port, Path sdpFile, Path log) {
     return new FfmpegSender(
         base(
             clip,
@@ -80,7 +80,7 @@ final class FfmpegSender implements AutoCloseable {
    * Publishes to an RTSP server (ANNOUNCE and RECORD) with RTP interleaved over TCP, like a camera
    * pushing to a recorder. It exits when nobody listens: see {@link #startIfExited()}.
    */
-  static FfmpegSender rtspPush(Path clip, String url, Path log) {
+  public static FfmpegSender rtspPush(Path clip, String url, Path log) {
     return new FfmpegSender(
         base(
             clip,
@@ -99,7 +99,7 @@ final class FfmpegSender implements AutoCloseable {
   }
 
   /** MJPEG over HTTP: ffmpeg listens on {@code 127.0.0.1:port} and serves one client. */
-  static FfmpegSender httpMjpeg(Path clip, int port, Path log) {
+  public static FfmpegSender httpMjpeg(Path clip, int port, Path log) {
     return new FfmpegSender(
         base(
             clip,
@@ -133,7 +133,7 @@ final class FfmpegSender implements AutoCloseable {
     return command;
   }
 
-  FfmpegSender start() throws IOException {
+  public FfmpegSender start() throws IOException {
     process =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -143,7 +143,7 @@ final class FfmpegSender implements AutoCloseable {
   }
 
   /** Starts ffmpeg again when it has exited (or was never started); returns whether it did. */
-  boolean startIfExited() throws IOException {
+  public boolean startIfExited() throws IOException {
     if (process != null && process.isAlive()) {
       return false;
     }
@@ -151,7 +151,23 @@ final class FfmpegSender implements AutoCloseable {
     return true;
   }
 
-  void stop() throws InterruptedException {
+  /** Kills ffmpeg with SIGKILL, as a camera that loses power; {@link #start()} plays again. */
+  public void kill() throws InterruptedException {
+    if (process != null) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      process = null;
+    }
+  }
+
+  /** Kills ffmpeg without waiting, e.g. from a shutdown hook. */
+  public void destroy() {
+    Process p = process;
+    if (p != null) {
+      p.destroyForcibly();
+    }
+  }
+
+  public void stop() throws InterruptedException {
     if (process != null) {
       process.destroy();
       if (!process.waitFor(10, TimeUnit.SECONDS)) {

@@ -32,6 +32,9 @@ import picocli.CommandLine.Option;
 final class BrokerCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(BrokerCommand.class);
 
+  /** How long a start may take before the command gives up. */
+  static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+
   @Option(
       names = "--port",
       paramLabel = "PORT",
@@ -103,7 +106,10 @@ final class BrokerCommand implements Callable<Integer> {
             .port(port)
             .controllerPort(controllerPort)
             .dataDir(dir)
-            .brokerConfig(brokerConfig);
+            .brokerConfig(brokerConfig)
+            // a broker recovering its logs after a crash, on a busy machine, may take minutes:
+            // it is waited for rather than given up on
+            .startTimeout(START_TIMEOUT);
     if (secure != null) {
       builder.secure(secure).mtlsPort(mtlsPort);
     }

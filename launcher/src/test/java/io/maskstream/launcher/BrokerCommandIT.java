@@ -187,14 +187,10 @@ class BrokerCommandIT {
   }
 
   private Process launch(String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Maskstream.class.getName());
-    command.addAll(List.of(args));
     Process process =
-        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
+        new ProcessBuilder(MaskstreamProcess.command(List.of(), List.of(args)))
+            .redirectError(ProcessBuilder.Redirect.PIPE)
+            .start();
     processes.add(process);
     return process;
   }

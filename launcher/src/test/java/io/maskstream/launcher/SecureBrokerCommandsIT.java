@@ -10,15 +10,34 @@ import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,19 +133,67 @@ class SecureBrokerCommandsIT {
             out.toString(),
             "--metrics-port",
             "-1");
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(500))
-        .untilAsserted(
-            () -> {
-              assertThat(detect.isAlive()).as(log("detect.log")).isTrue();
-              assertThat(sink.isAlive()).as(log("sink.log")).isTrue();
-              assertThat(jsonLines(out)).as(log("detect.log")).hasSize(2);
-            });
-    assertThat(String.join("\n", jsonLines(out))).contains("\"stills\"");
-    stop(detect);
-    stop(sink);
-    assertThat(log("detect.log") + log("sink.log"))
+    int webPort = freePort();
+    Process web =
+        start(
+            kafka.clientProperties(BrokerRole.SINK),
+            dir.resolve("web.log"),
+            "sink",
+            "web",
+            "--port",
+            Integer.toString(webPort),
+            "--backlog",
+            "100");
+    String schema = "secure_" + ProcessHandle.current().pid();
+    Process postgres =
+        postgresAnswers()
+            ? start(
+                kafka.clientProperties(BrokerRole.SINK),
+                dir.resolve("postgres.log"),
+                "sink",
+                "postgres",
+                "--jdbc-url",
+                JDBC_URL,
+                "--db-user",
+                "postgres",
+                "--db-schema",
+                schema,
+                "--metrics-port",
+                "-1")
+            : null;
+    try {
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () -> {
+                assertThat(detect.isAlive()).as(log("detect.log")).isTrue();
+                assertThat(sink.isAlive()).as(log("sink.log")).isTrue();
+                assertThat(web.isAlive()).as(log("web.log")).isTrue();
+                assertThat(jsonLines(out))
+                    .as(log("detect.log"))
+                    .filteredOn(l -> l.contains("\"camera\":\"stills\""))
+                    .hasSize(2);
+                // the live view got the stills' frames with their events
+                assertThat(detectionsRead(scrape(webPort)))
+                    .as(log("web.log"))
+                    .isGreaterThanOrEqualTo(2);
+                if (postgres != null) {
+                  assertThat(postgres.isAlive()).as(log("postgres.log")).isTrue();
+                  assertThat(stillsRows(schema)).as(log("postgres.log")).isEqualTo(2);
+                }
+              });
+      assertThat(String.join("\n", jsonLines(out))).contains("\"stills\"");
+      stop(detect);
+      stop(sink);
+      stop(web);
+      if (postgres != null) {
+        stop(postgres);
+      }
+    } finally {
+      dropSchema(schema);
+    }
+    assertThat(log("detect.log") + log("sink.log") + log("web.log") + log("postgres.log"))
         .doesNotContainPattern("(?m)^\\s+at ")
         .doesNotContain("AuthorizationException", "AuthenticationException");
   }
@@ -152,6 +219,14 @@ class SecureBrokerCommandsIT {
         runWith(wrong, "detect", "--model", model.toString(), "--device", "cpu"),
         "detect",
         expected);
+    assertRefused(runWith(wrong, "sink", "web", "--port", "0"), "sink web", expected);
+    if (postgresAnswers()) {
+      assertRefused(
+          runWith(wrong, "sink", "postgres", "--jdbc-url", JDBC_URL, "--db-user", "postgres"),
+          "sink postgres",
+          expected);
+    }
+    assertRefused(runWith(wrong, "camera", "list"), "camera list", expected);
     Run ingest =
         runWith(
             wrong,
@@ -186,6 +261,11 @@ class SecureBrokerCommandsIT {
             + " that ssl.truststore.location in --kafka-config holds the broker's CA certificate";
     assertRefused(runWith(untrusting, "zones", "show"), "zones show", expected);
     assertRefused(runWith(untrusting, "publish", "--model", model.toString()), "publish", expected);
+    assertRefused(runWith(untrusting, "sink", "web", "--port", "0"), "sink web", expected);
+    assertRefused(
+        runWith(untrusting, "camera", "add", "--camera", "never", "--url", stills.toString()),
+        "camera add",
+        expected);
   }
 
   @Test
@@ -200,6 +280,50 @@ class SecureBrokerCommandsIT {
         "zones set",
         "Kafka denied user sink access to topic maskstream.zones: use the --kafka-config of a"
             + " user that may, or grant sink an ACL for it");
+    assertRefused(
+        run("ingest", "zones", "show"),
+        "zones show",
+        "Kafka denied user ingest access to topic maskstream.zones: use the --kafka-config of a"
+            + " user that may, or grant ingest an ACL for it");
+    assertRefused(
+        run("sink", "camera", "add", "--camera", "never", "--url", stills.toString()),
+        "camera add",
+        "Kafka denied user sink access to topic maskstream.cameras: use the --kafka-config of a"
+            + " user that may, or grant sink an ACL for it");
+    assertRefused(
+        run("detector", "camera", "list"),
+        "camera list",
+        "Kafka denied user detector access to topic maskstream.cameras: use the --kafka-config of"
+            + " a user that may, or grant detector an ACL for it");
+    assertRefused(
+        run("ingest", "sink", "web", "--port", "0"),
+        "sink web",
+        "Kafka denied user ingest access to consumer group maskstream-sink-web: use the"
+            + " --kafka-config of a user that may, or grant ingest an ACL for it");
+    if (postgresAnswers()) {
+      assertRefused(
+          run("ingest", "sink", "postgres", "--jdbc-url", JDBC_URL, "--db-user", "postgres"),
+          "sink postgres",
+          "Kafka denied user ingest access to consumer group maskstream-sink-postgres: use the"
+              + " --kafka-config of a user that may, or grant ingest an ACL for it");
+    }
+    // topic mode: ingest reads the cameras only in its own group
+    Run otherGroup =
+        run(
+            "ingest",
+            "ingest",
+            "--cameras-from-topic",
+            "--group",
+            "elsewhere",
+            "--metrics-port",
+            "-1",
+            "--status-interval",
+            "0");
+    assertThat(otherGroup.exit()).as(otherGroup.output()).isEqualTo(1);
+    assertThat(otherGroup.output())
+        .contains(
+            "Kafka refused ingest: Kafka denied user ingest access to consumer group elsewhere")
+        .doesNotContainPattern("(?m)^\\s+at ");
     // ingest may describe the frames topic but not write it: it stops instead of dropping frames
     Run ingest =
         run(
@@ -230,7 +354,165 @@ class SecureBrokerCommandsIT {
                 + " an ACL for it");
   }
 
+  @Test
+  void camerasOnTheTopicRunInTheIngestGroup() throws Exception {
+    Run add =
+        run(
+            "publisher",
+            "camera",
+            "add",
+            "--camera",
+            "topic-stills",
+            "--url",
+            stills.toString(),
+            "--fps",
+            "1",
+            "--loop");
+    assertThat(add.exit()).as(add.output()).isZero();
+    Run list = run("publisher", "camera", "list");
+    assertThat(list.exit()).as(list.output()).isZero();
+    assertThat(list.output()).contains("topic-stills");
+    Process ingest =
+        start(
+            kafka.clientProperties(BrokerRole.INGEST),
+            dir.resolve("topic-ingest.log"),
+            "ingest",
+            "--cameras-from-topic",
+            "--metrics-port",
+            "-1",
+            "--status-interval",
+            "0");
+    try (KafkaConsumer<String, byte[]> frames = superUserReader(TopicNames.DEFAULTS.frames())) {
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () -> {
+                assertThat(ingest.isAlive()).as(log("topic-ingest.log")).isTrue();
+                for (var r : frames.poll(Duration.ofMillis(500))) {
+                  if ("topic-stills".equals(r.key())) {
+                    return true;
+                  }
+                }
+                return false;
+              });
+    } finally {
+      Run remove = run("publisher", "camera", "remove", "--camera", "topic-stills");
+      assertThat(remove.exit()).as(remove.output()).isZero();
+    }
+    stop(ingest);
+    assertThat(log("topic-ingest.log"))
+        .doesNotContainPattern("(?m)^\\s+at ")
+        .doesNotContain("AuthorizationException", "AuthenticationException");
+  }
+
+  @Test
+  void aDetectorThatMayNotReadTheModelsTopicStops() throws Exception {
+    List<AclBinding> readModels =
+        BrokerRole.DETECTOR.acls().stream()
+            .filter(a -> a.pattern().name().equals(TopicNames.DEFAULTS.models()))
+            .filter(a -> a.entry().operation() == AclOperation.READ)
+            .toList();
+    assertThat(readModels).hasSize(1);
+    try (Admin admin = Admin.create(kafka.superUserClientProperties())) {
+      admin.deleteAcls(List.of(readModels.get(0).toFilter())).all().get(30, TimeUnit.SECONDS);
+      try {
+        Path config = withStateDir(kafka.clientProperties(BrokerRole.DETECTOR));
+        Run detect = runWith(config, "detect", "--model", model.toString(), "--device", "cpu");
+        assertThat(detect.exit()).as(detect.output()).isEqualTo(1);
+        assertThat(detect.linesOf("detect"))
+            .as(detect.output())
+            .containsExactly(
+                "maskstream detect: Kafka denied user detector access to topic maskstream.models:"
+                    + " use the --kafka-config of a user that may, or grant detector an ACL for"
+                    + " it");
+        assertThat(detect.output()).doesNotContainPattern("(?m)^\\s+at ");
+      } finally {
+        admin.createAcls(readModels).all().get(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
+
+  private static final String JDBC_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+
+  private static boolean postgresAnswers() {
+    try (Connection c = DriverManager.getConnection(JDBC_URL, "postgres", "")) {
+      return c.isValid(5);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  private static int stillsRows(String schema) throws SQLException {
+    try (Connection c = DriverManager.getConnection(JDBC_URL, "postgres", "");
+        Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT count(*) FROM \"" + schema + "\".frames WHERE camera = 'stills'")) {
+      r.next();
+      return r.getInt(1);
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        return 0; // the sink has not created its tables yet
+      }
+      throw e;
+    }
+  }
+
+  private static void dropSchema(String schema) throws SQLException {
+    if (postgresAnswers()) {
+      try (Connection c = DriverManager.getConnection(JDBC_URL, "postgres", "");
+          Statement s = c.createStatement()) {
+        s.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+      }
+    }
+  }
+
+  /** The web sink's /metrics text (the view listens on 127.0.0.1 without credentials). */
+  private static String scrape(int port) {
+    try {
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException e) {
+      return "(not answering: " + e + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "(interrupted)";
+    }
+  }
+
+  /** Detections records the web sink read, from its metrics. */
+  private static double detectionsRead(String metrics) {
+    Matcher m =
+        Pattern.compile(
+                "(?m)^maskstream_sink_records_total\\{[^}]*topic=\"maskstream\\.detections\"[^}]*\\}"
+                    + " (\\S+)$")
+            .matcher(metrics);
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+
+  private static KafkaConsumer<String, byte[]> superUserReader(String topic) {
+    Properties props = kafka.superUserClientProperties();
+    KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(topic).stream()
+            .map(p -> new TopicPartition(topic, p.partition()))
+            .toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return consumer;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
 
   private static void assertRefused(Run run, String command, String message) {
     assertThat(run.exit()).as(run.output()).isEqualTo(1);
@@ -298,20 +580,10 @@ class SecureBrokerCommandsIT {
   }
 
   private Process start(Path kafkaConfig, Path output, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Maskstream.class.getName());
-    command.addAll(List.of(args));
+    List<String> command = new ArrayList<>(List.of(args));
     command.add("--kafka-config");
     command.add(kafkaConfig.toString());
-    Process process =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(output.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .start();
+    Process process = MaskstreamProcess.start(output, List.of(), command);
     processes.add(process);
     return process;
   }

@@ -5,10 +5,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -18,6 +21,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -78,9 +83,10 @@ public final class CompactedTopic {
   /**
    * Hands every record of {@code topic}, tombstones included, to {@code each} in offset order per
    * partition: the topic read from its beginning to the end offsets it had when the read began,
-   * read_committed, without a consumer group. A missing topic has no records.
+   * read_committed, without a consumer group. A missing topic has no records; a user who may not
+   * read the topic is refused even when it is empty.
    *
-   * @throws KafkaException when Kafka does not answer in time
+   * @throws KafkaException when Kafka does not answer in time or refuses the read
    */
   public static void readAll(
       Properties props, String topic, Consumer<ConsumerRecord<String, byte[]>> each) {
@@ -97,6 +103,11 @@ public final class CompactedTopic {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
+      if (end.equals(consumer.beginningOffsets(partitions, TIMEOUT))) {
+        // nothing to fetch, and only a fetch needs the right to read: ask whether this user may,
+        // so that one who may not is refused rather than told that there is nothing
+        requireRead(props, topic);
+      }
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
       while (!reached(consumer, end)) {
         if (System.nanoTime() > deadline) {
@@ -129,6 +140,38 @@ public final class CompactedTopic {
     p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
     return p;
+  }
+
+  /**
+   * Throws Kafka's refusal when the user of {@code props} may not read {@code topic}, as a fetch
+   * would.
+   */
+  private static void requireRead(Properties props, String topic) {
+    try (Admin admin = Admin.create(props)) {
+      Set<AclOperation> allowed =
+          admin
+              .describeTopics(
+                  List.of(topic), new DescribeTopicsOptions().includeAuthorizedOperations(true))
+              .allTopicNames()
+              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .get(topic)
+              .authorizedOperations();
+      if (allowed != null
+          && !allowed.contains(AclOperation.READ)
+          && !allowed.contains(AclOperation.ALL)) {
+        throw new TopicAuthorizationException(Set.of(topic));
+      }
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof KafkaException
+          ? (KafkaException) e.getCause()
+          : new KafkaException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new KafkaException(
+          "Kafka did not answer within " + TIMEOUT.toSeconds() + " s: check --bootstrap", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KafkaException("interrupted while reading " + topic, e);
+    }
   }
 
   private static boolean reached(

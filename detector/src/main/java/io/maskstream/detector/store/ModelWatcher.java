@@ -9,6 +9,7 @@ import io.maskstream.detector.stream.DetectorMetrics;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelContract;
+import io.maskstream.schemas.cli.KafkaRefusals;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -51,6 +53,7 @@ public final class ModelWatcher implements AutoCloseable {
   private final AvroSerde<ModelAnnouncement> serde;
   private final Thread thread;
   private final AtomicBoolean running = new AtomicBoolean(true);
+  private final AtomicReference<Throwable> refusal = new AtomicReference<>();
 
   /**
    * Refusals by sha256, location and signature: the same file at the same place, signed the same
@@ -116,9 +119,26 @@ public final class ModelWatcher implements AutoCloseable {
       if (running.get()) {
         throw e;
       }
+    } catch (RuntimeException e) {
+      if (!KafkaRefusals.isRefusal(e)) {
+        throw e;
+      }
+      // wrong credentials or no ACL to read the models topic: following it again would be refused
+      // again, and a detector that silently stopped following its model is worse than one that
+      // stops
+      refusal.set(e);
+      log.debug("Kafka refused the model watcher", e);
     } finally {
       consumer.close(Duration.ofSeconds(5));
     }
+  }
+
+  /**
+   * What Kafka refused the watcher (credentials, no ACL to read the models topic), which stopped
+   * it; {@code null} while it follows the topic.
+   */
+  public Throwable refusal() {
+    return refusal.get();
   }
 
   /** Only the newest announcement of a poll matters: older ones are superseded. */

@@ -7,6 +7,7 @@ import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.CameraUrls;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.Camera;
+import io.maskstream.schemas.cli.KafkaRefusals;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -66,6 +67,7 @@ public final class TopicCameras implements AutoCloseable {
   private static final Duration POLL = Duration.ofMillis(500);
 
   private final IngestService service;
+  private final Properties clientProperties;
   private final String topic;
   private final FrameTail tail;
   private final KafkaConsumer<String, byte[]> consumer;
@@ -90,6 +92,7 @@ public final class TopicCameras implements AutoCloseable {
   private static final Duration TAIL_TIMEOUT = Duration.ofSeconds(10);
 
   private TopicCameras(IngestService service, Properties props, TopicNames topics, String group) {
+    this.clientProperties = props;
     this.service = service;
     this.topic = topics.cameras();
     this.tail = new FrameTail(props, topics.frames(), topics.cameraStatus());
@@ -159,7 +162,11 @@ public final class TopicCameras implements AutoCloseable {
           // close() asks to stop
         } catch (KafkaException e) {
           if (!curable(e)) {
-            String reason = "Kafka refused reading " + topic + ": " + e.getMessage();
+            // in one line naming user and cause, as when Kafka refuses the frames
+            String reason =
+                "Kafka refused ingest: "
+                    + KafkaRefusals.describe(e, clientProperties)
+                        .orElse("reading " + topic + ": " + e.getMessage());
             LOG.error("{}", reason);
             service.fail(reason);
             return;

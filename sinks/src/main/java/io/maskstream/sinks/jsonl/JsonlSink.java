@@ -35,11 +35,12 @@ import org.slf4j.LoggerFactory;
  * {@code maskstream sink jsonl}: one JSON object per frame ({@link CocoFrameJson}) appended to
  * files that rotate by size and age.
  *
- * <p>Delivery is at least once: offsets are committed only after the lines of every record up to
- * them are forced to disk (and refused records are on the dead-letter topic), so a crash can repeat
- * the last second of lines but never loses one. Detections wait for their masks up to the join
- * timeout and are then written without them ({@code "masks_missing": true}); masks whose detections
- * never come go to the dead-letter topic.
+ * <p>Offsets are committed only after the lines of every record up to them are forced to disk (and
+ * refused records are on the dead-letter topic), so a crash never loses a line. Records read again
+ * after a crash whose lines were already written are not written twice: at start the sink reads
+ * back the frames of its newest files ({@link WrittenFrames}). Detections wait for their masks up
+ * to the join timeout and are then written without them ({@code "masks_missing": true}); masks
+ * whose detections never come go to the dead-letter topic.
  *
  * <p>Owns its consumer, dead-letter producer, file writer and metrics server from construction
  * until {@link #run()} returns.
@@ -60,6 +61,7 @@ public final class JsonlSink implements Sink {
   private volatile int metricsPort = -1;
   private DeadLetterPublisher deadLetters;
   private RotatingFileWriter writer;
+  private WrittenFrames written;
 
   /** A sink for {@code config}, writing as {@code jsonl} says; nothing starts until run. */
   public JsonlSink(SinkConfig config, SinkConfig.Jsonl jsonl) {
@@ -97,6 +99,17 @@ public final class JsonlSink implements Sink {
         RotatingFileWriter w =
             new RotatingFileWriter(
                 jsonl.dir(), jsonl.filePrefix(), jsonl.maxFileBytes(), jsonl.maxFileAge())) {
+      written =
+          WrittenFrames.read(
+              jsonl.dir(), jsonl.filePrefix(), config.joinTimeout().plus(Duration.ofMinutes(1)));
+      if (written.size() > 0) {
+        LOG.info(
+            "{} frames written in the last {} s before the last stop ({} files): not written"
+                + " again when read again",
+            written.size(),
+            config.joinTimeout().plus(Duration.ofMinutes(1)).toSeconds(),
+            written.files());
+      }
       consumer = c;
       stop.attach(c);
       deadLetters = dlq;
@@ -181,8 +194,16 @@ public final class JsonlSink implements Sink {
 
   private void write(JoinedFrame<ConsumerRecord<byte[], byte[]>> frame, long now)
       throws IOException {
-    writer.write(CocoFrameJson.format(frame), now);
-    metrics.framesWritten(1);
+    if (written.consume(frame)) {
+      // written before a crash that came before its offsets were committed
+      LOG.debug(
+          "{}/{} written before the last stop",
+          frame.frame().getCamera(),
+          frame.frame().getSequence());
+    } else {
+      writer.write(CocoFrameJson.format(frame), now);
+      metrics.framesWritten(1);
+    }
     for (ConsumerRecord<byte[], byte[]> r : frame.positions()) {
       offsets.done(new TopicPartition(r.topic(), r.partition()), r.offset());
     }
