@@ -74,11 +74,12 @@ public enum BrokerRole {
     a.topicPrefix(TOPIC_PREFIX, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);
     switch (this) {
       case INGEST:
-        a.topic("frames", AclOperation.WRITE, AclOperation.CREATE);
+        // read too: a camera that moves here numbers its frames on from its newest ones
+        a.topic("frames", AclOperation.WRITE, AclOperation.CREATE, AclOperation.READ);
         // cameras from the topic: read in the ingest processes' group
         a.topic("cameras", AclOperation.READ);
         // how its cameras are doing, for `camera list` and the web view
-        a.topic("camera-status", AclOperation.WRITE);
+        a.topic("camera-status", AclOperation.WRITE, AclOperation.READ);
         a.add(
             ResourceType.GROUP,
             INGEST_GROUP,

@@ -40,7 +40,13 @@ class BrokerRoleTest {
     assertThat(allowed(AclOperation.WRITE, "dlq"))
         .containsExactly(BrokerRole.DETECTOR, BrokerRole.SINK);
     assertThat(allowed(AclOperation.READ, "frames"))
-        .containsExactly(BrokerRole.DETECTOR, BrokerRole.SINK);
+        .containsExactly(BrokerRole.INGEST, BrokerRole.DETECTOR, BrokerRole.SINK);
+    assertThat(allowed(AclOperation.WRITE, "camera-status"))
+        .containsExactly(BrokerRole.INGEST, BrokerRole.PUBLISHER);
+    assertThat(allowed(AclOperation.READ, "camera-status"))
+        .containsExactly(BrokerRole.INGEST, BrokerRole.SINK, BrokerRole.PUBLISHER);
+    assertThat(allowed(AclOperation.READ, "cameras"))
+        .containsExactly(BrokerRole.INGEST, BrokerRole.SINK, BrokerRole.PUBLISHER);
     assertThat(allowed(AclOperation.READ, "detections")).containsExactly(BrokerRole.SINK);
   }
 
