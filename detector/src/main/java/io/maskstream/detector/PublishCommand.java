@@ -5,13 +5,13 @@ import io.maskstream.detector.model.ModelLoadException;
 import io.maskstream.detector.model.ModelSegmenter;
 import io.maskstream.detector.model.OnnxMaskRcnn;
 import io.maskstream.detector.store.ModelSignatures;
-import io.maskstream.detector.store.ModelStore;
-import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.schemas.models.ModelRegistry;
+import io.maskstream.schemas.models.ModelStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -21,20 +21,12 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -52,6 +44,14 @@ import picocli.CommandLine.Option;
 public final class PublishCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(PublishCommand.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  /** The announcement's metric of box AP (COCO's name), as the trainer's validation measured it. */
+  public static final String METRIC_BOX_AP = "bbox_AP";
+
+  /**
+   * The announcement's metric of mask AP (COCO's name), as the trainer's validation measured it.
+   */
+  public static final String METRIC_MASK_AP = "segm_AP";
 
   @Option(names = "--model", paramLabel = "FILE.onnx", required = true, description = "The model.")
   Path model;
@@ -105,6 +105,39 @@ public final class PublishCommand implements Callable<Integer> {
     announcement.setSignature(ByteBuffer.wrap(signature)).setSigningKey(ModelSignatures.keyId(pub));
   }
 
+  /** The file name and the training facts of the model's metadata. */
+  private Map<String, String> provenance(Map<String, String> metadata) {
+    Map<String, String> out = new TreeMap<>();
+    metadata.forEach(
+        (k, v) -> {
+          if (k.startsWith("maskstream.training.") || k.equals("maskstream.preset")) {
+            out.put(k, v);
+          }
+        });
+    out.put("file", model.getFileName().toString());
+    return out;
+  }
+
+  /** The validation AP the trainer measured, when the metadata holds it. */
+  static Map<String, Double> validationMetrics(Map<String, String> metadata) {
+    Map<String, Double> out = new TreeMap<>();
+    for (Map.Entry<String, String> e :
+        Map.of(
+                "maskstream.metrics.box_ap", METRIC_BOX_AP,
+                "maskstream.metrics.mask_ap", METRIC_MASK_AP)
+            .entrySet()) {
+      String value = metadata.get(e.getKey());
+      if (value != null) {
+        try {
+          out.put(e.getValue(), Double.parseDouble(value));
+        } catch (NumberFormatException ignored) {
+          // not a figure: left out
+        }
+      }
+    }
+    return out;
+  }
+
   @Override
   public Integer call() throws IOException {
     byte[] bytes;
@@ -128,8 +161,8 @@ public final class PublishCommand implements Callable<Integer> {
           .setSizeBytes(m.sizeBytes())
           .setContract(m.contract().toAvro())
           .setClasses(m.classes().names())
-          .setProvenance(Map.of("file", model.getFileName().toString()))
-          .setMetrics(new HashMap<>());
+          .setProvenance(provenance(m.metadata()))
+          .setMetrics(validationMetrics(m.metadata()));
     } catch (ModelLoadException e) {
       throw new UserException("refused: " + e.getMessage(), e);
     }
@@ -148,28 +181,10 @@ public final class PublishCommand implements Callable<Integer> {
       throw new UserException("--location " + where + ": use file://, http:// or https://");
     }
     ModelAnnouncement a = announcement.setLocation(where).setPublishedTime(Instant.now()).build();
-    Map<String, Object> serdeConfig = new HashMap<>();
-    props.forEach((k, v) -> serdeConfig.put(k.toString(), v));
-    Properties p = new Properties();
-    p.putAll(props);
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    // an unauthorised or unreachable topic fails the send instead of blocking for long
-    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TIMEOUT.toMillis() / 2);
-    try (AvroSerde<ModelAnnouncement> serde =
-            new AvroSerde<>(ModelAnnouncement.class, serdeConfig, false);
-        KafkaProducer<String, byte[]> producer =
-            new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      producer
-          .send(
-              new ProducerRecord<>(
-                  topics.models(), a.getName(), serde.serialize(topics.models(), a)))
-          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IOException("cannot announce the model on " + topics.models() + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return 1;
+    try {
+      new ModelRegistry(props, topics.models()).publish(a);
+    } catch (IOException e) {
+      throw new IOException("cannot announce the model: " + e.getMessage(), e);
     }
     log.info(
         "published {}@{} ({} bytes) at {}{}",

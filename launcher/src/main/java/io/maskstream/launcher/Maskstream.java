@@ -3,7 +3,9 @@ package io.maskstream.launcher;
 import io.maskstream.detector.DetectCommand;
 import io.maskstream.detector.InferCommand;
 import io.maskstream.detector.KeysCommand;
+import io.maskstream.detector.ModelsCommand;
 import io.maskstream.detector.PublishCommand;
+import io.maskstream.detector.RollbackCommand;
 import io.maskstream.detector.ZonesCommand;
 import io.maskstream.ingest.IngestBenchmark;
 import io.maskstream.ingest.IngestCommand;
@@ -53,6 +55,8 @@ import picocli.CommandLine.Spec;
       TrackEvalCommand.class,
       TrainCommand.class,
       PublishCommand.class,
+      ModelsCommand.class,
+      RollbackCommand.class,
       KeysCommand.class,
       ShapesCommand.class,
       CommandLine.HelpCommand.class

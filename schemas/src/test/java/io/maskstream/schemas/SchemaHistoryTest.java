@@ -8,6 +8,7 @@ import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelAnnouncement;
+import io.maskstream.schemas.avro.ModelServing;
 import io.maskstream.schemas.avro.ObjectEvent;
 import io.maskstream.schemas.avro.TrackerSnapshot;
 import io.maskstream.schemas.avro.ZoneEvent;
@@ -64,7 +65,8 @@ class SchemaHistoryTest {
         ZoneSet.class,
         ZoneEvent.class,
         ZoneState.class,
-        Camera.class);
+        Camera.class,
+        ModelServing.class);
   }
 
   static Stream<Arguments> versions() {

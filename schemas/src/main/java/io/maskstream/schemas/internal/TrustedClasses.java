@@ -17,6 +17,7 @@ import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelContract;
 import io.maskstream.schemas.avro.ModelRef;
+import io.maskstream.schemas.avro.ModelServing;
 import io.maskstream.schemas.avro.ObjectBox;
 import io.maskstream.schemas.avro.ObjectEvent;
 import io.maskstream.schemas.avro.ObjectEventType;
@@ -70,6 +71,7 @@ public final class TrustedClasses {
                 .add(Rle.class)
                 .add(ModelAnnouncement.class)
                 .add(ModelContract.class)
+                .add(ModelServing.class)
                 .add(DeadLetter.class)
                 .add(TrackerSnapshot.class)
                 .add(ObjectEvent.class)
