@@ -2,6 +2,7 @@ package io.maskstream.detector;
 
 import io.maskstream.detector.store.ServingReporter;
 import io.maskstream.schemas.TopicNames;
+import io.maskstream.schemas.avro.GateResult;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelServing;
 import io.maskstream.schemas.cli.KafkaOptions;
@@ -196,10 +197,25 @@ public final class ModelsCommand implements Callable<Integer> {
   }
 
   /**
-   * Box AP, mask AP and where they were measured: the trainer's validation when the announcement
-   * carries it, else dashes.
+   * Box AP, mask AP and where they were measured: the gate's dataset when it was published through
+   * the gate, else the trainer's validation when the announcement carries it, else dashes.
    */
   static String[] figures(ModelAnnouncement v) {
+    GateResult gate = v.getGate();
+    if (gate != null) {
+      return new String[] {
+        ap(gate.getCandidate().getBoxAp()),
+        ap(gate.getCandidate().getMaskAp()),
+        "gate "
+            + gate.getData()
+            + " ("
+            + gate.getImages()
+            + " images"
+            + (gate.getServingVersion() == null ? "" : ", against " + gate.getServingVersion())
+            + (gate.getForced() ? ", refused, published with --force" : "")
+            + ")"
+      };
+    }
     Double box = v.getMetrics().get(PublishCommand.METRIC_BOX_AP);
     Double mask = v.getMetrics().get(PublishCommand.METRIC_MASK_AP);
     if (box == null && mask == null) {

@@ -1,5 +1,7 @@
 package io.maskstream.detector;
 
+import io.maskstream.detector.gate.GateVerdict;
+import io.maskstream.detector.gate.ModelGate;
 import io.maskstream.detector.model.Device;
 import io.maskstream.detector.model.ModelLoadException;
 import io.maskstream.detector.model.ModelSegmenter;
@@ -7,12 +9,14 @@ import io.maskstream.detector.model.OnnxMaskRcnn;
 import io.maskstream.detector.store.ModelSignatures;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
+import io.maskstream.schemas.avro.GateResult;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
 import io.maskstream.schemas.models.ModelRegistry;
 import io.maskstream.schemas.models.ModelStore;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,6 +25,8 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -31,17 +37,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code maskstream publish}: checks a model (it must load and run), puts it in the model store and
  * announces it on the models topic; running detectors following its name swap to it.
+ *
+ * <p>With {@code --gate DATA_DIR}, the model and the version announced now are first measured on
+ * the same held-out dataset ({@link ModelGate}); the model is published only when its box and mask
+ * AP are each no more than {@code --gate-margin} below the announced version's ({@link
+ * GateVerdict}), or with {@code --force}. The announcement records both models' figures.
  */
 @Command(
     name = "publish",
     mixinStandardHelpOptions = true,
-    description = "Puts a model in the model store and announces it; running detectors swap to it.")
+    description = {
+      "Puts a model in the model store and announces it; running detectors swap to it.",
+      "With --gate, only when it is not worse than the version announced now on held-out data."
+    })
 public final class PublishCommand implements Callable<Integer> {
+  /** Detections below this score are left out of the gate's evaluation (torchvision's 0.05). */
+  public static final float GATE_SCORE_THRESHOLD = 0.05f;
+
   private static final Logger log = LoggerFactory.getLogger(PublishCommand.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -79,7 +98,43 @@ public final class PublishCommand implements Callable<Integer> {
               + " .pub must lie beside it), for detectors started with --trust.")
   Path sign;
 
+  @Option(
+      names = "--gate",
+      paramLabel = "DATA_DIR",
+      description =
+          "A held-out COCO dataset: publish only if box and mask AP on it are not lower than the"
+              + " announced version's by more than --gate-margin.")
+  Path gate;
+
+  @Option(
+      names = "--gate-margin",
+      paramLabel = "AP",
+      defaultValue = "0.01",
+      description = "How much lower box and mask AP may each be (default: ${DEFAULT-VALUE}).")
+  double gateMargin;
+
+  @Option(
+      names = "--force",
+      description =
+          "With --gate: publish even when the gate refuses (logged, and recorded in the"
+              + " announcement).")
+  boolean force;
+
   @Mixin KafkaOptions kafka;
+
+  @Spec CommandSpec spec;
+
+  private final ModelGate evaluator;
+
+  /** The command without model evaluation: {@code --gate} is refused. */
+  public PublishCommand() {
+    this(null);
+  }
+
+  /** The command whose {@code --gate} measures models with {@code evaluator}. */
+  public PublishCommand(ModelGate evaluator) {
+    this.evaluator = evaluator;
+  }
 
   /** Signs the announcement's name and sha256 with the key of {@code --sign}. */
   private void signInto(ModelAnnouncement.Builder announcement) {
@@ -140,6 +195,16 @@ public final class PublishCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (force && gate == null) {
+      throw new UserException("--force goes with --gate: without the gate nothing refuses");
+    }
+    if (!(gateMargin >= 0 && gateMargin <= 1)) {
+      throw new UserException("--gate-margin must be between 0 and 1 (AP), got " + gateMargin);
+    }
+    if (gate != null && evaluator == null) {
+      throw new UserException(
+          "--gate needs the maskstream command's evaluator: run maskstream publish");
+    }
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(model);
@@ -149,8 +214,14 @@ public final class PublishCommand implements Callable<Integer> {
     Properties props = kafka.clientProperties();
     TopicNames topics = CommandSupport.topics(props);
     String defaultName = model.getFileName().toString().replaceFirst("\\.onnx$", "");
-    DetectorConfig check = DetectorConfig.builder().model(model).device(Device.CPU).build();
+    // with the gate, the model is loaded once, as the gate measures it
+    DetectorConfig.Builder checking = DetectorConfig.builder().model(model).device(Device.CPU);
+    if (gate != null) {
+      checking.scoreThreshold(GATE_SCORE_THRESHOLD);
+    }
+    DetectorConfig check = checking.build();
     ModelAnnouncement.Builder announcement = ModelAnnouncement.newBuilder();
+    ModelRegistry registry = new ModelRegistry(props, topics.models());
     try (ModelSegmenter segmenter =
         ModelSegmenter.start(OnnxMaskRcnn.load(bytes, defaultName, check), check.frameLimits())) {
       OnnxMaskRcnn m = segmenter.currentModel();
@@ -163,16 +234,19 @@ public final class PublishCommand implements Callable<Integer> {
           .setClasses(m.classes().names())
           .setProvenance(provenance(m.metadata()))
           .setMetrics(validationMetrics(m.metadata()));
+      if (sign != null) {
+        signInto(announcement);
+      }
+      ensureTopics(props, topics);
+      if (gate != null) {
+        GateResult result = gate(m, announcement, registry, check);
+        if (result == null) {
+          return 1;
+        }
+        announcement.setGate(result);
+      }
     } catch (ModelLoadException e) {
       throw new UserException("refused: " + e.getMessage(), e);
-    }
-    if (sign != null) {
-      signInto(announcement);
-    }
-    try (Admin admin = Admin.create(props)) {
-      Topics.ensure(admin, Topics.specs(topics, Topics.DEFAULT_PARTITIONS), TIMEOUT);
-    } catch (KafkaException e) {
-      throw new UserException("cannot reach Kafka: " + e.getMessage(), e);
     }
     String where = location;
     if (where == null) {
@@ -182,7 +256,7 @@ public final class PublishCommand implements Callable<Integer> {
     }
     ModelAnnouncement a = announcement.setLocation(where).setPublishedTime(Instant.now()).build();
     try {
-      new ModelRegistry(props, topics.models()).publish(a);
+      registry.publish(a);
     } catch (IOException e) {
       throw new IOException("cannot announce the model: " + e.getMessage(), e);
     }
@@ -193,7 +267,130 @@ public final class PublishCommand implements Callable<Integer> {
         a.getSizeBytes(),
         where,
         a.getSigningKey() == null ? ", unsigned" : ", signed by key " + a.getSigningKey());
-    System.out.println(a.getName() + "@" + a.getVersion() + " " + where);
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(a.getName() + "@" + a.getVersion() + " " + where);
+    out.flush();
     return 0;
+  }
+
+  /**
+   * Measures the model and the version announced now on {@code --gate}'s dataset, prints the
+   * comparison and judges.
+   *
+   * @return the result to announce, or null when the gate refuses (said on standard error)
+   */
+  private GateResult gate(
+      OnnxMaskRcnn candidate,
+      ModelAnnouncement.Builder announcement,
+      ModelRegistry registry,
+      DetectorConfig measuring) {
+    String modelName = announcement.getName();
+    String version = announcement.getVersion();
+    ModelAnnouncement now = registry.announced(modelName).orElse(null);
+    List<ModelGate.Entry> entries = new ArrayList<>();
+    try (OnnxMaskRcnn serving = now == null ? null : serving(now, registry, measuring)) {
+      if (serving != null) {
+        if (!candidate.contract().sameInputsAndOutputs(serving.contract())) {
+          throw new UserException(
+              "refused: the model follows the "
+                  + contractName(candidate)
+                  + " contract (input and outputs), "
+                  + modelName
+                  + "@"
+                  + now.getVersion()
+                  + " announced now the "
+                  + contractName(serving)
+                  + " contract: publish it under another --name; nothing was published");
+        }
+        entries.add(
+            new ModelGate.Entry("the announced " + modelName + "@" + now.getVersion(), serving));
+      }
+      entries.add(new ModelGate.Entry("the model " + modelName + "@" + version, candidate));
+      ModelGate.Evaluation evaluation = evaluator.evaluate(gate, entries);
+      GateResult result =
+          GateVerdict.judge(
+              gate.toAbsolutePath().normalize().toString(),
+              evaluation.images(),
+              now == null ? null : now.getVersion(),
+              serving == null ? null : evaluation.figures().get(0),
+              evaluation.figures().get(evaluation.figures().size() - 1),
+              gateMargin);
+      PrintWriter out = spec.commandLine().getOut();
+      GateVerdict.table(result, modelName, version).forEach(out::println);
+      if (!evaluation.leftOut().isEmpty()) {
+        out.println(
+            "  not evaluated (no model knows them): " + String.join(", ", evaluation.leftOut()));
+      }
+      if (!result.getPassed() && force) {
+        result = GateResult.newBuilder(result).setForced(true).build();
+        log.warn(
+            "{}@{} did not pass the gate and is published because of --force: {}",
+            modelName,
+            version,
+            GateVerdict.summary(result, modelName));
+      }
+      out.println(GateVerdict.summary(result, modelName));
+      out.flush();
+      if (!result.getPassed() && !force) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(
+            spec.qualifiedName()
+                + ": "
+                + GateVerdict.summary(result, modelName)
+                + ": nothing published (--force publishes it anyway)");
+        err.flush();
+        return null;
+      }
+      return result;
+    }
+  }
+
+  private static void ensureTopics(Properties props, TopicNames topics) {
+    try (Admin admin = Admin.create(props)) {
+      Topics.ensure(admin, Topics.specs(topics, Topics.DEFAULT_PARTITIONS), TIMEOUT);
+    } catch (KafkaException e) {
+      throw new UserException("cannot reach Kafka: " + e.getMessage(), e);
+    }
+  }
+
+  /** Fetches and loads the version announced now, checking it is the file announced. */
+  private static OnnxMaskRcnn serving(
+      ModelAnnouncement now, ModelRegistry registry, DetectorConfig measuring) {
+    String what = now.getName() + "@" + now.getVersion() + " (announced now)";
+    byte[] bytes;
+    try {
+      bytes = registry.store().fetch(now.getLocation());
+    } catch (IOException e) {
+      throw new UserException(
+          "the gate cannot fetch "
+              + what
+              + " from "
+              + now.getLocation()
+              + ": "
+              + e.getMessage()
+              + "; publish without --gate, or roll back to a version the store has",
+          e);
+    }
+    if (!ModelStore.sha256Hex(bytes).equalsIgnoreCase(now.getSha256())) {
+      throw new UserException(
+          "the gate fetched "
+              + what
+              + " from "
+              + now.getLocation()
+              + " but it is not the file announced (sha256 differs)");
+    }
+    return load(bytes, now.getName(), measuring, what);
+  }
+
+  private static OnnxMaskRcnn load(byte[] bytes, String name, DetectorConfig config, String what) {
+    try {
+      return OnnxMaskRcnn.load(bytes, name, config);
+    } catch (ModelLoadException e) {
+      throw new UserException("the gate cannot load " + what + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String contractName(OnnxMaskRcnn m) {
+    return m.contract().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
   }
 }

@@ -88,11 +88,27 @@ public final class Maskstream implements Runnable {
 
   /** The configured command line, with one-line error reporting. */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Maskstream());
+    CommandLine cli = new CommandLine(new Maskstream(), new Factory());
     cli.setParameterExceptionHandler(new OneLineParameterErrors());
     cli.setExecutionExceptionHandler(new OneLineExecutionErrors());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     return cli;
+  }
+
+  /**
+   * Creates the commands; {@code publish} gets the model evaluation of {@code --gate}, which needs
+   * both the detector's inference and the trainer's evaluator.
+   */
+  static final class Factory implements CommandLine.IFactory {
+    private final CommandLine.IFactory defaults = CommandLine.defaultFactory();
+
+    @Override
+    public <K> K create(Class<K> type) throws Exception {
+      if (type == PublishCommand.class) {
+        return type.cast(new PublishCommand(new CocoModelGate()));
+      }
+      return defaults.create(type);
+    }
   }
 
   /** Bad options: one line naming the command and the problem, then exit 2. */

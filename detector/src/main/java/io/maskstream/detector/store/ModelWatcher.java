@@ -106,7 +106,7 @@ public final class ModelWatcher implements AutoCloseable {
 
   private void run() {
     try {
-      reporter.serving(segmenter.model());
+      reporter.serving(followed, segmenter.model().version());
       while (running.get()) {
         reporter.reportIfDue();
         ModelAnnouncement latest = null;
@@ -176,7 +176,7 @@ public final class ModelWatcher implements AutoCloseable {
       }
       segmenter.swapTo(candidate);
       metrics.modelServing(segmenter.model());
-      reporter.serving(segmenter.model());
+      reporter.serving(followed, segmenter.model().version());
     } catch (IOException | ModelLoadException | RuntimeException e) {
       refused.put(refusalKey(a), e.getMessage());
       reporter.refused(version, e.getMessage());

@@ -75,8 +75,13 @@ public final class ServingReporter implements AutoCloseable {
     return id;
   }
 
-  /** Reports that {@code model} serves (since now, when it is a new version). */
-  public synchronized void serving(ModelIdentity model) {
+  /**
+   * Reports that {@code version} serves for the model name {@code followed} (since now, when it is
+   * another version than the last report's). The name is the one the detector follows, whatever
+   * name the model's own metadata gives.
+   */
+  public synchronized void serving(String followed, String version) {
+    ModelIdentity model = new ModelIdentity(followed, version);
     if (!model.equals(serving)) {
       serving = model;
       since = Instant.now();

@@ -2,6 +2,7 @@ package io.maskstream.schemas.internal;
 
 import io.maskstream.schemas.avro.Box;
 import io.maskstream.schemas.avro.Camera;
+import io.maskstream.schemas.avro.ClassAp;
 import io.maskstream.schemas.avro.ClassCount;
 import io.maskstream.schemas.avro.CrossingCount;
 import io.maskstream.schemas.avro.DeadLetter;
@@ -9,6 +10,8 @@ import io.maskstream.schemas.avro.Detection;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.FrameRef;
+import io.maskstream.schemas.avro.GateFigures;
+import io.maskstream.schemas.avro.GateResult;
 import io.maskstream.schemas.avro.ImageEncoding;
 import io.maskstream.schemas.avro.InstanceMask;
 import io.maskstream.schemas.avro.LineDefinition;
@@ -71,6 +74,9 @@ public final class TrustedClasses {
                 .add(Rle.class)
                 .add(ModelAnnouncement.class)
                 .add(ModelContract.class)
+                .add(GateResult.class)
+                .add(GateFigures.class)
+                .add(ClassAp.class)
                 .add(ModelServing.class)
                 .add(DeadLetter.class)
                 .add(TrackerSnapshot.class)
