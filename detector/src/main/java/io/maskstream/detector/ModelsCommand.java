@@ -132,12 +132,13 @@ public final class ModelsCommand implements Callable<Integer> {
                   "PUBLISHED",
                   "SIZE",
                   "SIGNED BY",
+                  "WEIGHTS",
                   "BOX AP",
                   "MASK AP",
                   "MEASURED ON"),
               2,
-              4,
-              5);
+              5,
+              6);
       for (ModelAnnouncement v : versions) {
         boolean announcedNow = current != null && v.getVersion().equals(current.getVersion());
         String[] figures = figures(v);
@@ -146,6 +147,7 @@ public final class ModelsCommand implements Callable<Integer> {
             TIME.format(v.getPublishedTime()),
             size(v.getSizeBytes()),
             v.getSigningKey() == null ? "-" : v.getSigningKey(),
+            v.getWeightsLocation() == null ? "-" : "yes",
             figures[0],
             figures[1],
             figures[2]);

@@ -58,6 +58,12 @@ import picocli.CommandLine.Spec;
       "With --gate, only when it is not worse than the version announced now on held-out data."
     })
 public final class PublishCommand implements Callable<Integer> {
+  /** The model metadata key naming its training weights' file, as {@code train} writes it. */
+  static final String WEIGHTS_KEY = "maskstream.training.weights";
+
+  /** The model metadata key of its training weights' sha256. */
+  static final String WEIGHTS_SHA_KEY = "maskstream.training.weights_sha256";
+
   /** Detections below this score are left out of the gate's evaluation (torchvision's 0.05). */
   public static final float GATE_SCORE_THRESHOLD = 0.05f;
 
@@ -97,6 +103,14 @@ public final class PublishCommand implements Callable<Integer> {
           "Sign the announcement with this private key (from 'maskstream keys generate'; its"
               + " .pub must lie beside it), for detectors started with --trust.")
   Path sign;
+
+  @Option(
+      names = "--weights",
+      paramLabel = "FILE",
+      description =
+          "The model's training weights, stored with it for 'train --init NAME' (default: the"
+              + " .safetensors train wrote beside the model, when there).")
+  Path weights;
 
   @Option(
       names = "--gate",
@@ -158,6 +172,46 @@ public final class PublishCommand implements Callable<Integer> {
           "--sign " + sign + ": " + publicFile + " is not the public key of this private key");
     }
     announcement.setSignature(ByteBuffer.wrap(signature)).setSigningKey(ModelSignatures.keyId(pub));
+  }
+
+  /**
+   * The training weights to store beside the model, for {@code train --init NAME}: {@code
+   * --weights}, else the file the model's metadata names ({@value #WEIGHTS_KEY}) beside the model,
+   * checked against the sha256 the metadata gives; null when there are none (a model not made by
+   * {@code train}, or weights not found, which is logged).
+   */
+  private byte[] trainingWeights(Map<String, String> metadata) {
+    String named = metadata.get(WEIGHTS_KEY);
+    String sha = metadata.get(WEIGHTS_SHA_KEY);
+    Path file = weights;
+    if (file == null) {
+      if (named == null) {
+        return null;
+      }
+      file = model.toAbsolutePath().resolveSibling(Path.of(named).getFileName());
+      if (!Files.isRegularFile(file)) {
+        log.warn(
+            "{} is not beside the model: published without its training weights, so 'train"
+                + " --init' cannot continue from this version (give --weights FILE)",
+            file.getFileName());
+        return null;
+      }
+    }
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UserException("--weights " + file + ": " + e.getMessage(), e);
+    }
+    if (sha != null && !ModelStore.sha256Hex(bytes).equalsIgnoreCase(sha)) {
+      throw new UserException(
+          file
+              + " are not the weights the model was exported from (their sha256 differs from the"
+              + " model's "
+              + WEIGHTS_SHA_KEY
+              + "): give the right --weights");
+    }
+    return bytes;
   }
 
   /** The file name and the training facts of the model's metadata. */
@@ -222,6 +276,7 @@ public final class PublishCommand implements Callable<Integer> {
     DetectorConfig check = checking.build();
     ModelAnnouncement.Builder announcement = ModelAnnouncement.newBuilder();
     ModelRegistry registry = new ModelRegistry(props, topics.models());
+    byte[] trainingWeights;
     try (ModelSegmenter segmenter =
         ModelSegmenter.start(OnnxMaskRcnn.load(bytes, defaultName, check), check.frameLimits())) {
       OnnxMaskRcnn m = segmenter.currentModel();
@@ -237,6 +292,7 @@ public final class PublishCommand implements Callable<Integer> {
       if (sign != null) {
         signInto(announcement);
       }
+      trainingWeights = trainingWeights(m.metadata());
       ensureTopics(props, topics);
       if (gate != null) {
         GateResult result = gate(m, announcement, registry, check);
@@ -249,10 +305,17 @@ public final class PublishCommand implements Callable<Integer> {
       throw new UserException("refused: " + e.getMessage(), e);
     }
     String where = location;
-    if (where == null) {
-      where = new ModelStore(props, ModelStore.topicFor(topics.models())).put(bytes);
-    } else if (!where.matches("(?i)(file|https?)://.+")) {
+    if (where != null && !where.matches("(?i)(file|https?)://.+")) {
       throw new UserException("--location " + where + ": use file://, http:// or https://");
+    }
+    ModelStore store = registry.store();
+    if (where == null) {
+      where = store.put(bytes);
+    }
+    if (trainingWeights != null) {
+      announcement
+          .setWeightsLocation(store.put(trainingWeights))
+          .setWeightsSha256(ModelStore.sha256Hex(trainingWeights));
     }
     ModelAnnouncement a = announcement.setLocation(where).setPublishedTime(Instant.now()).build();
     try {
@@ -267,6 +330,10 @@ public final class PublishCommand implements Callable<Integer> {
         a.getSizeBytes(),
         where,
         a.getSigningKey() == null ? ", unsigned" : ", signed by key " + a.getSigningKey());
+    if (a.getWeightsLocation() != null) {
+      log.info(
+          "its training weights ({} bytes) at {}", trainingWeights.length, a.getWeightsLocation());
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.println(a.getName() + "@" + a.getVersion() + " " + where);
     out.flush();

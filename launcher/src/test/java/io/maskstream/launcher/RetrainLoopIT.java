@@ -128,7 +128,57 @@ class RetrainLoopIT {
                   + java.util.regex.Pattern.quote(detector.detectorId())
                   + "\\s+retrain-it\\s+"
                   + v1);
+      assertThat(lines.get(2)).as("trained here: published with its weights").contains(" yes ");
+      assertThat(lines.get(3))
+          .as("the bundled model has no weights beside it")
+          .doesNotContain(" yes ");
     }
+
+    // fine-tune from what serves: the weights published with the version announced now
+    Path v4File = dir.resolve("v4.onnx");
+    Run fineTune =
+        run(
+            "train",
+            "--data",
+            train.toString(),
+            "--out",
+            v4File.toString(),
+            "--init",
+            NAME,
+            "--iterations",
+            "1",
+            "--batch-size",
+            "2");
+    assertThat(fineTune.exitCode()).as(fineTune.err()).isZero();
+    assertThat(metadata(v4File))
+        .containsEntry(
+            "maskstream.training.init", NAME + "@" + v1 + " (announced now) from the model store");
+    Run noWeights =
+        run(
+            "train",
+            "--data",
+            train.toString(),
+            "--out",
+            dir.resolve("v5.onnx").toString(),
+            "--init",
+            NAME + "@" + v2.substring(0, 6),
+            "--iterations",
+            "1");
+    assertThat(noWeights.exitCode()).isEqualTo(2);
+    assertThat(noWeights.err().lines())
+        .singleElement()
+        .asString()
+        .contains(NAME + "@" + v2 + " was published without its training weights");
+  }
+
+  private static java.util.Map<String, String> metadata(Path onnx) throws Exception {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    for (ai.onnx.proto.OnnxMl.StringStringEntryProto e :
+        ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(onnx))
+            .getMetadataPropsList()) {
+      out.put(e.getKey(), e.getValue());
+    }
+    return out;
   }
 
   private static Path trainBriefly(Path data, Path out, long seed) {
