@@ -28,8 +28,9 @@ public enum BrokerRole {
   INGEST,
   /**
    * {@code maskstream detect}: reads frames, zones and models, writes the event and dead-letter
-   * topics, in its Kafka Streams application (group, transactional ids and internal topics prefixed
-   * by its application id, {@value #DETECTOR_APPLICATION_PREFIX} by default).
+   * topics and what it serves (the models serving topic), in its Kafka Streams application (group,
+   * transactional ids and internal topics prefixed by its application id, {@value
+   * #DETECTOR_APPLICATION_PREFIX} by default).
    */
   DETECTOR,
   /**
@@ -38,8 +39,9 @@ public enum BrokerRole {
    */
   SINK,
   /**
-   * {@code maskstream publish}, {@code maskstream zones} and {@code maskstream camera}: the only
-   * writer of models, zones and cameras.
+   * {@code maskstream publish}, {@code rollback}, {@code models}, {@code zones} and {@code camera}:
+   * the only writer of models (and their store and versions), zones and cameras; reads what
+   * detectors serve.
    */
   PUBLISHER,
   /** Creates, configures and deletes topics, describes groups: runs the cluster. */
@@ -92,6 +94,8 @@ public enum BrokerRole {
         a.topic("zones", AclOperation.READ);
         a.topic("models", AclOperation.READ);
         a.topic("models.store", AclOperation.READ);
+        // what it serves, for 'maskstream models'
+        a.topic("models.serving", AclOperation.WRITE);
         for (String out : List.of("detections", "masks", "objects", "zone-events", "dlq")) {
           a.topic(out, AclOperation.WRITE);
         }
@@ -138,6 +142,8 @@ public enum BrokerRole {
       case PUBLISHER:
         a.topic("models", AclOperation.WRITE, AclOperation.READ, AclOperation.CREATE);
         a.topic("models.store", AclOperation.WRITE, AclOperation.READ, AclOperation.CREATE);
+        a.topic("models.versions", AclOperation.WRITE, AclOperation.READ, AclOperation.CREATE);
+        a.topic("models.serving", AclOperation.READ);
         a.topic("zones", AclOperation.WRITE, AclOperation.READ);
         a.topic("cameras", AclOperation.WRITE, AclOperation.READ);
         // `camera list` shows the fleet's reports; `camera remove` clears the camera's report

@@ -35,6 +35,10 @@ class BrokerRoleTest {
     assertThat(allowed(AclOperation.WRITE, "frames")).containsExactly(BrokerRole.INGEST);
     assertThat(allowed(AclOperation.WRITE, "models")).containsExactly(BrokerRole.PUBLISHER);
     assertThat(allowed(AclOperation.WRITE, "models.store")).containsExactly(BrokerRole.PUBLISHER);
+    assertThat(allowed(AclOperation.WRITE, "models.versions"))
+        .containsExactly(BrokerRole.PUBLISHER);
+    assertThat(allowed(AclOperation.WRITE, "models.serving")).containsExactly(BrokerRole.DETECTOR);
+    assertThat(allowed(AclOperation.READ, "models.serving")).containsExactly(BrokerRole.PUBLISHER);
     assertThat(allowed(AclOperation.WRITE, "zones")).containsExactly(BrokerRole.PUBLISHER);
     assertThat(allowed(AclOperation.WRITE, "detections")).containsExactly(BrokerRole.DETECTOR);
     assertThat(allowed(AclOperation.WRITE, "dlq"))

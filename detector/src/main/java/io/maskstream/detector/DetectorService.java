@@ -237,6 +237,14 @@ public final class DetectorService implements AutoCloseable {
     return Collections.unmodifiableSet(out);
   }
 
+  /**
+   * The id under which this detector reports what it serves on the models serving topic ({@code
+   * maskstream models} lists it).
+   */
+  public String detectorId() {
+    return watcher.detectorId();
+  }
+
   /** The model serving. */
   public ModelSegmenter segmenter() {
     return segmenter;

@@ -1,18 +1,22 @@
 package io.maskstream.detector;
 
+import io.maskstream.detector.gate.GateVerdict;
+import io.maskstream.detector.gate.ModelGate;
 import io.maskstream.detector.model.Device;
 import io.maskstream.detector.model.ModelLoadException;
 import io.maskstream.detector.model.ModelSegmenter;
 import io.maskstream.detector.model.OnnxMaskRcnn;
 import io.maskstream.detector.store.ModelSignatures;
-import io.maskstream.detector.store.ModelStore;
-import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.Topics;
+import io.maskstream.schemas.avro.GateResult;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.schemas.models.ModelRegistry;
+import io.maskstream.schemas.models.ModelStore;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,37 +25,58 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code maskstream publish}: checks a model (it must load and run), puts it in the model store and
  * announces it on the models topic; running detectors following its name swap to it.
+ *
+ * <p>With {@code --gate DATA_DIR}, the model and the version announced now are first measured on
+ * the same held-out dataset ({@link ModelGate}); the model is published only when its box and mask
+ * AP are each no more than {@code --gate-margin} below the announced version's ({@link
+ * GateVerdict}), or with {@code --force}. The announcement records both models' figures.
  */
 @Command(
     name = "publish",
     mixinStandardHelpOptions = true,
-    description = "Puts a model in the model store and announces it; running detectors swap to it.")
+    description = {
+      "Puts a model in the model store and announces it; running detectors swap to it.",
+      "With --gate, only when it is not worse than the version announced now on held-out data."
+    })
 public final class PublishCommand implements Callable<Integer> {
+  /** The model metadata key naming its training weights' file, as {@code train} writes it. */
+  static final String WEIGHTS_KEY = "maskstream.training.weights";
+
+  /** The model metadata key of its training weights' sha256. */
+  static final String WEIGHTS_SHA_KEY = "maskstream.training.weights_sha256";
+
+  /** Detections below this score are left out of the gate's evaluation (torchvision's 0.05). */
+  public static final float GATE_SCORE_THRESHOLD = 0.05f;
+
   private static final Logger log = LoggerFactory.getLogger(PublishCommand.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  /** The announcement's metric of box AP (COCO's name), as the trainer's validation measured it. */
+  public static final String METRIC_BOX_AP = "bbox_AP";
+
+  /**
+   * The announcement's metric of mask AP (COCO's name), as the trainer's validation measured it.
+   */
+  public static final String METRIC_MASK_AP = "segm_AP";
 
   @Option(names = "--model", paramLabel = "FILE.onnx", required = true, description = "The model.")
   Path model;
@@ -79,7 +104,51 @@ public final class PublishCommand implements Callable<Integer> {
               + " .pub must lie beside it), for detectors started with --trust.")
   Path sign;
 
+  @Option(
+      names = "--weights",
+      paramLabel = "FILE",
+      description =
+          "The model's training weights, stored with it for 'train --init NAME' (default: the"
+              + " .safetensors train wrote beside the model, when there).")
+  Path weights;
+
+  @Option(
+      names = "--gate",
+      paramLabel = "DATA_DIR",
+      description =
+          "A held-out COCO dataset: publish only if box and mask AP on it are not lower than the"
+              + " announced version's by more than --gate-margin.")
+  Path gate;
+
+  @Option(
+      names = "--gate-margin",
+      paramLabel = "AP",
+      defaultValue = "0.01",
+      description = "How much lower box and mask AP may each be (default: ${DEFAULT-VALUE}).")
+  double gateMargin;
+
+  @Option(
+      names = "--force",
+      description =
+          "With --gate: publish even when the gate refuses (logged, and recorded in the"
+              + " announcement).")
+  boolean force;
+
   @Mixin KafkaOptions kafka;
+
+  @Spec CommandSpec spec;
+
+  private final ModelGate evaluator;
+
+  /** The command without model evaluation: {@code --gate} is refused. */
+  public PublishCommand() {
+    this(null);
+  }
+
+  /** The command whose {@code --gate} measures models with {@code evaluator}. */
+  public PublishCommand(ModelGate evaluator) {
+    this.evaluator = evaluator;
+  }
 
   /** Signs the announcement's name and sha256 with the key of {@code --sign}. */
   private void signInto(ModelAnnouncement.Builder announcement) {
@@ -105,8 +174,91 @@ public final class PublishCommand implements Callable<Integer> {
     announcement.setSignature(ByteBuffer.wrap(signature)).setSigningKey(ModelSignatures.keyId(pub));
   }
 
+  /**
+   * The training weights to store beside the model, for {@code train --init NAME}: {@code
+   * --weights}, else the file the model's metadata names ({@value #WEIGHTS_KEY}) beside the model,
+   * checked against the sha256 the metadata gives; null when there are none (a model not made by
+   * {@code train}, or weights not found, which is logged).
+   */
+  private byte[] trainingWeights(Map<String, String> metadata) {
+    String named = metadata.get(WEIGHTS_KEY);
+    String sha = metadata.get(WEIGHTS_SHA_KEY);
+    Path file = weights;
+    if (file == null) {
+      if (named == null) {
+        return null;
+      }
+      file = model.toAbsolutePath().resolveSibling(Path.of(named).getFileName());
+      if (!Files.isRegularFile(file)) {
+        log.warn(
+            "{} is not beside the model: published without its training weights, so 'train"
+                + " --init' cannot continue from this version (give --weights FILE)",
+            file.getFileName());
+        return null;
+      }
+    }
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UserException("--weights " + file + ": " + e.getMessage(), e);
+    }
+    if (sha != null && !ModelStore.sha256Hex(bytes).equalsIgnoreCase(sha)) {
+      throw new UserException(
+          file
+              + " are not the weights the model was exported from (their sha256 differs from the"
+              + " model's "
+              + WEIGHTS_SHA_KEY
+              + "): give the right --weights");
+    }
+    return bytes;
+  }
+
+  /** The file name and the training facts of the model's metadata. */
+  private Map<String, String> provenance(Map<String, String> metadata) {
+    Map<String, String> out = new TreeMap<>();
+    metadata.forEach(
+        (k, v) -> {
+          if (k.startsWith("maskstream.training.") || k.equals("maskstream.preset")) {
+            out.put(k, v);
+          }
+        });
+    out.put("file", model.getFileName().toString());
+    return out;
+  }
+
+  /** The validation AP the trainer measured, when the metadata holds it. */
+  static Map<String, Double> validationMetrics(Map<String, String> metadata) {
+    Map<String, Double> out = new TreeMap<>();
+    for (Map.Entry<String, String> e :
+        Map.of(
+                "maskstream.metrics.box_ap", METRIC_BOX_AP,
+                "maskstream.metrics.mask_ap", METRIC_MASK_AP)
+            .entrySet()) {
+      String value = metadata.get(e.getKey());
+      if (value != null) {
+        try {
+          out.put(e.getValue(), Double.parseDouble(value));
+        } catch (NumberFormatException ignored) {
+          // not a figure: left out
+        }
+      }
+    }
+    return out;
+  }
+
   @Override
   public Integer call() throws IOException {
+    if (force && gate == null) {
+      throw new UserException("--force goes with --gate: without the gate nothing refuses");
+    }
+    if (!(gateMargin >= 0 && gateMargin <= 1)) {
+      throw new UserException("--gate-margin must be between 0 and 1 (AP), got " + gateMargin);
+    }
+    if (gate != null && evaluator == null) {
+      throw new UserException(
+          "--gate needs the maskstream command's evaluator: run maskstream publish");
+    }
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(model);
@@ -116,8 +268,15 @@ public final class PublishCommand implements Callable<Integer> {
     Properties props = kafka.clientProperties();
     TopicNames topics = CommandSupport.topics(props);
     String defaultName = model.getFileName().toString().replaceFirst("\\.onnx$", "");
-    DetectorConfig check = DetectorConfig.builder().model(model).device(Device.CPU).build();
+    // with the gate, the model is loaded once, as the gate measures it
+    DetectorConfig.Builder checking = DetectorConfig.builder().model(model).device(Device.CPU);
+    if (gate != null) {
+      checking.scoreThreshold(GATE_SCORE_THRESHOLD);
+    }
+    DetectorConfig check = checking.build();
     ModelAnnouncement.Builder announcement = ModelAnnouncement.newBuilder();
+    ModelRegistry registry = new ModelRegistry(props, topics.models());
+    byte[] trainingWeights;
     try (ModelSegmenter segmenter =
         ModelSegmenter.start(OnnxMaskRcnn.load(bytes, defaultName, check), check.frameLimits())) {
       OnnxMaskRcnn m = segmenter.currentModel();
@@ -128,48 +287,41 @@ public final class PublishCommand implements Callable<Integer> {
           .setSizeBytes(m.sizeBytes())
           .setContract(m.contract().toAvro())
           .setClasses(m.classes().names())
-          .setProvenance(Map.of("file", model.getFileName().toString()))
-          .setMetrics(new HashMap<>());
+          .setProvenance(provenance(m.metadata()))
+          .setMetrics(validationMetrics(m.metadata()));
+      if (sign != null) {
+        signInto(announcement);
+      }
+      trainingWeights = trainingWeights(m.metadata());
+      ensureTopics(props, topics);
+      if (gate != null) {
+        GateResult result = gate(m, announcement, registry, check);
+        if (result == null) {
+          return 1;
+        }
+        announcement.setGate(result);
+      }
     } catch (ModelLoadException e) {
       throw new UserException("refused: " + e.getMessage(), e);
     }
-    if (sign != null) {
-      signInto(announcement);
-    }
-    try (Admin admin = Admin.create(props)) {
-      Topics.ensure(admin, Topics.specs(topics, Topics.DEFAULT_PARTITIONS), TIMEOUT);
-    } catch (KafkaException e) {
-      throw new UserException("cannot reach Kafka: " + e.getMessage(), e);
-    }
     String where = location;
-    if (where == null) {
-      where = new ModelStore(props, ModelStore.topicFor(topics.models())).put(bytes);
-    } else if (!where.matches("(?i)(file|https?)://.+")) {
+    if (where != null && !where.matches("(?i)(file|https?)://.+")) {
       throw new UserException("--location " + where + ": use file://, http:// or https://");
     }
+    ModelStore store = registry.store();
+    if (where == null) {
+      where = store.put(bytes);
+    }
+    if (trainingWeights != null) {
+      announcement
+          .setWeightsLocation(store.put(trainingWeights))
+          .setWeightsSha256(ModelStore.sha256Hex(trainingWeights));
+    }
     ModelAnnouncement a = announcement.setLocation(where).setPublishedTime(Instant.now()).build();
-    Map<String, Object> serdeConfig = new HashMap<>();
-    props.forEach((k, v) -> serdeConfig.put(k.toString(), v));
-    Properties p = new Properties();
-    p.putAll(props);
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    // an unauthorised or unreachable topic fails the send instead of blocking for long
-    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TIMEOUT.toMillis() / 2);
-    try (AvroSerde<ModelAnnouncement> serde =
-            new AvroSerde<>(ModelAnnouncement.class, serdeConfig, false);
-        KafkaProducer<String, byte[]> producer =
-            new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      producer
-          .send(
-              new ProducerRecord<>(
-                  topics.models(), a.getName(), serde.serialize(topics.models(), a)))
-          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IOException("cannot announce the model on " + topics.models() + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return 1;
+    try {
+      registry.publish(a);
+    } catch (IOException e) {
+      throw new IOException("cannot announce the model: " + e.getMessage(), e);
     }
     log.info(
         "published {}@{} ({} bytes) at {}{}",
@@ -178,7 +330,134 @@ public final class PublishCommand implements Callable<Integer> {
         a.getSizeBytes(),
         where,
         a.getSigningKey() == null ? ", unsigned" : ", signed by key " + a.getSigningKey());
-    System.out.println(a.getName() + "@" + a.getVersion() + " " + where);
+    if (a.getWeightsLocation() != null) {
+      log.info(
+          "its training weights ({} bytes) at {}", trainingWeights.length, a.getWeightsLocation());
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(a.getName() + "@" + a.getVersion() + " " + where);
+    out.flush();
     return 0;
+  }
+
+  /**
+   * Measures the model and the version announced now on {@code --gate}'s dataset, prints the
+   * comparison and judges.
+   *
+   * @return the result to announce, or null when the gate refuses (said on standard error)
+   */
+  private GateResult gate(
+      OnnxMaskRcnn candidate,
+      ModelAnnouncement.Builder announcement,
+      ModelRegistry registry,
+      DetectorConfig measuring) {
+    String modelName = announcement.getName();
+    String version = announcement.getVersion();
+    ModelAnnouncement now = registry.announced(modelName).orElse(null);
+    List<ModelGate.Entry> entries = new ArrayList<>();
+    try (OnnxMaskRcnn serving = now == null ? null : serving(now, registry, measuring)) {
+      if (serving != null) {
+        if (!candidate.contract().sameInputsAndOutputs(serving.contract())) {
+          throw new UserException(
+              "refused: the model follows the "
+                  + contractName(candidate)
+                  + " contract (input and outputs), "
+                  + modelName
+                  + "@"
+                  + now.getVersion()
+                  + " announced now the "
+                  + contractName(serving)
+                  + " contract: publish it under another --name; nothing was published");
+        }
+        entries.add(
+            new ModelGate.Entry("the announced " + modelName + "@" + now.getVersion(), serving));
+      }
+      entries.add(new ModelGate.Entry("the model " + modelName + "@" + version, candidate));
+      ModelGate.Evaluation evaluation = evaluator.evaluate(gate, entries);
+      GateResult result =
+          GateVerdict.judge(
+              gate.toAbsolutePath().normalize().toString(),
+              evaluation.images(),
+              now == null ? null : now.getVersion(),
+              serving == null ? null : evaluation.figures().get(0),
+              evaluation.figures().get(evaluation.figures().size() - 1),
+              gateMargin);
+      PrintWriter out = spec.commandLine().getOut();
+      GateVerdict.table(result, modelName, version).forEach(out::println);
+      if (!evaluation.leftOut().isEmpty()) {
+        out.println(
+            "  not evaluated (no model knows them): " + String.join(", ", evaluation.leftOut()));
+      }
+      if (!result.getPassed() && force) {
+        result = GateResult.newBuilder(result).setForced(true).build();
+        log.warn(
+            "{}@{} did not pass the gate and is published because of --force: {}",
+            modelName,
+            version,
+            GateVerdict.summary(result, modelName));
+      }
+      out.println(GateVerdict.summary(result, modelName));
+      out.flush();
+      if (!result.getPassed() && !force) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(
+            spec.qualifiedName()
+                + ": "
+                + GateVerdict.summary(result, modelName)
+                + ": nothing published (--force publishes it anyway)");
+        err.flush();
+        return null;
+      }
+      return result;
+    }
+  }
+
+  private static void ensureTopics(Properties props, TopicNames topics) {
+    try (Admin admin = Admin.create(props)) {
+      Topics.ensure(admin, Topics.specs(topics, Topics.DEFAULT_PARTITIONS), TIMEOUT);
+    } catch (KafkaException e) {
+      throw new UserException("cannot reach Kafka: " + e.getMessage(), e);
+    }
+  }
+
+  /** Fetches and loads the version announced now, checking it is the file announced. */
+  private static OnnxMaskRcnn serving(
+      ModelAnnouncement now, ModelRegistry registry, DetectorConfig measuring) {
+    String what = now.getName() + "@" + now.getVersion() + " (announced now)";
+    byte[] bytes;
+    try {
+      bytes = registry.store().fetch(now.getLocation());
+    } catch (IOException e) {
+      throw new UserException(
+          "the gate cannot fetch "
+              + what
+              + " from "
+              + now.getLocation()
+              + ": "
+              + e.getMessage()
+              + "; publish without --gate, or roll back to a version the store has",
+          e);
+    }
+    if (!ModelStore.sha256Hex(bytes).equalsIgnoreCase(now.getSha256())) {
+      throw new UserException(
+          "the gate fetched "
+              + what
+              + " from "
+              + now.getLocation()
+              + " but it is not the file announced (sha256 differs)");
+    }
+    return load(bytes, now.getName(), measuring, what);
+  }
+
+  private static OnnxMaskRcnn load(byte[] bytes, String name, DetectorConfig config, String what) {
+    try {
+      return OnnxMaskRcnn.load(bytes, name, config);
+    } catch (ModelLoadException e) {
+      throw new UserException("the gate cannot load " + what + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String contractName(OnnxMaskRcnn m) {
+    return m.contract().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
   }
 }

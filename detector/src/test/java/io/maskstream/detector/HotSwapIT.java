@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.maskstream.broker.testing.KafkaBrokerExtension;
 import io.maskstream.detector.model.OnnxMaskRcnn;
-import io.maskstream.detector.store.ModelStore;
 import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.DeadLetter;
 import io.maskstream.schemas.avro.Detections;
+import io.maskstream.schemas.models.ModelStore;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

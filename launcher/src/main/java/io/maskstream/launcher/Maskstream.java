@@ -3,7 +3,9 @@ package io.maskstream.launcher;
 import io.maskstream.detector.DetectCommand;
 import io.maskstream.detector.InferCommand;
 import io.maskstream.detector.KeysCommand;
+import io.maskstream.detector.ModelsCommand;
 import io.maskstream.detector.PublishCommand;
+import io.maskstream.detector.RollbackCommand;
 import io.maskstream.detector.ZonesCommand;
 import io.maskstream.ingest.IngestBenchmark;
 import io.maskstream.ingest.IngestCommand;
@@ -53,6 +55,8 @@ import picocli.CommandLine.Spec;
       TrackEvalCommand.class,
       TrainCommand.class,
       PublishCommand.class,
+      ModelsCommand.class,
+      RollbackCommand.class,
       KeysCommand.class,
       ShapesCommand.class,
       CommandLine.HelpCommand.class
@@ -84,11 +88,27 @@ public final class Maskstream implements Runnable {
 
   /** The configured command line, with one-line error reporting. */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Maskstream());
+    CommandLine cli = new CommandLine(new Maskstream(), new Factory());
     cli.setParameterExceptionHandler(new OneLineParameterErrors());
     cli.setExecutionExceptionHandler(new OneLineExecutionErrors());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     return cli;
+  }
+
+  /**
+   * Creates the commands; {@code publish} gets the model evaluation of {@code --gate}, which needs
+   * both the detector's inference and the trainer's evaluator.
+   */
+  static final class Factory implements CommandLine.IFactory {
+    private final CommandLine.IFactory defaults = CommandLine.defaultFactory();
+
+    @Override
+    public <K> K create(Class<K> type) throws Exception {
+      if (type == PublishCommand.class) {
+        return type.cast(new PublishCommand(new CocoModelGate()));
+      }
+      return defaults.create(type);
+    }
   }
 
   /** Bad options: one line naming the command and the problem, then exit 2. */

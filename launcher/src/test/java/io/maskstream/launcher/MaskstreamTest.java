@@ -30,6 +30,8 @@ class MaskstreamTest {
           "track-eval",
           "train",
           "publish",
+          "models",
+          "rollback",
           "shapes");
 
   record Run(int exitCode, String out, String err) {}
@@ -67,7 +69,7 @@ class MaskstreamTest {
 
   @Test
   void kafkaCommandsTakeBootstrapAndKafkaConfig() {
-    for (String command : List.of("ingest", "detect", "publish")) {
+    for (String command : List.of("ingest", "detect", "publish", "models", "rollback")) {
       assertThat(run(command, "--help").out()).contains("--bootstrap").contains("--kafka-config");
     }
     assertThat(run("sink", "web", "--help").out()).contains("--bootstrap");

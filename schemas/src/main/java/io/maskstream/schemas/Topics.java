@@ -1,6 +1,7 @@
 package io.maskstream.schemas;
 
 import io.maskstream.schemas.cli.KafkaRefusals;
+import io.maskstream.schemas.models.ModelRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Frames are large and short-lived: records up to {@value #MAX_FRAME_BYTES} bytes, kept for an
  * hour. The models topic is compacted, so the newest announcement per model name is kept forever;
- * so is the cameras topic, whose partitions are what ingest processes share. The dead-letter topic
- * takes a whole refused frame plus its reason.
+ * so are its versions topic (every published version) and serving topic (what each detector
+ * serves), and the cameras topic, whose partitions are what ingest processes share. The dead-letter
+ * topic takes a whole refused frame plus its reason.
  */
 public final class Topics {
   /** Largest frame record the frames topic accepts (8 MiB). */
@@ -102,6 +104,14 @@ public final class Topics {
             Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_FRAME_BYTES))),
         new Spec(
             names.models(),
+            1,
+            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+        new Spec(
+            ModelRegistry.versionsTopic(names.models()),
+            1,
+            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+        new Spec(
+            ModelRegistry.servingTopic(names.models()),
             1,
             Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
         new Spec(

@@ -9,6 +9,7 @@ import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelAnnouncement;
+import io.maskstream.schemas.avro.ModelServing;
 import io.maskstream.schemas.avro.ObjectEvent;
 import io.maskstream.schemas.avro.TrackerSnapshot;
 import io.maskstream.schemas.avro.ZoneEvent;
@@ -66,7 +67,8 @@ class SchemaHistoryTest {
         ZoneEvent.class,
         ZoneState.class,
         Camera.class,
-        CameraStatus.class);
+        CameraStatus.class,
+        ModelServing.class);
   }
 
   static Stream<Arguments> versions() {

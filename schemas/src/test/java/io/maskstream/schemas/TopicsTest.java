@@ -27,6 +27,18 @@ class TopicsTest {
   }
 
   @Test
+  void modelVersionsAndWhatDetectorsServeAreCompactedBesideTheModelsTopic() {
+    for (String name : List.of("maskstream.models.versions", "maskstream.models.serving")) {
+      assertThat(spec(name).partitions()).isEqualTo(1);
+      assertThat(spec(name).configs()).containsEntry("cleanup.policy", "compact");
+    }
+    TopicNames site = TopicNames.from(Map.of("maskstream.topic.models", "site1.models"));
+    assertThat(Topics.specs(site, 1))
+        .extracting(Topics.Spec::name)
+        .contains("site1.models.versions", "site1.models.serving");
+  }
+
+  @Test
   void camerasAreCompactedWithThePerCameraPartitionCount() {
     Topics.Spec cameras = spec("maskstream.cameras");
     assertThat(cameras.partitions()).isEqualTo(Topics.DEFAULT_PARTITIONS);

@@ -1,8 +1,11 @@
 package io.maskstream.trainer;
 
+import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.schemas.models.ModelStore;
 import io.maskstream.trainer.export.ExportInfo;
 import io.maskstream.trainer.export.OnnxExporter;
+import io.maskstream.trainer.train.Checkpoint;
 import io.maskstream.trainer.train.LrSchedule;
 import io.maskstream.trainer.train.Preset;
 import io.maskstream.trainer.train.Trainer;
@@ -23,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -85,10 +89,16 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--init",
       paramLabel = "WEIGHTS",
-      description =
-          "Initial weights: a checkpoint folder or a .safetensors state dict with torchvision's"
-              + " names; tensors of another shape (a head for other classes) stay initialised.")
-  Path init;
+      description = {
+        "Initial weights: a checkpoint folder, a .safetensors state dict with torchvision's names,"
+            + " a model.onnx train wrote (its model.safetensors beside it), or a published model"
+            + " NAME (the version announced now) or NAME@VERSION from the model store.",
+        "Classes are carried over by name (new ones start fresh); other tensors of another"
+            + " shape stay initialised."
+      })
+  String init;
+
+  @Mixin KafkaOptions kafka;
 
   @Option(
       names = "--resume",
@@ -200,7 +210,11 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    TrainerConfig config = config();
+    InitWeights.Resolved initial =
+        init == null
+            ? null
+            : InitWeights.resolve(init, checkpointFolder(), () -> kafka.clientProperties());
+    TrainerConfig config = config(initial == null ? null : initial.file());
     Path parent = out.toAbsolutePath().getParent();
     if (!Files.isDirectory(parent)) {
       throw new UserException("the folder of --out " + out + " does not exist: create it first");
@@ -237,11 +251,15 @@ public final class TrainCommand implements Callable<Integer> {
                   + trainer.last());
           return 1;
         }
-        OnnxExporter.export(model, exportInfo(result), out);
+        Path weights = InitWeights.besideModel(out);
+        Checkpoint.saveWeights(weights, model, preset.label(), result.classNames());
+        String weightsSha = ModelStore.sha256Hex(Files.readAllBytes(weights));
+        OnnxExporter.export(model, exportInfo(result, initial, weights, weightsSha), out);
         console.printf(
             Locale.ROOT,
-            "wrote %s (%s, %d iterations in %s%s)%n",
+            "wrote %s and its training weights %s (%s, %d iterations in %s%s)%n",
             out,
+            weights.getFileName(),
             preset,
             result.state().iteration(),
             Duration.ofMillis(result.state().elapsedMillis())
@@ -269,8 +287,14 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private ExportInfo exportInfo(Trainer.Result result) {
+  private ExportInfo exportInfo(
+      Trainer.Result result, InitWeights.Resolved initial, Path weights, String weightsSha) {
     Map<String, String> provenance = new LinkedHashMap<>();
+    provenance.put(InitWeights.WEIGHTS_KEY, weights.getFileName().toString());
+    provenance.put(InitWeights.WEIGHTS_SHA_KEY, weightsSha);
+    if (initial != null) {
+      provenance.put("maskstream.training.init", initial.description());
+    }
     provenance.put("maskstream.training.dataset", data.toAbsolutePath().normalize().toString());
     provenance.put("maskstream.training.iterations", Long.toString(result.state().iteration()));
     provenance.put(
@@ -291,7 +315,20 @@ public final class TrainCommand implements Callable<Integer> {
     return new ExportInfo(modelName, preset.label(), result.classNames(), provenance);
   }
 
+  /** The checkpoint folder: {@code --checkpoints}, else the --out file's name + .checkpoints. */
+  private Path checkpointFolder() {
+    return checkpoints != null
+        ? checkpoints
+        : out.toAbsolutePath()
+            .resolveSibling(
+                out.getFileName().toString().replaceFirst("\\.onnx$", "") + ".checkpoints");
+  }
+
   TrainerConfig config() {
+    return config(init == null ? null : Path.of(init));
+  }
+
+  TrainerConfig config(Path initialWeights) {
     Long iterations = budget.iterations;
     Duration time = null;
     if (budget.minutes != null) {
@@ -337,7 +374,7 @@ public final class TrainCommand implements Callable<Integer> {
         .validation(validation)
         .checkpoints(checkpoints)
         .preset(preset)
-        .init(init)
+        .init(initialWeights)
         .resume(resume)
         .budget(iterations, time)
         .batchSize(batchSize)

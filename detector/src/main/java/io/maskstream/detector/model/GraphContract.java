@@ -18,6 +18,15 @@ public enum GraphContract {
   /** maskstream's trainer exports: torchvision's convention, class names in the metadata. */
   MASKSTREAM;
 
+  /**
+   * Whether graphs of this contract and {@code other} take the same input and give the same
+   * outputs: the trainer's exports follow torchvision's convention, ONNX Model Zoo graphs their
+   * own.
+   */
+  public boolean sameInputsAndOutputs(GraphContract other) {
+    return (this == ONNX_ZOO) == (other == ONNX_ZOO);
+  }
+
   /** The wire form used in model announcements. */
   public ModelContract toAvro() {
     return ModelContract.valueOf(name());

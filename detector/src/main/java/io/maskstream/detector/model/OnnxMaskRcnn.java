@@ -18,6 +18,7 @@ import io.maskstream.detector.StageTimes;
 import io.maskstream.detector.image.DecodedImage;
 import io.maskstream.detector.mask.MaskEncoder;
 import io.maskstream.detector.mask.MaskPaster;
+import io.maskstream.schemas.models.ModelStore;
 import io.maskstream.schemas.rle.CocoRle;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -28,10 +29,7 @@ import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,6 +63,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
   private final GraphContract contract;
   private final ClassNames classes;
   private final ModelIdentity identity;
+  private final Map<String, String> metadata;
   private final String sha256;
   private final long sizeBytes;
   private final String inputName;
@@ -81,12 +80,14 @@ public final class OnnxMaskRcnn implements AutoCloseable {
       GraphContract contract,
       ClassNames classes,
       ModelIdentity identity,
+      Map<String, String> metadata,
       String sha256,
       long sizeBytes,
       String inputName,
       Outputs outputs,
       boolean pastesMasks,
       DetectorConfig config) {
+    this.metadata = Map.copyOf(metadata);
     this.session = session;
     this.pastesMasks = pastesMasks;
     this.contract = contract;
@@ -171,6 +172,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
           contract,
           classes,
           identity,
+          metadata,
           sha,
           bytes.length,
           inputName,
@@ -571,6 +573,11 @@ public final class OnnxMaskRcnn implements AutoCloseable {
     return classes;
   }
 
+  /** The graph's custom metadata (class names, name, training provenance, ...); immutable. */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
   /** Name and version (leading 12 hex digits of the file's sha256). */
   public ModelIdentity identity() {
     return identity;
@@ -612,11 +619,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
 
   /** Hex sha256 of some bytes. */
   public static String sha256Hex(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 missing from the JDK", e);
-    }
+    return ModelStore.sha256Hex(bytes);
   }
 
   private static float ms(long nanos) {

@@ -10,6 +10,7 @@ import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelContract;
 import io.maskstream.schemas.cli.KafkaRefusals;
+import io.maskstream.schemas.models.ModelStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -37,9 +38,11 @@ import org.slf4j.LoggerFactory;
  * With trusted keys ({@code --trust}), the announcement must first carry a signature by one of them
  * of the followed name and the file's sha256 ({@link ModelSignatures}); the file is then bound to
  * it by the sha256 check. A model failing any step is refused with a logged reason; the current one
- * keeps serving.
+ * keeps serving. What serves, and the last refusal, are reported on the models serving topic
+ * ({@link ServingReporter}).
  *
- * <p>Owns one consumer on one thread, both stopped by {@link #close()}.
+ * <p>Owns one consumer and one {@link ServingReporter} on one thread, all stopped by {@link
+ * #close()}.
  */
 public final class ModelWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ModelWatcher.class);
@@ -49,6 +52,7 @@ public final class ModelWatcher implements AutoCloseable {
   private final DetectorMetrics metrics;
   private final String followed;
   private final ModelStore store;
+  private final ServingReporter reporter;
   private final KafkaConsumer<String, byte[]> consumer;
   private final AvroSerde<ModelAnnouncement> serde;
   private final Thread thread;
@@ -92,6 +96,12 @@ public final class ModelWatcher implements AutoCloseable {
           config.trust().keys().size(),
           config.trust().keys().keySet());
     }
+    try {
+      this.reporter = new ServingReporter(config);
+    } catch (RuntimeException e) {
+      consumer.close(Duration.ZERO);
+      throw e;
+    }
     this.thread = new Thread(this::run, "model-watcher");
     thread.setDaemon(true);
     thread.start();
@@ -99,7 +109,9 @@ public final class ModelWatcher implements AutoCloseable {
 
   private void run() {
     try {
+      reporter.serving(followed, segmenter.model().version());
       while (running.get()) {
+        reporter.reportIfDue();
         ModelAnnouncement latest = null;
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
           if (!followed.equals(r.key())) {
@@ -130,6 +142,7 @@ public final class ModelWatcher implements AutoCloseable {
       log.debug("Kafka refused the model watcher", e);
     } finally {
       consumer.close(Duration.ofSeconds(5));
+      reporter.close();
     }
   }
 
@@ -183,8 +196,10 @@ public final class ModelWatcher implements AutoCloseable {
       }
       segmenter.swapTo(candidate);
       metrics.modelServing(segmenter.model());
+      reporter.serving(followed, segmenter.model().version());
     } catch (IOException | ModelLoadException | RuntimeException e) {
       refused.put(refusalKey(a), e.getMessage());
+      reporter.refused(version, e.getMessage());
       log.warn(
           "refused model {}@{}: {}; still serving {}",
           a.getName(),
@@ -211,6 +226,11 @@ public final class ModelWatcher implements AutoCloseable {
     byte[] out = new byte[b.remaining()];
     b.get(out);
     return out;
+  }
+
+  /** The id this detector reports what it serves under ({@link ServingReporter#id()}). */
+  public String detectorId() {
+    return reporter.id();
   }
 
   /** Stops following; a swap in progress completes first. */

@@ -4,6 +4,7 @@ import io.maskstream.schemas.avro.Box;
 import io.maskstream.schemas.avro.Camera;
 import io.maskstream.schemas.avro.CameraRunState;
 import io.maskstream.schemas.avro.CameraStatus;
+import io.maskstream.schemas.avro.ClassAp;
 import io.maskstream.schemas.avro.ClassCount;
 import io.maskstream.schemas.avro.CrossingCount;
 import io.maskstream.schemas.avro.DeadLetter;
@@ -11,6 +12,8 @@ import io.maskstream.schemas.avro.Detection;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.FrameRef;
+import io.maskstream.schemas.avro.GateFigures;
+import io.maskstream.schemas.avro.GateResult;
 import io.maskstream.schemas.avro.ImageEncoding;
 import io.maskstream.schemas.avro.InstanceMask;
 import io.maskstream.schemas.avro.LineDefinition;
@@ -19,6 +22,7 @@ import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelContract;
 import io.maskstream.schemas.avro.ModelRef;
+import io.maskstream.schemas.avro.ModelServing;
 import io.maskstream.schemas.avro.ObjectBox;
 import io.maskstream.schemas.avro.ObjectEvent;
 import io.maskstream.schemas.avro.ObjectEventType;
@@ -72,6 +76,10 @@ public final class TrustedClasses {
                 .add(Rle.class)
                 .add(ModelAnnouncement.class)
                 .add(ModelContract.class)
+                .add(GateResult.class)
+                .add(GateFigures.class)
+                .add(ClassAp.class)
+                .add(ModelServing.class)
                 .add(DeadLetter.class)
                 .add(TrackerSnapshot.class)
                 .add(ObjectEvent.class)

@@ -81,7 +81,7 @@ public final class CocoEvaluator {
         }
       }
     }
-    return accumulate(type, evals, categories, images);
+    return accumulate(type, evals, prepared.categoryIds, images);
   }
 
   private static Prepared prepare(CocoFile groundTruth, CocoResults results, IouType type) {
@@ -254,7 +254,8 @@ public final class CocoEvaluator {
   }
 
   private static EvalSummary accumulate(
-      IouType type, ImageEval[][][] evals, int categories, int images) {
+      IouType type, ImageEval[][][] evals, long[] categoryIds, int images) {
+    int categories = categoryIds.length;
     int tCount = IOU_THRESHOLDS.length;
     int rCount = RECALL_THRESHOLDS.length;
     int aCount = AREA_RANGES.length;
@@ -367,7 +368,25 @@ public final class CocoEvaluator {
     stats[9] = mean(precision, recall, false, null, 1, 2);
     stats[10] = mean(precision, recall, false, null, 2, 2);
     stats[11] = mean(precision, recall, false, null, 3, 2);
-    return new EvalSummary(type, stats);
+    // each category's AP as detectron2 reports it: precision[:, :, k, area all, maxDets 100]
+    Map<Long, Double> byCategory = new java.util.LinkedHashMap<>();
+    for (int k = 0; k < categories; k++) {
+      double sum = 0;
+      int count = 0;
+      for (int t = 0; t < tCount; t++) {
+        for (int r = 0; r < rCount; r++) {
+          double v = precision[t][r][k][0][mCount - 1];
+          if (v > -1) {
+            sum += v;
+            count++;
+          }
+        }
+      }
+      if (count > 0) {
+        byCategory.put(categoryIds[k], sum / count);
+      }
+    }
+    return new EvalSummary(type, stats, byCategory);
   }
 
   /** pycocotools' {@code _summarize}: the mean over every entry above -1, or -1 if none. */

@@ -5,21 +5,26 @@ import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The 12 numbers of pycocotools' {@code COCOeval.stats} for one IoU type, and their summary lines.
  * Immutable.
  *
  * <p>Stats: 0 AP, 1 AP50, 2 AP75, 3-5 AP small / medium / large, 6-8 AR with 1 / 10 / 100
- * detections, 9-11 AR small / medium / large; -1 where nothing could be measured.
+ * detections, 9-11 AR small / medium / large; -1 where nothing could be measured. Also the AP of
+ * each category ({@link #categoryAp()}).
  */
 public final class EvalSummary {
   private final IouType type;
   private final double[] stats;
+  private final Map<Long, Double> categoryAp;
 
-  EvalSummary(IouType type, double[] stats) {
+  EvalSummary(IouType type, double[] stats, Map<Long, Double> categoryAp) {
     this.type = type;
     this.stats = stats.clone();
+    this.categoryAp =
+        java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(categoryAp));
   }
 
   /** Whether these are box or mask numbers. */
@@ -35,6 +40,16 @@ public final class EvalSummary {
   /** One stat by index (0 = AP at IoU 0.50:0.95). */
   public double stat(int index) {
     return stats[index];
+  }
+
+  /**
+   * The AP at IoU 0.50:0.95 of each category that has ground truth, by category id in id order:
+   * pycocotools' precision of that category averaged over IoU thresholds and recall points (all
+   * areas, 100 detections), as detectron2 reports per-category AP. The mean over the categories is
+   * {@code stat(0)}. Unmodifiable.
+   */
+  public Map<Long, Double> categoryAp() {
+    return categoryAp;
   }
 
   /** The 12 lines pycocotools' {@code summarize()} prints, character for character. */

@@ -35,6 +35,12 @@ public final class Checkpoint {
   /** The run's state. */
   public static final String STATE = "state.json";
 
+  /** The weights' metadata key of their class names, a JSON list (index = label). */
+  public static final String CLASSES_KEY = "maskstream.classes";
+
+  /** The weights' metadata key of their preset. */
+  public static final String PRESET_KEY = "maskstream.preset";
+
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -79,11 +85,7 @@ public final class Checkpoint {
     Path tmp = parent.resolve(dir.getFileName() + ".saving");
     deleteTree(tmp);
     Files.createDirectories(tmp);
-    Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("format", "pt");
-    meta.put("maskstream.preset", state.preset());
-    meta.put("maskstream.classes", JSON.writeValueAsString(state.classNames()));
-    Safetensors.write(tmp.resolve(MODEL), model.stateDict(), meta);
+    saveWeights(tmp.resolve(MODEL), model, state.preset(), state.classNames());
     if (optimizer != null) {
       try (OutputArchive archive = new OutputArchive()) {
         optimizer.save(archive);
@@ -155,12 +157,55 @@ public final class Checkpoint {
    * @throws IOException if they cannot be read
    */
   public static Map<String, Tensor> readWeights(Path path) throws IOException {
+    return readInit(path).tensors();
+  }
+
+  /**
+   * Initial weights with their metadata: a checkpoint folder's {@value #MODEL}, or a safetensors
+   * file. The caller closes them.
+   *
+   * @throws IOException if they cannot be read
+   */
+  public static Safetensors.Contents readInit(Path path) throws IOException {
     Path file = Files.isDirectory(path) ? path.resolve(MODEL) : path;
     if (!Files.isRegularFile(file)) {
       throw new IOException(
           "no weights at " + path + ": give a checkpoint folder or a .safetensors file");
     }
-    return Safetensors.read(file).tensors();
+    return Safetensors.read(file);
+  }
+
+  /**
+   * The class names weights were trained for ({@value #CLASSES_KEY} in their metadata, index =
+   * label, 0 the background), or null when the weights do not say (e.g. converted from PyTorch).
+   *
+   * @throws IOException when the entry is there but not a JSON list of names
+   */
+  public static List<String> classesOf(Map<String, String> metadata) throws IOException {
+    String json = metadata.get(CLASSES_KEY);
+    if (json == null) {
+      return null;
+    }
+    try {
+      return List.of(JSON.readValue(json, String[].class));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IOException(CLASSES_KEY + " of the weights is not a list of names", e);
+    }
+  }
+
+  /**
+   * Writes a network's weights as a safetensors file with torchvision's names, its preset and class
+   * names in the metadata, replacing {@code file}.
+   *
+   * @throws IOException if it cannot be written
+   */
+  public static void saveWeights(Path file, Module model, String preset, List<String> classNames)
+      throws IOException {
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("format", "pt");
+    meta.put(PRESET_KEY, preset);
+    meta.put(CLASSES_KEY, JSON.writeValueAsString(classNames));
+    Safetensors.write(file, model.stateDict(), meta);
   }
 
   private static void deleteTree(Path dir) throws IOException {

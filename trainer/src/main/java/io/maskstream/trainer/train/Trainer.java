@@ -6,6 +6,7 @@ import io.maskstream.trainer.data.CocoDataset;
 import io.maskstream.trainer.data.DatasetCategory;
 import io.maskstream.trainer.data.Sample;
 import io.maskstream.trainer.data.TrainingTargets;
+import io.maskstream.trainer.engine.Safetensors;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.model.MaskRcnn;
 import java.io.IOException;
@@ -137,7 +138,7 @@ public final class Trainer {
     MaskRcnn model = config.preset().create(new SplittableRandom(config.seed()), classNames.size());
     try {
       if (config.init() != null) {
-        initialise(model);
+        initialise(model, classNames);
       }
       if (resumed != null) {
         Checkpoint.loadModel(config.resume(), model);
@@ -360,27 +361,51 @@ public final class Trainer {
     return state;
   }
 
-  /** Loads the initial weights that fit by name and shape; the others keep their initialisation. */
-  private void initialise(MaskRcnn model) throws IOException {
-    Map<String, Tensor> weights;
+  /**
+   * Loads the initial weights that fit by name and shape; the others keep their initialisation.
+   * When the weights name their classes (weights written by this trainer), the per-class rows of
+   * the heads are carried over class by class name ({@link ClassRows}): a class list that grew or
+   * changed order keeps what the weights learnt of each class they know, and new classes start
+   * fresh.
+   */
+  private void initialise(MaskRcnn model, List<String> classNames) throws IOException {
+    Safetensors.Contents initial;
     try {
-      weights = Checkpoint.readWeights(config.init());
+      initial = Checkpoint.readInit(config.init());
     } catch (IOException e) {
       throw new UserException("cannot read --init " + config.init() + ": " + e.getMessage(), e);
     }
-    try {
+    List<Tensor> made = new ArrayList<>();
+    try (initial) {
+      List<String> before = Checkpoint.classesOf(initial.metadata());
       Map<String, Tensor> own = model.stateDict();
       Map<String, Tensor> fitting = new LinkedHashMap<>();
       List<String> otherShape = new ArrayList<>();
-      weights.forEach(
-          (k, v) -> {
-            Tensor mine = own.get(k);
-            if (mine != null && Arrays.equals(mine.shape(), v.shape())) {
-              fitting.put(k, v);
-            } else if (mine != null) {
-              otherShape.add(k);
-            }
-          });
+      initial
+          .tensors()
+          .forEach(
+              (k, v) -> {
+                Tensor mine = own.get(k);
+                if (mine == null) {
+                  return;
+                }
+                if (before != null && ClassRows.isClassIndexed(k)) {
+                  try {
+                    float[] carried =
+                        ClassRows.carry(
+                            k, Torch.toFloats(v), before, Torch.toFloats(mine), classNames);
+                    Tensor t = Torch.floats(carried, mine.shape());
+                    made.add(t);
+                    fitting.put(k, t);
+                  } catch (IllegalArgumentException e) {
+                    otherShape.add(k);
+                  }
+                } else if (Arrays.equals(mine.shape(), v.shape())) {
+                  fitting.put(k, v);
+                } else {
+                  otherShape.add(k);
+                }
+              });
       if (fitting.isEmpty()) {
         throw new UserException(
             "no tensor of --init "
@@ -391,14 +416,24 @@ public final class Trainer {
       }
       model.loadStateDict(fitting, false);
       LOG.info(
-          "initial weights from {}: {} of {} tensors loaded{}",
+          "initial weights from {}: {} of {} tensors loaded{}{}",
           config.init(),
           fitting.size(),
           own.size(),
-          otherShape.isEmpty() ? "" : ", kept initialised for another shape: " + otherShape);
+          otherShape.isEmpty() ? "" : ", kept initialised for another shape: " + otherShape,
+          before == null ? "" : classesCarried(before, classNames));
     } finally {
-      weights.values().forEach(Tensor::close);
+      made.forEach(Tensor::close);
     }
+  }
+
+  private static String classesCarried(List<String> before, List<String> now) {
+    List<String> added = ClassRows.added(before, now);
+    List<String> dropped = ClassRows.added(now, before);
+    return "; classes carried over by name: "
+        + (now.size() - 1 - added.size())
+        + (added.isEmpty() ? "" : ", new (start fresh): " + added)
+        + (dropped.isEmpty() ? "" : ", not in this dataset: " + dropped);
   }
 
   /** The folder of the last checkpoint. */

@@ -36,6 +36,31 @@ class CocoEvaluatorTest {
   }
 
   @Test
+  void eachCategorysApIsWhatPycocotoolsGivesForThatCategoryAloneAndTheyAverageToTheAp()
+      throws Exception {
+    CocoFile gt = CocoJson.readAnnotations(resource("eval/annotations.json"));
+    CocoResults results = CocoResults.read(resource("eval/results.json"), gt);
+    for (IouType type : IouType.values()) {
+      EvalSummary summary = CocoEvaluator.evaluate(gt, results, type);
+      assertThat(summary.categoryAp()).hasSizeGreaterThan(1);
+      assertThat(summary.categoryAp().values().stream().mapToDouble(d -> d).average().orElseThrow())
+          .isCloseTo(summary.stat(0), within(1e-12));
+      for (var e : summary.categoryAp().entrySet()) {
+        CocoFile one =
+            new CocoFile(
+                gt.images(),
+                gt.categories().stream().filter(c -> c.id() == e.getKey()).toList(),
+                gt.annotations());
+        EvalSummary alone = CocoEvaluator.evaluate(one, results, type);
+        assertThat(alone.stat(0))
+            .as("%s category %d", type.cocoName(), e.getKey())
+            .isCloseTo(e.getValue(), within(1e-12));
+        assertThat(alone.categoryAp()).containsOnlyKeys(e.getKey());
+      }
+    }
+  }
+
+  @Test
   void crowdPolygonsAndUncompressedRleEqualPycocotools() throws Exception {
     CocoFile gt = CocoJson.readAnnotations(resource("crowd/annotations.json"));
     JsonNode expected = new ObjectMapper().readTree(resource("crowd/expected.json").toFile());

@@ -1,6 +1,5 @@
-package io.maskstream.detector.store;
+package io.maskstream.schemas.models;
 
-import io.maskstream.detector.model.OnnxMaskRcnn;
 import io.maskstream.schemas.cli.KafkaRefusals;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,7 +9,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -63,6 +65,15 @@ public final class ModelStore {
     return modelsTopic + ".store";
   }
 
+  /** Hex sha256 of some bytes: a model file's identity in the store and in announcements. */
+  public static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 missing from the JDK", e);
+    }
+  }
+
   /**
    * Uploads a model file's bytes (idempotent: chunks of the same content replace each other under
    * compaction) and returns its location.
@@ -70,7 +81,7 @@ public final class ModelStore {
    * @throws IOException when Kafka refuses or does not answer
    */
   public String put(byte[] model) throws IOException {
-    String sha = OnnxMaskRcnn.sha256Hex(model);
+    String sha = sha256Hex(model);
     ensureTopic();
     Properties p = new Properties();
     p.putAll(kafka);
@@ -160,8 +171,13 @@ public final class ModelStore {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
           String[] parts = r.key() == null ? new String[0] : r.key().split(":");
           if (parts.length == 3 && parts[0].equals(sha)) {
-            chunks.put(Integer.parseInt(parts[1]), r.value());
-            count = Integer.parseInt(parts[2]);
+            if (r.value() == null) {
+              // a tombstone: the chunk was deleted
+              chunks.remove(Integer.parseInt(parts[1]));
+            } else {
+              chunks.put(Integer.parseInt(parts[1]), r.value());
+              count = Integer.parseInt(parts[2]);
+            }
           }
         }
       }
