@@ -94,6 +94,8 @@ class LatestFrameDispatcherTest {
     sender.down();
     LatestFrameDispatcher dispatcher = new LatestFrameDispatcher(sender, 1, metrics::get);
     dispatcher.submit(frame("a", 0), false);
+    // a0 in flight before a1 comes, so a1 waits instead of replacing it
+    await().atMost(Duration.ofSeconds(10)).until(() -> sender.held() == 1);
     dispatcher.submit(frame("a", 1), false);
     dispatcher.submit(frame("b", 0), false);
     await().atMost(Duration.ofSeconds(10)).until(() -> sender.held() == 2);
