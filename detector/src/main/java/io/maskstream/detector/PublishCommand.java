@@ -396,7 +396,9 @@ public final class PublishCommand implements Callable<Integer> {
             version,
             GateVerdict.summary(result, modelName));
       }
-      out.println(GateVerdict.summary(result, modelName));
+      if (result.getPassed() || force) {
+        out.println(GateVerdict.summary(result, modelName));
+      }
       out.flush();
       if (!result.getPassed() && !force) {
         PrintWriter err = spec.commandLine().getErr();

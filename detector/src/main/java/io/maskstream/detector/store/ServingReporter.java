@@ -131,6 +131,12 @@ public final class ServingReporter implements AutoCloseable {
               if (failing.compareAndSet(true, false)) {
                 log.info("reporting what this detector serves on {} again", topic);
               }
+            } else if (value == null) {
+              log.warn(
+                  "cannot remove this detector's report from {} ({}): 'maskstream models' will"
+                      + " show it as silent",
+                  topic,
+                  e.getMessage());
             } else if (failing.compareAndSet(false, true)) {
               log.warn(
                   "cannot report what this detector serves on {} ({}): 'maskstream models' will"
