@@ -41,6 +41,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -108,6 +110,10 @@ public final class ChaosSoak {
       int threadsStart,
       int threadsMax,
       int threadsEnd,
+      long anonMaxMb,
+      long fileMaxMb,
+      long heapQ2Mb,
+      long heapQ4Mb,
       boolean flat) {}
 
   /** Everything the run counted. */
@@ -145,6 +151,10 @@ public final class ChaosSoak {
   private static final String MODEL_RESOURCE = "/io/maskstream/launcher/shapes-tiny.onnx";
   private static final String JDBC_BASE = "jdbc:postgresql://127.0.0.1:5432/test";
   private static final long SAMPLE_MS = 5000;
+  // a -Xlog:gc line with the timemillis decoration: "[1764690000123ms] GC(7) Pause ...
+  // 95M->41M(256M) 3.1ms"
+  private static final Pattern GC_LINE =
+      Pattern.compile("^\\[(\\d+)ms\\].*?\\d+M->(\\d+)M\\(\\d+M\\)");
 
   private final Settings settings;
   private final Path work;
@@ -447,18 +457,21 @@ public final class ChaosSoak {
 
   /** Every RSS and thread sample, {@code memory.csv} in the work folder, for a closer look. */
   private void writeSamples(List<Child> children) throws IOException {
-    List<String> lines = new ArrayList<>(List.of("part,seconds,rss_mb,threads"));
+    List<String> lines =
+        new ArrayList<>(List.of("part,seconds,rss_mb,threads,rss_anon_mb,rss_file_mb"));
     for (Child c : children) {
       synchronized (c) {
         for (long[] sample : c.samples) {
           lines.add(
               String.format(
                   Locale.ROOT,
-                  "%s,%d,%d,%d",
+                  "%s,%d,%d,%d,%d,%d",
                   c.name,
                   sample[0] / 1000,
                   sample[1] / 1024,
-                  sample[2]));
+                  sample[2],
+                  sample[3] / 1024,
+                  sample[4] / 1024));
         }
       }
     }
@@ -914,17 +927,22 @@ public final class ChaosSoak {
     reasons.forEach(
         (reason, n) -> out.append("  ").append(n).append(" x ").append(reason).append('\n'));
     out.append(
-        "\n| part | starts | RSS start / max / end (MB) | threads start / max / end | memory |\n");
-    out.append("|---|---|---|---|---|\n");
+        "\n| part | starts | RSS start / max / end (MB) | of it anonymous / file max (MB) | heap"
+            + " after GC, 2nd / 4th quarter max (MB) | threads start / max / end | memory |\n");
+    out.append("|---|---|---|---|---|---|---|\n");
     for (Usage u : r.usage()) {
       out.append(
           String.format(
-              "| %s | %d | %d / %d / %d | %d / %d / %d | %s |%n",
+              "| %s | %d | %d / %d / %d | %d / %d | %d / %d | %d / %d / %d | %s |%n",
               u.part(),
               u.starts(),
               u.rssStartMb(),
               u.rssMaxMb(),
               u.rssEndMb(),
+              u.anonMaxMb(),
+              u.fileMaxMb(),
+              u.heapQ2Mb(),
+              u.heapQ4Mb(),
               u.threadsStart(),
               u.threadsMax(),
               u.threadsEnd(),
@@ -981,7 +999,8 @@ public final class ChaosSoak {
     final List<String> jvm;
     final List<String> args;
     final Path log;
-    final List<long[]> samples = new ArrayList<>(); // ms since start, RSS KiB, threads
+    // ms since start, RSS KiB, threads, anonymous RSS KiB, file-backed RSS KiB
+    final List<long[]> samples = new ArrayList<>();
     Process process;
     boolean down; // stopped or killed on purpose, not yet started again
     int starts;
@@ -991,6 +1010,31 @@ public final class ChaosSoak {
       this.jvm = jvm;
       this.args = args;
       this.log = work.resolve(name.replace(' ', '-') + ".log");
+    }
+
+    /** Each life's GC log: the heap after every collection, with the wall time. */
+    String gcLogPrefix() {
+      return name.replace(' ', '-') + "-gc-";
+    }
+
+    /** Heap after each collection over all lives: ms since the soak's start, MB. */
+    List<long[]> heapAfterGc() {
+      List<long[]> points = new ArrayList<>();
+      try (var files = Files.list(work)) {
+        for (Path f :
+            files.filter(f -> f.getFileName().toString().startsWith(gcLogPrefix())).toList()) {
+          for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+            Matcher m = GC_LINE.matcher(line);
+            if (m.find()) {
+              points.add(new long[] {Long.parseLong(m.group(1)) - t0, Long.parseLong(m.group(2))});
+            }
+          }
+        }
+      } catch (IOException e) {
+        say("reading the GC logs of %s: %s", name, e);
+      }
+      points.sort(java.util.Comparator.comparingLong(p -> p[0]));
+      return points;
     }
 
     synchronized void start() throws IOException {
@@ -1003,6 +1047,7 @@ public final class ChaosSoak {
       List<String> options = new ArrayList<>(jvm);
       // the product's logging, not the test classpath's logback-test.xml files
       options.add("-Dlogback.configurationFile=logback.xml");
+      options.add("-Xlog:gc:file=" + work.resolve(gcLogPrefix() + "%p.log") + ":timemillis");
       process = MaskstreamProcess.start(log, options, args);
       starts++;
       down = false;
@@ -1046,21 +1091,24 @@ public final class ChaosSoak {
       }
       try {
         ProcStatus s = ProcStatus.read(process.pid());
-        samples.add(new long[] {t, s.rssKb(), s.threads()});
+        samples.add(new long[] {t, s.rssKb(), s.threads(), s.rssAnonKb(), s.rssFileKb()});
       } catch (IOException e) {
         // it just exited: the next check sees it
       }
     }
 
     /**
-     * RSS and threads over the run. Flat when the highest RSS of the last quarter of the run is at
-     * most 10% (and 32 MB) above the highest of its second quarter, and the threads at most 5
-     * above: each quarter then holds whole lives of a part that is restarted, and the first quarter
-     * (warm-up, the JIT, heaps growing to their working size) is left out.
+     * RSS, heap and threads over the run. Flat when the highest heap after a collection in the last
+     * quarter of the run is at most 10% (and 32 MB) above the highest of its second quarter, and
+     * the threads at most 5 above: each quarter then holds whole lives of a part that is restarted,
+     * and the first quarter (warm-up, the JIT, heaps growing to their working size) is left out.
+     * The heap after a collection, not the RSS, because a JVM's RSS follows the heap it has
+     * committed, which G1 grows towards -Xmx as it likes and rarely gives back; a leak shows as
+     * live data the collections cannot free. A part without GC log lines is judged on its RSS.
      */
     synchronized Usage usage() {
       if (samples.isEmpty()) {
-        return new Usage(name, starts, 0, 0, 0, 0, 0, 0, true);
+        return new Usage(name, starts, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, true);
       }
       long last = samples.get(samples.size() - 1)[0];
       long q2rss = 0;
@@ -1069,7 +1117,11 @@ public final class ChaosSoak {
       long q4threads = 0;
       long maxRss = 0;
       long maxThreads = 0;
+      long maxAnon = 0;
+      long maxFile = 0;
       for (long[] s : samples) {
+        maxAnon = Math.max(maxAnon, s[3]);
+        maxFile = Math.max(maxFile, s[4]);
         maxRss = Math.max(maxRss, s[1]);
         maxThreads = Math.max(maxThreads, s[2]);
         if (s[0] >= last / 4 && s[0] < last / 2) {
@@ -1080,8 +1132,21 @@ public final class ChaosSoak {
           q4threads = Math.max(q4threads, s[2]);
         }
       }
-      boolean flat =
-          q4rss <= Math.max(q2rss * 11 / 10, q2rss + 32 * 1024) && q4threads <= q2threads + 5;
+      long q2heap = 0;
+      long q4heap = 0;
+      List<long[]> heap = heapAfterGc();
+      for (long[] h : heap) {
+        if (h[0] >= last / 4 && h[0] < last / 2) {
+          q2heap = Math.max(q2heap, h[1]);
+        } else if (h[0] >= last * 3 / 4) {
+          q4heap = Math.max(q4heap, h[1]);
+        }
+      }
+      boolean memoryFlat =
+          q2heap > 0 && q4heap > 0
+              ? q4heap <= Math.max(q2heap * 11 / 10, q2heap + 32)
+              : q4rss <= Math.max(q2rss * 11 / 10, q2rss + 32 * 1024);
+      boolean flat = memoryFlat && q4threads <= q2threads + 5;
       long[] first = samples.get(0);
       long[] end = samples.get(samples.size() - 1);
       return new Usage(
@@ -1093,6 +1158,10 @@ public final class ChaosSoak {
           (int) first[2],
           (int) maxThreads,
           (int) end[2],
+          maxAnon / 1024,
+          maxFile / 1024,
+          q2heap,
+          q4heap,
           flat);
     }
   }
