@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The chaos soak's short profile: the whole pipeline (broker, ingest of 4 live ffmpeg cameras,
- * detector, the three sinks, each in its own JVM) for about 3 minutes while every fault happens at
+ * detector, the three sinks, each in its own JVM) for about 2 minutes while every fault happens at
  * least once; nothing that reached Kafka is lost, no event, row or line is there twice, no part
  * exits by itself. The hour-long run is {@link ChaosSoak}'s {@code main} (README, Benchmarks).
  */
@@ -27,7 +27,7 @@ class ChaosSoakIT {
         Files.createDirectories(Path.of("target", "chaos-soak-" + System.currentTimeMillis()));
     ChaosSoak.Settings settings =
         new ChaosSoak.Settings(
-            Duration.ofMinutes(3), Duration.ofSeconds(18), 4, 0.5, Duration.ofMinutes(6));
+            Duration.ofMinutes(2), Duration.ofSeconds(18), 4, 0.5, Duration.ofMinutes(6));
     ChaosSoak.Report report = new ChaosSoak(settings, work, System.out).run();
     String table = ChaosSoak.table(report);
     System.out.print(table);
