@@ -3,6 +3,7 @@ package io.maskstream.launcher.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.maskstream.broker.testing.ProcStatus;
+import io.maskstream.broker.testing.TcpCutProxy;
 import io.maskstream.ingest.FfmpegSender;
 import io.maskstream.launcher.MaskstreamProcess;
 import io.maskstream.schemas.TopicNames;
@@ -303,56 +304,41 @@ public final class ChaosSoak {
                   "--kafka-config",
                   detectorConfig.toString()));
       Child web =
-          new Child(
-              "sink web",
-              List.of("-Xmx384m"),
-              List.of(
-                  "sink",
-                  "web",
-                  "--host",
-                  "127.0.0.1",
-                  "--port",
-                  Integer.toString(webPort),
-                  "--bootstrap",
-                  bootstrap,
-                  "--kafka-config",
-                  sinkConfig.toString()));
+          sinkChild(
+              sinkConfig,
+              "web",
+              "--host",
+              "127.0.0.1",
+              "--port",
+              Integer.toString(webPort),
+              "--bootstrap",
+              bootstrap);
       Child postgres =
-          new Child(
-              "sink postgres",
-              List.of("-Xmx384m"),
-              List.of(
-                  "sink",
-                  "postgres",
-                  "--jdbc-url",
-                  "jdbc:postgresql://127.0.0.1:" + database.port() + "/test",
-                  "--db-user",
-                  "postgres",
-                  "--db-schema",
-                  schema,
-                  "--max-retry-backoff",
-                  "5s",
-                  "--metrics-port",
-                  "-1",
-                  "--bootstrap",
-                  bootstrap,
-                  "--kafka-config",
-                  sinkConfig.toString()));
+          sinkChild(
+              sinkConfig,
+              "postgres",
+              "--jdbc-url",
+              "jdbc:postgresql://127.0.0.1:" + database.port() + "/test",
+              "--db-user",
+              "postgres",
+              "--db-schema",
+              schema,
+              "--max-retry-backoff",
+              "5s",
+              "--metrics-port",
+              "-1",
+              "--bootstrap",
+              bootstrap);
       Child jsonl =
-          new Child(
-              "sink jsonl",
-              List.of("-Xmx384m"),
-              List.of(
-                  "sink",
-                  "jsonl",
-                  "--dir",
-                  jsonlDir.toString(),
-                  "--metrics-port",
-                  "-1",
-                  "--bootstrap",
-                  bootstrap,
-                  "--kafka-config",
-                  sinkConfig.toString()));
+          sinkChild(
+              sinkConfig,
+              "jsonl",
+              "--dir",
+              jsonlDir.toString(),
+              "--metrics-port",
+              "-1",
+              "--bootstrap",
+              bootstrap);
       List<Child> sinks = List.of(jsonl, postgres, web); // killed in this order
       for (Child c : List.of(detector, web, postgres, jsonl, ingest)) {
         children.add(c);
@@ -987,6 +973,14 @@ public final class ChaosSoak {
     try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
       return s.getLocalPort();
     }
+  }
+
+  /** {@code sink KIND options...} as the sink role, in 384 MB of heap. */
+  private Child sinkChild(Path sinkConfig, String kind, String... options) {
+    List<String> args = new ArrayList<>(List.of("sink", kind));
+    args.addAll(List.of(options));
+    args.addAll(List.of("--kafka-config", sinkConfig.toString()));
+    return new Child("sink " + kind, List.of("-Xmx384m"), args);
   }
 
   // ------------------------------------------------------------------ child processes

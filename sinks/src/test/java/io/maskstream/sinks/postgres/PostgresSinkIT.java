@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.maskstream.broker.testing.KafkaBrokerExtension;
+import io.maskstream.broker.testing.TcpCutProxy;
 import io.maskstream.sinks.EventSamples;
 import io.maskstream.sinks.SinkConfig;
 import io.maskstream.sinks.SinkRun;
-import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -176,7 +176,7 @@ class PostgresSinkIT {
 
   @Test
   void aDatabaseOutageDuringARunLosesNothing() throws Exception {
-    try (TcpProxy proxy = new TcpProxy(new InetSocketAddress("127.0.0.1", 5432));
+    try (TcpCutProxy proxy = new TcpCutProxy("127.0.0.1", 5432);
         EventSamples samples = new EventSamples(kafka.bootstrapServers())) {
       String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/test";
       PostgresSink sink = new PostgresSink(config("pg-outage"), db(viaProxy));

@@ -1,4 +1,4 @@
-package io.maskstream.launcher.bench;
+package io.maskstream.broker.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
