@@ -64,12 +64,12 @@ def rle_decode(size, counts):
         if len(runs) > 2:
             x += runs[-2]
         runs.append(x)
-    flat = np.zeros(h * w, dtype=np.uint8)
-    at, value = 0, 0
-    for r in runs:
-        flat[at:at + r] = value
-        at += r
-        value = 1 - value
+    # alternating 0/1 runs, expanded in one vectorised call (a Python loop over the runs made the
+    # baseline's loader, not its training, the slow part)
+    values = (np.arange(len(runs)) % 2).astype(np.uint8)
+    flat = np.repeat(values, np.asarray(runs, dtype=np.int64))
+    if flat.size != h * w:
+        raise ValueError(f"RLE runs cover {flat.size} pixels, the mask has {h * w}")
     return flat.reshape(w, h).T
 
 
@@ -132,12 +132,14 @@ def example(entry, label_of, flip):
     target = {"boxes": torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
               "labels": torch.tensor(labels, dtype=torch.int64),
               "masks": torch.stack(masks) if masks else torch.zeros(0, h, w, dtype=torch.uint8)}
-    if flip:
-        image = image.flip(-1)
-        b = target["boxes"]
-        target["boxes"] = torch.stack([w - b[:, 2], b[:, 1], w - b[:, 0], b[:, 3]], dim=1)
-        target["masks"] = target["masks"].flip(-1)
-    return image, target
+    return flipped(image, target) if flip else (image, target)
+
+
+def flipped(image, target):
+    w = image.shape[2]
+    b = target["boxes"]
+    return image.flip(-1), {"boxes": torch.stack([w - b[:, 2], b[:, 1], w - b[:, 0], b[:, 3]], dim=1),
+                            "labels": target["labels"], "masks": target["masks"].flip(-1)}
 
 
 def usable(entry):
@@ -145,8 +147,18 @@ def usable(entry):
 
 
 class Batches(torch.utils.data.IterableDataset):
-    def __init__(self, entries, label_of, batch, seed):
+    """The trainer's sampling: seeded shuffles per epoch, a flip with probability 1/2. With
+    `decoded` (--prepare once) every image and mask was decoded up front and a step only flips."""
+
+    def __init__(self, entries, label_of, batch, seed, decoded=None):
         self.entries, self.label_of, self.batch, self.seed = entries, label_of, batch, seed
+        self.decoded = decoded
+
+    def item(self, i, flip):
+        if self.decoded is None:
+            return example(self.entries[i], self.label_of, flip)
+        image, target = self.decoded[i]
+        return flipped(image, target) if flip else (image, target)
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -162,7 +174,7 @@ class Batches(torch.utils.data.IterableDataset):
                     epoch += 1
                 chosen.append((order.pop(), rng.random() < 0.5))
             if k % workers == me:
-                yield [example(self.entries[i], self.label_of, f) for i, f in chosen]
+                yield [self.item(i, f) for i, f in chosen]
             k += 1
 
 
@@ -183,6 +195,9 @@ def main():
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--loader-threads", type=int, default=2)
+    ap.add_argument("--prepare", choices=["each-step", "once"], default="each-step",
+                    help="decode images and masks at every step in the loader workers, as"
+                         " maskstream's loader does, or once up front (then no workers)")
     ap.add_argument("--warmup", type=int)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--val")
@@ -200,9 +215,17 @@ def main():
     warmup = args.warmup if args.warmup is not None else (
         min(1000, max(1, args.iterations // 10)) if args.iterations else 100)
     opt = torch.optim.SGD(model.parameters(), lr=base_lr, momentum=0.9, weight_decay=1e-4)
-    loader = torch.utils.data.DataLoader(
-        Batches(entries, label_of, args.batch_size, args.seed), batch_size=None,
-        num_workers=args.loader_threads, prefetch_factor=2)
+    if args.prepare == "once":
+        decoded = [example(e, label_of, False) for e in entries]
+        loader = torch.utils.data.DataLoader(
+            Batches(entries, label_of, args.batch_size, args.seed, decoded), batch_size=None,
+            num_workers=0)
+    else:
+        # each worker process decodes on one thread, as each of maskstream's loader threads does
+        loader = torch.utils.data.DataLoader(
+            Batches(entries, label_of, args.batch_size, args.seed), batch_size=None,
+            num_workers=args.loader_threads, prefetch_factor=2,
+            worker_init_fn=lambda _: torch.set_num_threads(1))
     start = time.time()
     timed_start, it, losses = None, 0, {}
     budget = args.minutes * 60 if args.minutes else None
