@@ -272,28 +272,38 @@ public final class TopicCameras implements AutoCloseable {
         }
       }
     }
+    Map<String, Long> first = firstSequences(start.stream().map(IngestConfig.Camera::id).toList());
     for (IngestConfig.Camera camera : start) {
       TopicPartition partition = partitionOf(camera.id());
       started.put(camera.id(), new Started(partition, camera));
-      service.startCamera(camera, firstSequence(camera.id()));
+      service.startCamera(camera, first.getOrDefault(camera.id(), 0L));
     }
   }
 
-  /** Where the camera's numbering goes on: after the frames any process sent before. */
-  private long firstSequence(String id) {
+  /**
+   * Where each camera's numbering goes on: after the frames any process sent before. Looked up for
+   * all starting cameras at once, so that taking over many cameras reads each partition once.
+   */
+  private Map<String, Long> firstSequences(List<String> ids) {
+    if (ids.isEmpty()) {
+      return Map.of();
+    }
     try {
-      long next = tail.nextSequence(id, TAIL_TIMEOUT);
-      if (next > 0) {
-        LOG.info("camera {}: numbering its frames from {}, after its earlier frames", id, next);
-      }
+      Map<String, Long> next = tail.nextSequences(ids, TAIL_TIMEOUT);
+      next.forEach(
+          (id, n) -> {
+            if (n > 0) {
+              LOG.info("camera {}: numbering its frames from {}, after its earlier frames", id, n);
+            }
+          });
       return next;
     } catch (KafkaException e) {
       LOG.warn(
-          "camera {}: cannot read where its frame numbering stopped ({}); it numbers from where it"
-              + " stopped here, or 0",
-          id,
+          "cameras {}: cannot read where their frame numbering stopped ({}); they number from where"
+              + " they stopped here, or 0",
+          ids,
           e.getMessage());
-      return 0;
+      return Map.of();
     }
   }
 

@@ -7,11 +7,13 @@ import io.maskstream.schemas.avro.CameraStatus;
 import io.maskstream.schemas.avro.Frame;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -80,92 +82,175 @@ public final class FrameTail implements AutoCloseable {
    * @throws KafkaException when Kafka does not answer within {@code timeout}
    */
   public long nextSequence(String camera, Duration timeout) {
+    return nextSequences(List.of(camera), timeout).get(camera);
+  }
+
+  /**
+   * {@link #nextSequence} of several cameras at once, as when a process takes over the cameras of a
+   * process that died: each status partition and each frames partition is read once for all of
+   * them, not once per camera.
+   *
+   * @return every camera of {@code cameras}, with the sequence its next frame gets
+   * @throws KafkaException when Kafka does not answer within {@code timeout}
+   */
+  public Map<String, Long> nextSequences(Collection<String> cameras, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    CameraStatus status = newestReport(camera, deadline, timeout);
-    if (status == null) {
-      return 0;
+    Map<String, Long> next = new HashMap<>();
+    Map<String, Long> since = new HashMap<>(); // cameras whose owner may have died: report time
+    Map<String, CameraStatus> reports = newestReports(Set.copyOf(cameras), deadline, timeout);
+    for (String camera : cameras) {
+      CameraStatus status = reports.get(camera);
+      if (status == null) {
+        next.put(camera, 0L);
+        continue;
+      }
+      next.put(camera, status.getLastSequence() == null ? 0 : status.getLastSequence() + 1);
+      if (status.getState() != CameraRunState.STOPPED) {
+        since.put(camera, status.getReportedAt().minus(MARGIN).toEpochMilli());
+      }
     }
-    long next = status.getLastSequence() == null ? 0 : status.getLastSequence() + 1;
-    if (status.getState() == CameraRunState.STOPPED) {
-      return next;
+    if (!since.isEmpty()) {
+      highestSince(since, deadline, timeout)
+          .forEach((camera, highest) -> next.merge(camera, highest + 1, Math::max));
     }
-    long since = status.getReportedAt().minus(MARGIN).toEpochMilli();
-    OptionalLong later = highestSince(camera, since, deadline, timeout);
-    return later.isPresent() ? Math.max(next, later.getAsLong() + 1) : next;
+    return next;
   }
 
-  private TopicPartition partition(String topic, String camera, Duration timeout) {
+  /** The partitions of {@code topic} that records keyed by {@code cameras} go to, by camera. */
+  private Map<String, TopicPartition> partitions(
+      String topic, Collection<String> cameras, Duration timeout) {
     List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+    Map<String, TopicPartition> out = new HashMap<>();
     if (infos == null || infos.isEmpty()) {
-      return null;
+      return out;
     }
-    return new TopicPartition(topic, partitionOf(camera, infos.size()));
+    for (String camera : cameras) {
+      out.put(camera, new TopicPartition(topic, partitionOf(camera, infos.size())));
+    }
+    return out;
   }
 
-  /** The newest report of {@code camera}, or {@code null} (none, or no status topic). */
-  private CameraStatus newestReport(String camera, long deadline, Duration timeout) {
-    TopicPartition partition = partition(statusTopic, camera, timeout);
-    if (partition == null) {
-      return null;
+  /** Reads {@code partitions} from {@code from} to their end offsets as they were at the start. */
+  private void readToEnd(
+      Map<TopicPartition, Long> from,
+      String topic,
+      long deadline,
+      Duration timeout,
+      java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
+    if (from.isEmpty()) {
+      return;
     }
-    List<TopicPartition> one = List.of(partition);
-    consumer.assign(one);
-    consumer.seekToBeginning(one);
-    long end = consumer.endOffsets(one, timeout).get(partition);
-    byte[] newest = null;
-    while (consumer.position(partition, timeout) < end) {
-      checkDeadline(deadline, statusTopic, timeout);
-      for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
-        if (r.offset() < end && camera.equals(r.key())) {
-          newest = r.value();
-        }
+    consumer.assign(from.keySet());
+    Map<TopicPartition, Long> end = consumer.endOffsets(from.keySet(), timeout);
+    Set<TopicPartition> open = new HashSet<>();
+    for (Map.Entry<TopicPartition, Long> e : from.entrySet()) {
+      long start = Math.max(e.getValue(), 0);
+      if (start < end.get(e.getKey())) {
+        consumer.seek(e.getKey(), start);
+        open.add(e.getKey());
       }
     }
-    if (newest == null) {
-      return null;
+    Set<TopicPartition> empty = new HashSet<>(from.keySet());
+    empty.removeAll(open);
+    consumer.pause(empty);
+    while (!open.isEmpty()) {
+      checkDeadline(deadline, topic, timeout);
+      for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+        TopicPartition partition = new TopicPartition(r.topic(), r.partition());
+        if (r.offset() < end.get(partition)) {
+          each.accept(r);
+        }
+      }
+      open.removeIf(
+          partition -> {
+            boolean done = consumer.position(partition, timeout) >= end.get(partition);
+            if (done) {
+              consumer.pause(List.of(partition));
+            }
+            return done;
+          });
     }
-    try {
-      return statuses.deserialize(statusTopic, newest);
-    } catch (RuntimeException e) {
-      return null; // not a report: as if there were none
-    }
+    consumer.resume(consumer.paused());
   }
 
-  /** The highest sequence of {@code camera}'s frames stamped at or after {@code sinceMillis}. */
-  private OptionalLong highestSince(
-      String camera, long sinceMillis, long deadline, Duration timeout) {
-    TopicPartition partition = partition(framesTopic, camera, timeout);
-    if (partition == null) {
-      return OptionalLong.empty();
+  /** The newest report of each camera that has one (none: no report, or no status topic). */
+  private Map<String, CameraStatus> newestReports(
+      Set<String> cameras, long deadline, Duration timeout) {
+    Map<TopicPartition, Long> from = new HashMap<>();
+    for (TopicPartition partition : partitions(statusTopic, cameras, timeout).values()) {
+      from.put(partition, 0L);
     }
-    List<TopicPartition> one = List.of(partition);
-    consumer.assign(one);
-    long end = consumer.endOffsets(one, timeout).get(partition);
-    OffsetAndTimestamp at =
-        consumer
-            .offsetsForTimes(Map.of(partition, Math.max(0, sinceMillis)), timeout)
-            .get(partition);
-    long from = at == null ? end : at.offset();
-    from = Math.max(from, end - MAX_RECORDS);
-    if (from >= end) {
-      return OptionalLong.empty();
+    Map<String, byte[]> newest = new HashMap<>();
+    readToEnd(
+        from,
+        statusTopic,
+        deadline,
+        timeout,
+        r -> {
+          if (r.key() != null && cameras.contains(r.key())) {
+            newest.put(r.key(), r.value()); // a tombstone (removed camera) forgets the reports
+          }
+        });
+    Map<String, CameraStatus> reports = new HashMap<>();
+    newest.forEach(
+        (camera, value) -> {
+          if (value == null) {
+            return;
+          }
+          try {
+            reports.put(camera, statuses.deserialize(statusTopic, value));
+          } catch (RuntimeException e) {
+            // not a report: as if there were none
+          }
+        });
+    return reports;
+  }
+
+  /**
+   * The highest sequence of each camera's frames among the frames written since its time in {@code
+   * sinceMillis} (at most {@value #MAX_RECORDS} records before the partition's end).
+   */
+  private Map<String, Long> highestSince(
+      Map<String, Long> sinceMillis, long deadline, Duration timeout) {
+    Map<String, TopicPartition> partitionOf =
+        partitions(framesTopic, sinceMillis.keySet(), timeout);
+    if (partitionOf.isEmpty()) {
+      return Map.of();
     }
-    consumer.seek(partition, from);
-    long highest = Long.MIN_VALUE;
-    while (consumer.position(partition, timeout) < end) {
-      checkDeadline(deadline, framesTopic, timeout);
-      for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
-        if (r.offset() >= end || !camera.equals(r.key()) || r.value() == null) {
-          continue;
-        }
-        try {
-          highest = Math.max(highest, frames.deserialize(framesTopic, r.value()).getSequence());
-        } catch (RuntimeException e) {
-          // not a frame (the detector sends such records to its dead-letter topic): not ours
-        }
-      }
+    Map<TopicPartition, Long> earliest = new HashMap<>();
+    partitionOf.forEach(
+        (camera, partition) ->
+            earliest.merge(partition, Math.max(0, sinceMillis.get(camera)), Math::min));
+    Map<TopicPartition, Long> end = consumer.endOffsets(earliest.keySet(), timeout);
+    Map<TopicPartition, OffsetAndTimestamp> at = consumer.offsetsForTimes(earliest, timeout);
+    Map<TopicPartition, Long> from = new HashMap<>();
+    for (TopicPartition partition : earliest.keySet()) {
+      OffsetAndTimestamp found = at.get(partition);
+      long offset = found == null ? end.get(partition) : found.offset();
+      from.put(partition, Math.max(offset, end.get(partition) - MAX_RECORDS));
     }
-    return highest == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(highest);
+    Map<String, Long> highest = new HashMap<>();
+    readToEnd(
+        from,
+        framesTopic,
+        deadline,
+        timeout,
+        r -> {
+          String camera = r.key();
+          if (camera == null || r.value() == null || !partitionOf.containsKey(camera)) {
+            return;
+          }
+          if (r.timestamp() < sinceMillis.get(camera)) {
+            return; // before this camera's own window (the partition is read from the earliest)
+          }
+          try {
+            long sequence = frames.deserialize(framesTopic, r.value()).getSequence();
+            highest.merge(camera, sequence, Math::max);
+          } catch (RuntimeException e) {
+            // not a frame (the detector sends such records to its dead-letter topic): not ours
+          }
+        });
+    return highest;
   }
 
   private static void checkDeadline(long deadline, String topic, Duration timeout) {
