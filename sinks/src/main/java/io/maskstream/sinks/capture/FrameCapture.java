@@ -397,11 +397,11 @@ public final class FrameCapture implements Sink {
     reasons.forEach(r -> reasonCounts.merge(r, 1, Integer::sum));
     out.printf(
         Locale.ROOT,
-        "kept %s #%d as image %d (%d annotations): %s%n",
+        "kept %s #%d as image %d (%s): %s%n",
         o.camera(),
         o.sequence(),
         id,
-        predictions.size(),
+        predictions.size() == 1 ? "1 annotation" : predictions.size() + " annotations",
         why);
     out.flush();
     if (budget.exhausted() != null) {
