@@ -149,12 +149,12 @@ class CaptureIT {
     assertThat(kept)
         .map(l -> l.replaceAll(" as image \\d+ ", " "))
         .containsExactly(
-            "kept gate #2 (2 annotations): unsure (circle 0.45); flicker (circle not in the"
-                + " previous frame)",
+            "kept gate #2 (2 annotations): unsure (circle 0.45); flicker (not in the previous"
+                + " frame: circle)",
             "kept gate #4 (2 annotations): unsure (circle 0.50)",
             "kept gate #6 (2 annotations): unsure (circle 0.50)",
-            "kept yard #1 (1 annotation): flicker (triangle not in the next frame)",
-            "kept yard #3 (1 annotation): flicker (triangle not in the previous frame)");
+            "kept yard #1 (1 annotation): flicker (not in the next frame: triangle)",
+            "kept yard #3 (1 annotation): flicker (not in the previous frame: triangle)");
     assertThat(run.out())
         .contains("no frames of camera nowhere in 10 s (seen: gate, yard); still waiting")
         .contains("capture finished (--duration 11s passed): 5 frames kept")

@@ -5,6 +5,7 @@ import io.maskstream.schemas.avro.Detection;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -79,17 +80,18 @@ public final class FrameSelector<P> {
   private Selection<P> judge(Observation<P> prev, Observation<P> current, Observation<P> next) {
     Set<Reason> reasons = EnumSet.noneOf(Reason.class);
     List<String> unsure = new ArrayList<>();
-    List<String> flickers = new ArrayList<>();
+    Map<String, Integer> newSincePrevious = new LinkedHashMap<>();
+    Map<String, Integer> goneInNext = new LinkedHashMap<>();
     for (Detection d : current.detections()) {
       if (d.getScore() >= unsureLow && d.getScore() <= unsureHigh) {
         unsure.add(String.format(Locale.ROOT, "%s %.2f", d.getLabel(), d.getScore()));
       }
       if (flicker) {
         if (prev != null && !matched(d, prev.detections())) {
-          flickers.add(d.getLabel() + " not in the previous frame");
+          newSincePrevious.merge(d.getLabel(), 1, Integer::sum);
         }
         if (next != null && !matched(d, next.detections())) {
-          flickers.add(d.getLabel() + " not in the next frame");
+          goneInNext.merge(d.getLabel(), 1, Integer::sum);
         }
       }
     }
@@ -98,11 +100,25 @@ public final class FrameSelector<P> {
       reasons.add(Reason.UNSURE);
       why.add("unsure (" + String.join(", ", unsure) + ")");
     }
-    if (!flickers.isEmpty()) {
+    if (!newSincePrevious.isEmpty() || !goneInNext.isEmpty()) {
       reasons.add(Reason.FLICKER);
-      why.add("flicker (" + String.join(", ", flickers) + ")");
+      List<String> parts = new ArrayList<>();
+      if (!newSincePrevious.isEmpty()) {
+        parts.add("not in the previous frame: " + counted(newSincePrevious));
+      }
+      if (!goneInNext.isEmpty()) {
+        parts.add("not in the next frame: " + counted(goneInNext));
+      }
+      why.add("flicker (" + String.join("; ", parts) + ")");
     }
     return new Selection<>(current, reasons, String.join("; ", why));
+  }
+
+  /** {@code circle, 2 star}: each label once, with its count when more than one. */
+  private static String counted(Map<String, Integer> labels) {
+    List<String> out = new ArrayList<>();
+    labels.forEach((label, n) -> out.add(n == 1 ? label : n + " " + label));
+    return String.join(", ", out);
   }
 
   private static boolean matched(Detection d, List<Detection> others) {

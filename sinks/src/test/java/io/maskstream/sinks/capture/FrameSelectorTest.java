@@ -39,6 +39,25 @@ class FrameSelectorTest {
   }
 
   @Test
+  void manyFlickeringDetectionsAreCountedByClass() {
+    FrameSelector<String> selector = new FrameSelector<>(0.3, 0.6, true);
+    selector.offer(frame("a", 1, det(1, "square", 0.9f, 0)));
+    selector.offer(
+        frame(
+            "a",
+            2,
+            det(1, "square", 0.9f, 0),
+            det(4, "star", 0.9f, 100),
+            det(4, "star", 0.9f, 200),
+            det(2, "circle", 0.9f, 300)));
+    Selection<String> two = selector.offer(frame("a", 3, det(4, "star", 0.9f, 100)));
+    assertThat(two.why())
+        .isEqualTo(
+            "flicker (not in the previous frame: 2 star, circle; not in the next frame: square,"
+                + " star, circle)");
+  }
+
+  @Test
   void aDetectionWithoutAMatchInTheNextOrPreviousFrameFlickers() {
     FrameSelector<String> selector = new FrameSelector<>(0.3, 0.6, true);
     Detection square = det(1, "square", 0.9f, 0);
@@ -56,10 +75,10 @@ class FrameSelectorTest {
     assertThat(two.observation().sequence()).isEqualTo(2);
     assertThat(two.reasons()).containsExactly(Reason.FLICKER);
     assertThat(two.why())
-        .isEqualTo("flicker (circle not in the previous frame, circle not in the next frame)");
+        .isEqualTo("flicker (not in the previous frame: circle; not in the next frame: circle)");
     // frame 3 is steady with frame 2's square; frame 4 has a circle where the square was
     Selection<String> three = selector.offer(frame("a", 4, det(2, "circle", 0.9f, 0)));
-    assertThat(three.why()).isEqualTo("flicker (square not in the next frame)");
+    assertThat(three.why()).isEqualTo("flicker (not in the next frame: square)");
   }
 
   @Test
@@ -72,7 +91,7 @@ class FrameSelectorTest {
     selector.offer(frame("a", 1, det(1, "square", 0.9f, 0)));
     selector.offer(frame("a", 2, det(2, "circle", 0.9f, 0)));
     assertThat(selector.flush().get(0).why())
-        .isEqualTo("flicker (circle not in the previous frame)");
+        .isEqualTo("flicker (not in the previous frame: circle)");
   }
 
   @Test
