@@ -245,14 +245,19 @@ class CaptureIT {
             "0s",
             "--max-frames",
             "2",
+            "--polygons",
             "--duration",
             "20s");
     assertThat(count.exitCode()).as(count.err()).isZero();
     assertThat(count.out()).contains("capture finished (--max-frames 2 reached): 2 frames kept");
     assertThat(count.out().lines().filter(l -> l.startsWith("kept "))).hasSize(2);
     assertThat(files(dir.resolve("two/images"))).hasSize(2);
-    assertThat(JSON.readTree(dir.resolve("two/annotations.json").toFile()).get("images"))
-        .hasSize(2);
+    JsonNode two = JSON.readTree(dir.resolve("two/annotations.json").toFile());
+    assertThat(two.get("images")).hasSize(2);
+    // --polygons: the rectangle masks as their four corners, and the trainer reads them
+    assertThat(two.get("annotations"))
+        .allSatisfy(a -> assertThat(a.get("segmentation").get(0)).hasSize(8));
+    assertThat(CocoDataset.load(dir.resolve("two"), false).skippedAnnotations()).isZero();
 
     long bound = 3 * jpeg(SHAPES.image(11, 1).image(), 0.75f).length;
     Run size =
