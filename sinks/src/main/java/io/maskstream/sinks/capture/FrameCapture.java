@@ -65,6 +65,12 @@ public final class FrameCapture implements Sink {
   private static final long SAVE_INTERVAL_MS = 1000;
   private static final int BUFFERED = 2000;
 
+  /**
+   * Image bytes of frames waiting for their events, at most: in realtime mode the detector skips
+   * frames, whose events never come, and the oldest waiting frames go first.
+   */
+  private static final long BUFFERED_FRAME_BYTES = 128L << 20;
+
   private final CaptureSettings settings;
   private final SinkConfig config;
   private final PrintWriter out;
@@ -77,6 +83,7 @@ public final class FrameCapture implements Sink {
   private final LinkedHashMap<String, JoinedFrame<Long>> events = new LinkedHashMap<>();
   private final Map<Reason, Integer> reasonCounts = new EnumMap<>(Reason.class);
   private final Set<String> camerasSeen = new HashSet<>();
+  private long bufferedFrameBytes;
   private CaptureDataset dataset;
   private String stoppedBecause;
   private boolean boundReached;
@@ -122,6 +129,31 @@ public final class FrameCapture implements Sink {
     try (KafkaConsumer<byte[], byte[]> consumer =
         SinkClients.reader(config, "maskstream-capture")) {
       stop.attach(consumer);
+      if (!start(consumer)) {
+        stoppedBecause = "stopped";
+      } else {
+        loop(consumer, decoder);
+      }
+    } finally {
+      stop.detach();
+    }
+    if (!boundReached) {
+      for (Selection<Pair> s : selector.flush()) {
+        consider(s);
+        if (boundReached) {
+          break;
+        }
+      }
+    }
+    if (dataset.dirty()) {
+      dataset.save();
+    }
+    summary();
+  }
+
+  /** Assigns and positions the consumer; false when stopped meanwhile. */
+  private boolean start(KafkaConsumer<byte[], byte[]> consumer) {
+    try {
       List<TopicPartition> partitions = new ArrayList<>();
       for (String topic :
           List.of(
@@ -138,30 +170,18 @@ public final class FrameCapture implements Sink {
       }
       consumer.assign(partitions);
       seek(consumer, partitions);
-      out.printf(
-          Locale.ROOT,
-          "capturing cameras %s into %s (%d images there), %s%n",
-          String.join(", ", new TreeSet<>(settings.cameras())),
-          settings.out(),
-          dataset.imageCount(),
-          startText());
-      out.flush();
-      loop(consumer, decoder);
-    } finally {
-      stop.detach();
+    } catch (WakeupException e) {
+      return false;
     }
-    if (!boundReached) {
-      for (Selection<Pair> s : selector.flush()) {
-        consider(s);
-        if (boundReached) {
-          break;
-        }
-      }
-    }
-    if (dataset.dirty()) {
-      dataset.save();
-    }
-    summary();
+    out.printf(
+        Locale.ROOT,
+        "capturing cameras %s into %s (%d images there), %s%n",
+        String.join(", ", new TreeSet<>(settings.cameras())),
+        settings.out(),
+        dataset.imageCount(),
+        startText());
+    out.flush();
+    return true;
   }
 
   private String startText() {
@@ -276,7 +296,7 @@ public final class FrameCapture implements Sink {
       if (joined != null) {
         observe(new Pair(frame, joined));
       } else {
-        put(frames, key, frame);
+        bufferFrame(key, frame);
       }
       return;
     }
@@ -300,9 +320,22 @@ public final class FrameCapture implements Sink {
     String key = key(joined.key().camera(), joined.key().sequence());
     Frame frame = frames.remove(key);
     if (frame != null) {
+      bufferedFrameBytes -= frame.getImage().remaining();
       observe(new Pair(frame, joined));
     } else {
       put(events, key, joined);
+    }
+  }
+
+  private void bufferFrame(String key, Frame frame) {
+    Frame replaced = frames.put(key, frame);
+    if (replaced != null) {
+      bufferedFrameBytes -= replaced.getImage().remaining();
+    }
+    bufferedFrameBytes += frame.getImage().remaining();
+    while (frames.size() > BUFFERED || bufferedFrameBytes > BUFFERED_FRAME_BYTES) {
+      String oldest = frames.keySet().iterator().next();
+      bufferedFrameBytes -= frames.remove(oldest).getImage().remaining();
     }
   }
 
