@@ -35,7 +35,10 @@ public enum BrokerRole {
   DETECTOR,
   /**
    * {@code maskstream sink ...}: reads frames, zones, cameras, their status and the event topics in
-   * groups {@value #SINK_GROUP_PREFIX}*, writes dead letters.
+   * groups {@value #SINK_GROUP_PREFIX}*, writes dead letters. Also {@code maskstream capture}: a
+   * consumer of frames and events like the sinks, it reads frames, detections and masks with
+   * assigned partitions outside any group, so the sink's read ACLs are all it needs and no role of
+   * its own is added.
    */
   SINK,
   /**

@@ -7,12 +7,14 @@ import io.maskstream.detector.ModelsCommand;
 import io.maskstream.detector.PublishCommand;
 import io.maskstream.detector.RollbackCommand;
 import io.maskstream.detector.ZonesCommand;
+import io.maskstream.detector.mask.MaskPolygons;
 import io.maskstream.ingest.IngestBenchmark;
 import io.maskstream.ingest.IngestCommand;
 import io.maskstream.ingest.cameras.CameraCommand;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.KafkaRefusals;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.sinks.CaptureCommand;
 import io.maskstream.sinks.SinkCommand;
 import io.maskstream.trainer.EvalCommand;
 import io.maskstream.trainer.ShapesCommand;
@@ -50,6 +52,7 @@ import picocli.CommandLine.Spec;
       DetectCommand.class,
       ZonesCommand.class,
       SinkCommand.class,
+      CaptureCommand.class,
       InferCommand.class,
       EvalCommand.class,
       TrackEvalCommand.class,
@@ -97,7 +100,8 @@ public final class Maskstream implements Runnable {
 
   /**
    * Creates the commands; {@code publish} gets the model evaluation of {@code --gate}, which needs
-   * both the detector's inference and the trainer's evaluator.
+   * both the detector's inference and the trainer's evaluator, and {@code capture} the detector's
+   * OpenCV mask-to-polygon conversion for {@code --polygons}.
    */
   static final class Factory implements CommandLine.IFactory {
     private final CommandLine.IFactory defaults = CommandLine.defaultFactory();
@@ -106,6 +110,9 @@ public final class Maskstream implements Runnable {
     public <K> K create(Class<K> type) throws Exception {
       if (type == PublishCommand.class) {
         return type.cast(new PublishCommand(new CocoModelGate()));
+      }
+      if (type == CaptureCommand.class) {
+        return type.cast(new CaptureCommand(MaskPolygons::of));
       }
       return defaults.create(type);
     }

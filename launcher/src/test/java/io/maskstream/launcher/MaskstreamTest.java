@@ -25,6 +25,7 @@ class MaskstreamTest {
           "detect",
           "zones",
           "sink",
+          "capture",
           "infer",
           "eval",
           "track-eval",
@@ -69,7 +70,7 @@ class MaskstreamTest {
 
   @Test
   void kafkaCommandsTakeBootstrapAndKafkaConfig() {
-    for (String command : List.of("ingest", "detect", "publish", "models", "rollback")) {
+    for (String command : List.of("ingest", "detect", "publish", "models", "rollback", "capture")) {
       assertThat(run(command, "--help").out()).contains("--bootstrap").contains("--kafka-config");
     }
     assertThat(run("sink", "web", "--help").out()).contains("--bootstrap");

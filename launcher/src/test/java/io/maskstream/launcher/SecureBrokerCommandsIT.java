@@ -355,6 +355,41 @@ class SecureBrokerCommandsIT {
   }
 
   @Test
+  void captureRunsAsTheSinkAndIsRefusedAsIngest() throws Exception {
+    Run asSink =
+        run(
+            "sink",
+            "capture",
+            "--camera",
+            "stills",
+            "--out",
+            dir.resolve("capture-sink").toString(),
+            "--duration",
+            "3s");
+    assertThat(asSink.exit()).as(asSink.output()).isZero();
+    assertThat(asSink.output()).contains("capture finished (--duration 3s passed)");
+
+    // ingest may describe the event topics but not read them: refused at the first fetch
+    Run asIngest =
+        run(
+            "ingest",
+            "capture",
+            "--camera",
+            "stills",
+            "--out",
+            dir.resolve("capture-ingest").toString(),
+            "--duration",
+            "30s");
+    assertThat(asIngest.exit()).as(asIngest.output()).isEqualTo(1);
+    assertThat(asIngest.linesOf("capture"))
+        .as(asIngest.output())
+        .containsExactly(
+            "maskstream capture: Kafka denied user ingest access to topic maskstream.detections:"
+                + " use the --kafka-config of a user that may, or grant ingest an ACL for it");
+    assertThat(asIngest.output()).doesNotContainPattern("(?m)^\\s+at ");
+  }
+
+  @Test
   void camerasOnTheTopicRunInTheIngestGroup() throws Exception {
     Run add =
         run(
