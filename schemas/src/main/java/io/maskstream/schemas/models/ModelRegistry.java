@@ -66,6 +66,28 @@ public final class ModelRegistry {
     return modelsTopic + ".serving";
   }
 
+  /**
+   * The shadow topic of a models topic: {@code MODELS.shadow}, keyed by model name, the candidate
+   * run beside each model ({@link io.maskstream.schemas.avro.ShadowCandidate}).
+   */
+  public static String shadowTopic(String modelsTopic) {
+    return modelsTopic + ".shadow";
+  }
+
+  /**
+   * The shadow reports topic of a models topic: {@code MODELS.shadow.reports}, keyed by {@link
+   * #shadowReportKey}, how each detector's candidate agrees with what it serves ({@link
+   * io.maskstream.schemas.avro.ShadowReport}).
+   */
+  public static String shadowReportsTopic(String modelsTopic) {
+    return shadowTopic(modelsTopic) + ".reports";
+  }
+
+  /** The key of a shadow report: {@code MODEL@CANDIDATE_VERSION@DETECTOR}. */
+  public static String shadowReportKey(String model, String candidateVersion, String detector) {
+    return model + "@" + candidateVersion + "@" + detector;
+  }
+
   /** The key of a version on the versions topic: {@code NAME@VERSION}. */
   public static String versionKey(String name, String version) {
     return name + "@" + version;
