@@ -6,6 +6,7 @@ import io.maskstream.detector.KeysCommand;
 import io.maskstream.detector.ModelsCommand;
 import io.maskstream.detector.PublishCommand;
 import io.maskstream.detector.RollbackCommand;
+import io.maskstream.detector.ShadowCommand;
 import io.maskstream.detector.ZonesCommand;
 import io.maskstream.ingest.IngestBenchmark;
 import io.maskstream.ingest.IngestCommand;
@@ -57,6 +58,7 @@ import picocli.CommandLine.Spec;
       PublishCommand.class,
       ModelsCommand.class,
       RollbackCommand.class,
+      ShadowCommand.class,
       KeysCommand.class,
       ShapesCommand.class,
       CommandLine.HelpCommand.class
@@ -96,7 +98,7 @@ public final class Maskstream implements Runnable {
   }
 
   /**
-   * Creates the commands; {@code publish} gets the model evaluation of {@code --gate}, which needs
+   * Creates the commands; {@code publish} and {@code shadow promote} get the model evaluation of {@code --gate}, which needs
    * both the detector's inference and the trainer's evaluator.
    */
   static final class Factory implements CommandLine.IFactory {
@@ -106,6 +108,9 @@ public final class Maskstream implements Runnable {
     public <K> K create(Class<K> type) throws Exception {
       if (type == PublishCommand.class) {
         return type.cast(new PublishCommand(new CocoModelGate()));
+      }
+      if (type == ShadowCommand.Promote.class) {
+        return type.cast(new ShadowCommand.Promote(new CocoModelGate()));
       }
       return defaults.create(type);
     }
