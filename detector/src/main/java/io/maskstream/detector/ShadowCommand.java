@@ -131,13 +131,6 @@ public final class ShadowCommand implements Callable<Integer> {
       PublishCommand.ensureTopics(props, topics);
       ModelRegistry registry = new ModelRegistry(props, topics.models());
       ModelAnnouncement serving = announced(registry, name, "nothing to shadow");
-      ModelAnnouncement c =
-          looksLikeFile(candidate) ? fromFile(registry) : fromVersion(registry, serving);
-      if (c.getVersion().equals(serving.getVersion())) {
-        throw new UserException(
-            name + "@" + c.getVersion() + " is the version serving: nothing to compare it with");
-      }
-      checkFits(c, serving);
       long detectors =
           registry.serving().values().stream().filter(s -> s.getModel().equals(name)).count();
       if (detectors == 0) {
@@ -146,6 +139,8 @@ public final class ShadowCommand implements Callable<Integer> {
                 + name
                 + " ('maskstream models' lists what detectors serve): start one, then shadow");
       }
+      ModelAnnouncement c =
+          looksLikeFile(candidate) ? fromFile(registry, serving) : fromVersion(registry, serving);
       ShadowCandidate shadow =
           ShadowCandidate.newBuilder()
               .setModel(name)
@@ -182,8 +177,12 @@ public final class ShadowCommand implements Callable<Integer> {
       return 0;
     }
 
-    /** A candidate from a file: checked like {@code publish} checks a model, then stored. */
-    private ModelAnnouncement fromFile(ModelRegistry registry) throws IOException {
+    /**
+     * A candidate from a file: loaded as {@code publish} checks a model, checked against the
+     * serving model, then stored.
+     */
+    private ModelAnnouncement fromFile(ModelRegistry registry, ModelAnnouncement serving)
+        throws IOException {
       Path file = Path.of(candidate);
       byte[] bytes;
       try {
@@ -213,6 +212,7 @@ public final class ShadowCommand implements Callable<Integer> {
       } catch (ModelLoadException e) {
         throw new UserException("--candidate " + candidate + " refused: " + e.getMessage(), e);
       }
+      checkFits(a.getVersion(), a.getContract(), a.getClasses(), serving);
       if (sign != null) {
         publish.signInto(a);
       }
@@ -258,6 +258,7 @@ public final class ShadowCommand implements Callable<Integer> {
             "--candidate " + candidate + " matches several versions: give more digits");
       }
       ModelAnnouncement found = matches.get(0);
+      checkFits(found.getVersion(), found.getContract(), found.getClasses(), serving);
       RollbackCommand.checkStored(model + "@" + found.getVersion(), found, registry.store());
       ModelAnnouncement.Builder a = ModelAnnouncement.newBuilder(found).setName(name);
       if (sign != null) {
@@ -277,33 +278,38 @@ public final class ShadowCommand implements Callable<Integer> {
     }
 
     /** The candidate must take the serving model's input and know the same classes. */
-    private void checkFits(ModelAnnouncement c, ModelAnnouncement serving) {
-      boolean zooC = c.getContract() == ModelContract.ONNX_ZOO;
+    private void checkFits(
+        String version, ModelContract contract, List<String> classes, ModelAnnouncement serving) {
+      if (version.equals(serving.getVersion())) {
+        throw new UserException(
+            name + "@" + version + " is the version serving: nothing to compare it with");
+      }
+      boolean zooC = contract == ModelContract.ONNX_ZOO;
       boolean zooS = serving.getContract() == ModelContract.ONNX_ZOO;
-      if (c.getContract() != ModelContract.UNKNOWN
+      if (contract != ModelContract.UNKNOWN
           && serving.getContract() != ModelContract.UNKNOWN
           && zooC != zooS) {
         throw new UserException(
             "--candidate "
                 + candidate
                 + " follows the "
-                + contract(c)
+                + contract.name().toLowerCase(Locale.ROOT).replace('_', '-')
                 + " contract, "
                 + name
                 + "@"
                 + serving.getVersion()
                 + " the "
-                + contract(serving)
+                + serving.getContract().name().toLowerCase(Locale.ROOT).replace('_', '-')
                 + " contract: their detections cannot be compared frame by frame");
       }
-      if (!c.getClasses().isEmpty()
+      if (!classes.isEmpty()
           && !serving.getClasses().isEmpty()
-          && !c.getClasses().equals(serving.getClasses())) {
+          && !classes.equals(serving.getClasses())) {
         throw new UserException(
             "--candidate "
                 + candidate
                 + " knows the classes "
-                + c.getClasses()
+                + classes
                 + ", "
                 + name
                 + "@"
@@ -659,9 +665,5 @@ public final class ShadowCommand implements Callable<Integer> {
             ? Long.toString(Math.round(p))
             : String.format(Locale.ROOT, "%.1f", p))
         + "%";
-  }
-
-  private static String contract(ModelAnnouncement a) {
-    return a.getContract().name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 }

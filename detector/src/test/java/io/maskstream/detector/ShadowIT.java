@@ -179,7 +179,7 @@ class ShadowIT {
       while (true) {
         sent += send(topics, sent, jpeg);
         ShadowReport r = registry.shadowReports().get(key);
-        if (r != null && r.getState() == ShadowState.RUNNING && r.getFramesCompared() >= 4) {
+        if (r != null && r.getState() == ShadowState.RUNNING && r.getFramesCompared() >= 2) {
           break;
         }
         assertThat(System.nanoTime()).as("a report with compared frames").isLessThan(deadline);
@@ -235,7 +235,7 @@ class ShadowIT {
       assertThat(promote.out()).contains(NAME + "@" + bVersion + " promoted");
       assertThat(registry.announced(NAME).orElseThrow().getVersion()).isEqualTo(bVersion);
       assertThat(registry.shadowCandidates()).isEmpty();
-      for (int round = 0; round < 3; round++) {
+      for (int round = 0; round < 2; round++) {
         frames += send(topics, frames, jpeg);
         Thread.sleep(500);
       }

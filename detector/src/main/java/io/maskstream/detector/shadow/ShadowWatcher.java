@@ -47,9 +47,10 @@ import org.slf4j.LoggerFactory;
  * signature when the detector trusts keys, sha256, contract) and that it knows the serving model's
  * classes, then runs it beside the serving model ({@link ShadowRunner} tapped into the {@link
  * ShadowingSegmenter}); when the candidate is removed (a tombstone), replaced, or becomes the
- * version serving (promoted), stops it. Every {@link #REPORT_INTERVAL}, and whenever the shadow
- * starts, stops, is refused or fails, writes a {@link ShadowReport} keyed by model, candidate
- * version and detector id on the shadow reports topic.
+ * version serving (promoted), stops it. Every {@link #REPORT_INTERVAL} (1, 2, 4 and 8 s after it
+ * starts, so that the first figures show soon), and whenever the shadow starts, stops, is refused
+ * or fails, writes a {@link ShadowReport} keyed by model, candidate version and detector id on the
+ * shadow reports topic.
  *
  * <p>Owns one consumer, one producer, one thread and the runner it started, all closed by {@link
  * #close()}. Reports are best effort: a report Kafka does not take is logged once and never holds
@@ -84,6 +85,7 @@ public final class ShadowWatcher implements AutoCloseable {
   private ShadowRunner runner;
   private Instant startedTime;
   private long lastReportNanos;
+  private int reportsSinceStart;
 
   /**
    * Starts following the candidates of {@code followed}.
@@ -163,7 +165,7 @@ public final class ShadowWatcher implements AutoCloseable {
           consider(latest);
         }
         check();
-        if (runner != null && System.nanoTime() - lastReportNanos >= reportInterval.toNanos()) {
+        if (runner != null && System.nanoTime() - lastReportNanos >= dueAfter().toNanos()) {
           report(ShadowState.RUNNING, null);
         }
       }
@@ -184,6 +186,15 @@ public final class ShadowWatcher implements AutoCloseable {
       candidateSerde.close();
       reportSerde.close();
     }
+  }
+
+  /**
+   * The time between reports: 1, 2, 4, 8 s after a shadow starts, so that its first figures show
+   * soon, then the report interval.
+   */
+  private Duration dueAfter() {
+    Duration early = Duration.ofSeconds(1L << Math.min(reportsSinceStart, 20));
+    return early.compareTo(reportInterval) < 0 ? early : reportInterval;
   }
 
   /** Stops a candidate that failed, or that now serves (promoted). */
@@ -216,6 +227,7 @@ public final class ShadowWatcher implements AutoCloseable {
     stop(ShadowState.STOPPED, null);
     current = c;
     startedTime = Instant.now();
+    reportsSinceStart = 0;
     if (a.getVersion().equals(serving.model().version())) {
       return; // it serves already
     }
@@ -285,6 +297,7 @@ public final class ShadowWatcher implements AutoCloseable {
       return;
     }
     lastReportNanos = System.nanoTime();
+    reportsSinceStart++;
     ModelAnnouncement a = current.getCandidate();
     ShadowTotals totals = runner == null ? ShadowTotals.EMPTY : runner.totals();
     ShadowReport value =
