@@ -120,7 +120,8 @@ class ShadowIT {
               "--candidate",
               dir.resolve("nope.onnx"));
       assertThat(missing.err()).contains("does not exist: give a .onnx file or NAME@VERSION");
-      for (Run r : List.of(contract, classes, noVersion, missing)) {
+      for (Run r : List.of(unknown, nobody, contract, classes, noVersion, missing)) {
+        System.out.print(r.err());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().lines()).hasSize(1);
       }
@@ -222,6 +223,7 @@ class ShadowIT {
           .until(() -> registry.shadowReports().get(key).getState() == ShadowState.STOPPED);
       assertThat(service.scrape()).doesNotContain("maskstream_detector_shadow_frames_total");
       Run none = run(new ShadowCommand.Discard(), clientFile, "--model", NAME);
+      System.out.print(none.err());
       assertThat(none.err()).contains("no candidate runs beside " + NAME + ": nothing to discard");
 
       // shadowed again, then promoted: published through publish, the detector swaps to it
@@ -271,6 +273,7 @@ class ShadowIT {
               NAME,
               "--candidate",
               NAME + "@" + aVersion.substring(0, 8));
+      System.out.print(gone.err());
       assertThat(gone.exitCode()).isEqualTo(2);
       assertThat(gone.err().lines()).hasSize(1);
       assertThat(gone.err()).contains(NAME + "@" + aVersion + " cannot be fetched from");

@@ -98,8 +98,8 @@ public final class Maskstream implements Runnable {
   }
 
   /**
-   * Creates the commands; {@code publish} and {@code shadow promote} get the model evaluation of {@code --gate}, which needs
-   * both the detector's inference and the trainer's evaluator.
+   * Creates the commands; {@code publish} and {@code shadow promote} get the model evaluation of
+   * {@code --gate}, which needs both the detector's inference and the trainer's evaluator.
    */
   static final class Factory implements CommandLine.IFactory {
     private final CommandLine.IFactory defaults = CommandLine.defaultFactory();

@@ -221,8 +221,10 @@ public final class ShadowWatcher implements AutoCloseable {
       return;
     }
     ModelAnnouncement a = c.getCandidate();
-    if (runner != null && runner.version().equals(a.getVersion())) {
-      return; // already shadowing it
+    if (runner != null
+        && runner.version().equals(a.getVersion())
+        && runner.sample() == c.getSample()) {
+      return; // already shadowing it (set again with another sample rate: restarted)
     }
     stop(ShadowState.STOPPED, null);
     current = c;
