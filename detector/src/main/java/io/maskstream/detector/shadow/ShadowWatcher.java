@@ -133,7 +133,9 @@ public final class ShadowWatcher implements AutoCloseable {
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-shadow-" + detectorId);
+    p.put(
+        ProducerConfig.CLIENT_ID_CONFIG,
+        config.applicationId() + "-shadow-" + detectorId.replaceAll("[^A-Za-z0-9._-]", "_"));
     try {
       this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     } catch (RuntimeException e) {
