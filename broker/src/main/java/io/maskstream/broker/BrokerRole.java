@@ -28,9 +28,10 @@ public enum BrokerRole {
   INGEST,
   /**
    * {@code maskstream detect}: reads frames, zones and models, writes the event and dead-letter
-   * topics and what it serves (the models serving topic), in its Kafka Streams application (group,
-   * transactional ids and internal topics prefixed by its application id, {@value
-   * #DETECTOR_APPLICATION_PREFIX} by default).
+   * topics, what it serves (the models serving topic) and how a shadowed candidate agrees with it
+   * (the shadow reports topic), in its Kafka Streams application (group, transactional ids and
+   * internal topics prefixed by its application id, {@value #DETECTOR_APPLICATION_PREFIX} by
+   * default).
    */
   DETECTOR,
   /**
@@ -42,9 +43,9 @@ public enum BrokerRole {
    */
   SINK,
   /**
-   * {@code maskstream publish}, {@code rollback}, {@code models}, {@code zones} and {@code camera}:
-   * the only writer of models (and their store and versions), zones and cameras; reads what
-   * detectors serve.
+   * {@code maskstream publish}, {@code rollback}, {@code models}, {@code shadow}, {@code zones} and
+   * {@code camera}: the only writer of models (and their store, versions and shadow candidates),
+   * zones and cameras; reads what detectors serve.
    */
   PUBLISHER,
   /** Creates, configures and deletes topics, describes groups: runs the cluster. */
@@ -99,6 +100,9 @@ public enum BrokerRole {
         a.topic("models.store", AclOperation.READ);
         // what it serves, for 'maskstream models'
         a.topic("models.serving", AclOperation.WRITE);
+        // the candidate to run beside the model it serves, and how the two agree
+        a.topic("models.shadow", AclOperation.READ);
+        a.topic("models.shadow.reports", AclOperation.WRITE);
         for (String out : List.of("detections", "masks", "objects", "zone-events", "dlq")) {
           a.topic(out, AclOperation.WRITE);
         }
@@ -147,6 +151,9 @@ public enum BrokerRole {
         a.topic("models.store", AclOperation.WRITE, AclOperation.READ, AclOperation.CREATE);
         a.topic("models.versions", AclOperation.WRITE, AclOperation.READ, AclOperation.CREATE);
         a.topic("models.serving", AclOperation.READ);
+        // `shadow start|promote|discard` write the candidate; `shadow show` reads the reports
+        a.topic("models.shadow", AclOperation.WRITE, AclOperation.READ, AclOperation.CREATE);
+        a.topic("models.shadow.reports", AclOperation.READ);
         a.topic("zones", AclOperation.WRITE, AclOperation.READ);
         a.topic("cameras", AclOperation.WRITE, AclOperation.READ);
         // `camera list` shows the fleet's reports; `camera remove` clears the camera's report

@@ -39,6 +39,13 @@ class BrokerRoleTest {
         .containsExactly(BrokerRole.PUBLISHER);
     assertThat(allowed(AclOperation.WRITE, "models.serving")).containsExactly(BrokerRole.DETECTOR);
     assertThat(allowed(AclOperation.READ, "models.serving")).containsExactly(BrokerRole.PUBLISHER);
+    assertThat(allowed(AclOperation.WRITE, "models.shadow")).containsExactly(BrokerRole.PUBLISHER);
+    assertThat(allowed(AclOperation.READ, "models.shadow"))
+        .containsExactly(BrokerRole.DETECTOR, BrokerRole.PUBLISHER);
+    assertThat(allowed(AclOperation.WRITE, "models.shadow.reports"))
+        .containsExactly(BrokerRole.DETECTOR);
+    assertThat(allowed(AclOperation.READ, "models.shadow.reports"))
+        .containsExactly(BrokerRole.PUBLISHER);
     assertThat(allowed(AclOperation.WRITE, "zones")).containsExactly(BrokerRole.PUBLISHER);
     assertThat(allowed(AclOperation.WRITE, "detections")).containsExactly(BrokerRole.DETECTOR);
     assertThat(allowed(AclOperation.WRITE, "dlq"))

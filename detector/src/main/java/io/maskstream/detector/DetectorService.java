@@ -2,6 +2,8 @@ package io.maskstream.detector;
 
 import io.maskstream.detector.model.ModelLoadException;
 import io.maskstream.detector.model.ModelSegmenter;
+import io.maskstream.detector.shadow.ShadowWatcher;
+import io.maskstream.detector.shadow.ShadowingSegmenter;
 import io.maskstream.detector.store.ModelWatcher;
 import io.maskstream.detector.stream.DetectorMetrics;
 import io.maskstream.detector.stream.MetricsEndpoint;
@@ -38,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owns, in order of creation, the {@link ModelSegmenter} (one ONNX Runtime session shared by all
  * stream threads), the decode-ahead threads (one per stream thread), the {@link KafkaStreams}
- * instance and the optional metrics endpoint; {@link #close(Duration)} closes them in reverse
+ * instance, the optional metrics endpoint, the {@link ModelWatcher} and the {@link ShadowWatcher}
+ * (with the session of a candidate it shadows); {@link #close(Duration)} closes them in reverse
  * order, the model last, after the streams have finished their in-flight frames.
  */
 public final class DetectorService implements AutoCloseable {
@@ -53,6 +56,7 @@ public final class DetectorService implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private final MetricsEndpoint endpoint;
   private final ModelWatcher watcher;
+  private final ShadowWatcher shadow;
   private final TopicNames topics;
   private final AtomicReference<Throwable> refusal;
 
@@ -65,10 +69,12 @@ public final class DetectorService implements AutoCloseable {
       KafkaStreamsMetrics streamsMetrics,
       MetricsEndpoint endpoint,
       ModelWatcher watcher,
+      ShadowWatcher shadow,
       TopicNames topics,
       AtomicReference<Throwable> refusal) {
     this.refusal = refusal;
     this.watcher = watcher;
+    this.shadow = shadow;
     this.topics = topics;
     this.segmenter = segmenter;
     this.decodeAhead = decodeAhead;
@@ -89,6 +95,8 @@ public final class DetectorService implements AutoCloseable {
   public static DetectorService start(DetectorConfig config)
       throws ModelLoadException, IOException {
     ModelSegmenter segmenter = ModelSegmenter.open(config);
+    // what the streams run: the serving model, whose frames a shadowed candidate also sees
+    ShadowingSegmenter tap = new ShadowingSegmenter(segmenter);
     ExecutorService decodeAhead = decodeThreads(config.streamThreads());
     KafkaStreams streams = null;
     MetricsEndpoint endpoint = null;
@@ -98,8 +106,7 @@ public final class DetectorService implements AutoCloseable {
       metrics.modelServing(segmenter.model());
       ensureTopicsOnceKafkaAnswers(config);
       Properties props = DetectorTopology.streamsProperties(config, segmenter.worstCaseMillis());
-      streams =
-          new KafkaStreams(DetectorTopology.build(config, segmenter, metrics, decodeAhead), props);
+      streams = new KafkaStreams(DetectorTopology.build(config, tap, metrics, decodeAhead), props);
       AtomicReference<Throwable> refusal = new AtomicReference<>();
       streams.setUncaughtExceptionHandler(
           e -> {
@@ -128,6 +135,21 @@ public final class DetectorService implements AutoCloseable {
           config.streamThreads(),
           props.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)));
       ModelWatcher watcher = new ModelWatcher(config, segmenter, metrics, segmenter.model().name());
+      ShadowWatcher shadow;
+      try {
+        shadow =
+            new ShadowWatcher(
+                config,
+                segmenter,
+                tap,
+                registry,
+                segmenter.model().name(),
+                watcher.detectorId(),
+                ShadowWatcher.REPORT_INTERVAL);
+      } catch (RuntimeException e) {
+        watcher.close();
+        throw e;
+      }
       return new DetectorService(
           segmenter,
           decodeAhead,
@@ -137,6 +159,7 @@ public final class DetectorService implements AutoCloseable {
           streamsMetrics,
           endpoint,
           watcher,
+          shadow,
           config.topics(),
           refusal);
     } catch (RuntimeException | IOException e) {
@@ -267,6 +290,7 @@ public final class DetectorService implements AutoCloseable {
    * @return whether the streams stopped within the timeout
    */
   public boolean close(Duration timeout) {
+    shadow.close();
     watcher.close();
     boolean clean = streams.close(timeout);
     decodeAhead.shutdownNow();

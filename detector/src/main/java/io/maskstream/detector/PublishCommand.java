@@ -138,6 +138,12 @@ public final class PublishCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  /**
+   * Without {@code --sign}: an announcement of this same file whose signature the publication keeps
+   * ({@code shadow promote} of a candidate signed when it was set).
+   */
+  ModelAnnouncement signedAs;
+
   private final ModelGate evaluator;
 
   /** The command without model evaluation: {@code --gate} is refused. */
@@ -151,7 +157,7 @@ public final class PublishCommand implements Callable<Integer> {
   }
 
   /** Signs the announcement's name and sha256 with the key of {@code --sign}. */
-  private void signInto(ModelAnnouncement.Builder announcement) {
+  void signInto(ModelAnnouncement.Builder announcement) {
     String file = sign.getFileName().toString();
     Path publicFile = sign.resolveSibling(file.replaceFirst("\\.key$", "") + ".pub");
     PrivateKey key;
@@ -180,7 +186,7 @@ public final class PublishCommand implements Callable<Integer> {
    * checked against the sha256 the metadata gives; null when there are none (a model not made by
    * {@code train}, or weights not found, which is logged).
    */
-  private byte[] trainingWeights(Map<String, String> metadata) {
+  byte[] trainingWeights(Map<String, String> metadata) {
     String named = metadata.get(WEIGHTS_KEY);
     String sha = metadata.get(WEIGHTS_SHA_KEY);
     Path file = weights;
@@ -291,6 +297,11 @@ public final class PublishCommand implements Callable<Integer> {
           .setMetrics(validationMetrics(m.metadata()));
       if (sign != null) {
         signInto(announcement);
+      } else if (signedAs != null
+          && signedAs.getSignature() != null
+          && signedAs.getName().equals(announcement.getName())
+          && signedAs.getSha256().equalsIgnoreCase(announcement.getSha256())) {
+        announcement.setSignature(signedAs.getSignature()).setSigningKey(signedAs.getSigningKey());
       }
       trainingWeights = trainingWeights(m.metadata());
       ensureTopics(props, topics);
@@ -414,7 +425,7 @@ public final class PublishCommand implements Callable<Integer> {
     }
   }
 
-  private static void ensureTopics(Properties props, TopicNames topics) {
+  static void ensureTopics(Properties props, TopicNames topics) {
     try (Admin admin = Admin.create(props)) {
       Topics.ensure(admin, Topics.specs(topics, Topics.DEFAULT_PARTITIONS), TIMEOUT);
     } catch (KafkaException e) {

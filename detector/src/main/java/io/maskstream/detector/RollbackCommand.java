@@ -78,7 +78,7 @@ public final class RollbackCommand implements Callable<Integer> {
                             + ": nothing to roll back ('maskstream models' lists the models)"));
     List<ModelAnnouncement> versions = registry.versions(name);
     ModelAnnouncement target = target(versions, current, registry);
-    checkStored(target, registry.store());
+    checkStored(name + "@" + target.getVersion(), target, registry.store());
     Map<String, String> provenance = new TreeMap<>(target.getProvenance());
     provenance.put(ROLLBACK_FROM, current.getVersion());
     ModelAnnouncement again =
@@ -164,9 +164,13 @@ public final class RollbackCommand implements Callable<Integer> {
     return target;
   }
 
-  /** Fetches the version's file as a detector would and checks it is the file published. */
-  private void checkStored(ModelAnnouncement target, ModelStore store) {
-    String what = name + "@" + target.getVersion();
+  /**
+   * Fetches the version's file as a detector would and checks it is the file published.
+   *
+   * @param what the version as the user knows it, for the error line
+   * @return the file
+   */
+  static byte[] checkStored(String what, ModelAnnouncement target, ModelStore store) {
     byte[] bytes;
     try {
       bytes = store.fetch(target.getLocation());
@@ -192,5 +196,6 @@ public final class RollbackCommand implements Callable<Integer> {
               + target.getSha256()
               + "): publish its file again instead");
     }
+    return bytes;
   }
 }

@@ -6,6 +6,7 @@ import io.maskstream.detector.KeysCommand;
 import io.maskstream.detector.ModelsCommand;
 import io.maskstream.detector.PublishCommand;
 import io.maskstream.detector.RollbackCommand;
+import io.maskstream.detector.ShadowCommand;
 import io.maskstream.detector.ZonesCommand;
 import io.maskstream.detector.mask.MaskPolygons;
 import io.maskstream.ingest.IngestBenchmark;
@@ -60,6 +61,7 @@ import picocli.CommandLine.Spec;
       PublishCommand.class,
       ModelsCommand.class,
       RollbackCommand.class,
+      ShadowCommand.class,
       KeysCommand.class,
       ShapesCommand.class,
       CommandLine.HelpCommand.class
@@ -99,9 +101,9 @@ public final class Maskstream implements Runnable {
   }
 
   /**
-   * Creates the commands; {@code publish} gets the model evaluation of {@code --gate}, which needs
-   * both the detector's inference and the trainer's evaluator, and {@code capture} the detector's
-   * OpenCV mask-to-polygon conversion for {@code --polygons}.
+   * Creates the commands; {@code publish} and {@code shadow promote} get the model evaluation of
+   * {@code --gate}, which needs both the detector's inference and the trainer's evaluator, and
+   * {@code capture} the detector's OpenCV mask-to-polygon conversion for {@code --polygons}.
    */
   static final class Factory implements CommandLine.IFactory {
     private final CommandLine.IFactory defaults = CommandLine.defaultFactory();
@@ -113,6 +115,9 @@ public final class Maskstream implements Runnable {
       }
       if (type == CaptureCommand.class) {
         return type.cast(new CaptureCommand(MaskPolygons::of));
+      }
+      if (type == ShadowCommand.Promote.class) {
+        return type.cast(new ShadowCommand.Promote(new CocoModelGate()));
       }
       return defaults.create(type);
     }

@@ -33,6 +33,7 @@ class MaskstreamTest {
           "publish",
           "models",
           "rollback",
+          "shadow",
           "shapes");
 
   record Run(int exitCode, String out, String err) {}
@@ -70,10 +71,16 @@ class MaskstreamTest {
 
   @Test
   void kafkaCommandsTakeBootstrapAndKafkaConfig() {
-    for (String command : List.of("ingest", "detect", "publish", "models", "rollback", "capture")) {
+    for (String command :
+        List.of("ingest", "detect", "publish", "models", "rollback", "shadow", "capture")) {
       assertThat(run(command, "--help").out()).contains("--bootstrap").contains("--kafka-config");
     }
     assertThat(run("sink", "web", "--help").out()).contains("--bootstrap");
+    for (String shadow : List.of("start", "show", "promote", "discard")) {
+      assertThat(run("shadow", shadow, "--help").out())
+          .contains("--bootstrap")
+          .contains("--kafka-config");
+    }
     for (String camera : List.of("add", "update", "remove", "list", "show")) {
       assertThat(run("camera", camera, "--help").out())
           .contains("--bootstrap")

@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Frames are large and short-lived: records up to {@value #MAX_FRAME_BYTES} bytes, kept for an
  * hour. The models topic is compacted, so the newest announcement per model name is kept forever;
- * so are its versions topic (every published version) and serving topic (what each detector
- * serves), and the cameras topic, whose partitions are what ingest processes share. The dead-letter
- * topic takes a whole refused frame plus its reason.
+ * so are its versions topic (every published version), serving topic (what each detector serves),
+ * shadow topic (the candidate run beside each model) and shadow reports topic, and the cameras
+ * topic, whose partitions are what ingest processes share. The dead-letter topic takes a whole
+ * refused frame plus its reason.
  */
 public final class Topics {
   /** Largest frame record the frames topic accepts (8 MiB). */
@@ -114,6 +115,21 @@ public final class Topics {
             ModelRegistry.servingTopic(names.models()),
             1,
             Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+        new Spec(
+            ModelRegistry.shadowTopic(names.models()),
+            1,
+            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+        new Spec(
+            ModelRegistry.shadowReportsTopic(names.models()),
+            1,
+            Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_COMPACT,
+                // a report every 10 s per detector: compact often so the topic stays small
+                TopicConfig.SEGMENT_MS_CONFIG,
+                Long.toString(Duration.ofMinutes(10).toMillis()),
+                TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG,
+                "0.1")),
         new Spec(
             names.deadLetters(),
             1,

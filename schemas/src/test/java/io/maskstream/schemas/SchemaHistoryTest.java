@@ -11,6 +11,8 @@ import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelServing;
 import io.maskstream.schemas.avro.ObjectEvent;
+import io.maskstream.schemas.avro.ShadowCandidate;
+import io.maskstream.schemas.avro.ShadowReport;
 import io.maskstream.schemas.avro.TrackerSnapshot;
 import io.maskstream.schemas.avro.ZoneEvent;
 import io.maskstream.schemas.avro.ZoneSet;
@@ -68,7 +70,9 @@ class SchemaHistoryTest {
         ZoneState.class,
         Camera.class,
         CameraStatus.class,
-        ModelServing.class);
+        ModelServing.class,
+        ShadowCandidate.class,
+        ShadowReport.class);
   }
 
   static Stream<Arguments> versions() {

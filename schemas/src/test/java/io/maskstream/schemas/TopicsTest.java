@@ -28,14 +28,23 @@ class TopicsTest {
 
   @Test
   void modelVersionsAndWhatDetectorsServeAreCompactedBesideTheModelsTopic() {
-    for (String name : List.of("maskstream.models.versions", "maskstream.models.serving")) {
+    for (String name :
+        List.of(
+            "maskstream.models.versions",
+            "maskstream.models.serving",
+            "maskstream.models.shadow",
+            "maskstream.models.shadow.reports")) {
       assertThat(spec(name).partitions()).isEqualTo(1);
       assertThat(spec(name).configs()).containsEntry("cleanup.policy", "compact");
     }
     TopicNames site = TopicNames.from(Map.of("maskstream.topic.models", "site1.models"));
     assertThat(Topics.specs(site, 1))
         .extracting(Topics.Spec::name)
-        .contains("site1.models.versions", "site1.models.serving");
+        .contains(
+            "site1.models.versions",
+            "site1.models.serving",
+            "site1.models.shadow",
+            "site1.models.shadow.reports");
   }
 
   @Test

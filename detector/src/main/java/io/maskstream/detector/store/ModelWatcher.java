@@ -162,38 +162,7 @@ public final class ModelWatcher implements AutoCloseable {
     }
     String serving = segmenter.model().toString();
     try {
-      if (config.trust() != null) {
-        // signed for the name it is followed by: a model signed for another name does not serve
-        String refusal =
-            config
-                .trust()
-                .refusal(
-                    followed,
-                    a.getSha256(),
-                    a.getSigningKey(),
-                    a.getSignature() == null ? null : bytes(a.getSignature()));
-        if (refusal != null) {
-          throw new ModelLoadException(refusal);
-        }
-      }
-      byte[] bytes = store.fetch(a.getLocation());
-      String sha = OnnxMaskRcnn.sha256Hex(bytes);
-      if (!sha.equalsIgnoreCase(a.getSha256())) {
-        throw new ModelLoadException(
-            "sha256 of the fetched file is " + sha + ", the announcement says " + a.getSha256());
-      }
-      OnnxMaskRcnn candidate = OnnxMaskRcnn.load(bytes, a.getName(), config);
-      if (a.getContract() != ModelContract.UNKNOWN
-          && candidate.contract().toAvro() != a.getContract()
-          && !(a.getContract() == ModelContract.MASKSTREAM
-              && candidate.contract() == GraphContract.TORCHVISION)) {
-        candidate.close();
-        throw new ModelLoadException(
-            "the graph follows the "
-                + candidate.contract()
-                + " contract, the announcement says "
-                + a.getContract());
-      }
+      OnnxMaskRcnn candidate = validated(config, store, followed, a);
       segmenter.swapTo(candidate);
       metrics.modelServing(segmenter.model());
       reporter.serving(followed, segmenter.model().version());
@@ -209,7 +178,55 @@ public final class ModelWatcher implements AutoCloseable {
     }
   }
 
-  private static String refusalKey(ModelAnnouncement a) {
+  /**
+   * Fetches, checks and loads an announced model as a swap does: its signature by a trusted key of
+   * {@code config} (when the detector trusts keys) for the name {@code followed}, the sha256 of the
+   * fetched file, and its graph's contract against the announced one. The caller owns the model
+   * returned.
+   *
+   * @throws IOException when the file cannot be fetched
+   * @throws ModelLoadException when a check fails or the model does not load
+   */
+  public static OnnxMaskRcnn validated(
+      DetectorConfig config, ModelStore store, String followed, ModelAnnouncement a)
+      throws IOException, ModelLoadException {
+    if (config.trust() != null) {
+      // signed for the name it is followed by: a model signed for another name does not serve
+      String refusal =
+          config
+              .trust()
+              .refusal(
+                  followed,
+                  a.getSha256(),
+                  a.getSigningKey(),
+                  a.getSignature() == null ? null : bytes(a.getSignature()));
+      if (refusal != null) {
+        throw new ModelLoadException(refusal);
+      }
+    }
+    byte[] bytes = store.fetch(a.getLocation());
+    String sha = OnnxMaskRcnn.sha256Hex(bytes);
+    if (!sha.equalsIgnoreCase(a.getSha256())) {
+      throw new ModelLoadException(
+          "sha256 of the fetched file is " + sha + ", the announcement says " + a.getSha256());
+    }
+    OnnxMaskRcnn candidate = OnnxMaskRcnn.load(bytes, a.getName(), config);
+    if (a.getContract() != ModelContract.UNKNOWN
+        && candidate.contract().toAvro() != a.getContract()
+        && !(a.getContract() == ModelContract.MASKSTREAM
+            && candidate.contract() == GraphContract.TORCHVISION)) {
+      candidate.close();
+      throw new ModelLoadException(
+          "the graph follows the "
+              + candidate.contract()
+              + " contract, the announcement says "
+              + a.getContract());
+    }
+    return candidate;
+  }
+
+  /** The same file at the same place, signed the same way: refused once, not tried again. */
+  public static String refusalKey(ModelAnnouncement a) {
     return a.getSha256()
         + " "
         + a.getLocation()

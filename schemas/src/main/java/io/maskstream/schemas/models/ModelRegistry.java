@@ -4,6 +4,8 @@ import io.maskstream.schemas.AvroSerde;
 import io.maskstream.schemas.CompactedTopic;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelServing;
+import io.maskstream.schemas.avro.ShadowCandidate;
+import io.maskstream.schemas.avro.ShadowReport;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The models a fleet of detectors knows, on three compacted topics beside the model store:
+ * The models a fleet of detectors knows, on compacted topics beside the model store:
  *
  * <ul>
  *   <li>the models topic ({@code maskstream.models}), keyed by model name: the version announced
@@ -29,7 +31,12 @@ import org.slf4j.LoggerFactory;
  *       ever published, as first announced (with its metrics and gate figures), so that the
  *       versions before the current one stay known after the models topic is compacted;
  *   <li>the serving topic ({@code MODELS.serving}), keyed by detector id: what each running
- *       detector serves ({@link ModelServing}).
+ *       detector serves ({@link ModelServing});
+ *   <li>the shadow topic ({@code MODELS.shadow}), keyed by model name: the candidate detectors
+ *       serving that model run beside it ({@link ShadowCandidate});
+ *   <li>the shadow reports topic ({@code MODELS.shadow.reports}), keyed by {@code
+ *       MODEL@CANDIDATE_VERSION@DETECTOR}: how the candidate agrees with the model on each detector
+ *       ({@link ShadowReport}).
  * </ul>
  *
  * <p>A version is the leading hex digits of the sha256 of its file: publishing the same file again
@@ -64,6 +71,28 @@ public final class ModelRegistry {
   /** The serving topic of a models topic: {@code MODELS.serving}. */
   public static String servingTopic(String modelsTopic) {
     return modelsTopic + ".serving";
+  }
+
+  /**
+   * The shadow topic of a models topic: {@code MODELS.shadow}, keyed by model name, the candidate
+   * run beside each model ({@link io.maskstream.schemas.avro.ShadowCandidate}).
+   */
+  public static String shadowTopic(String modelsTopic) {
+    return modelsTopic + ".shadow";
+  }
+
+  /**
+   * The shadow reports topic of a models topic: {@code MODELS.shadow.reports}, keyed by {@link
+   * #shadowReportKey}, how each detector's candidate agrees with what it serves ({@link
+   * io.maskstream.schemas.avro.ShadowReport}).
+   */
+  public static String shadowReportsTopic(String modelsTopic) {
+    return shadowTopic(modelsTopic) + ".reports";
+  }
+
+  /** The key of a shadow report: {@code MODEL@CANDIDATE_VERSION@DETECTOR}. */
+  public static String shadowReportKey(String model, String candidateVersion, String detector) {
+    return model + "@" + candidateVersion + "@" + detector;
   }
 
   /** The key of a version on the versions topic: {@code NAME@VERSION}. */
@@ -168,6 +197,74 @@ public final class ModelRegistry {
           });
     }
     return out;
+  }
+
+  /** The candidate shadowed beside each model now, by model name. */
+  public Map<String, ShadowCandidate> shadowCandidates() {
+    Map<String, ShadowCandidate> out = new TreeMap<>();
+    try (AvroSerde<ShadowCandidate> serde =
+        new AvroSerde<>(ShadowCandidate.class, serdeConfig, false)) {
+      CompactedTopic.readAll(
+          kafka,
+          shadowTopic(modelsTopic),
+          r -> {
+            if (r.key() == null) {
+              return;
+            }
+            ShadowCandidate c = decode(serde, r);
+            if (r.value() == null || c == null) {
+              out.remove(r.key());
+            } else {
+              out.put(r.key(), c);
+            }
+          });
+    }
+    return out;
+  }
+
+  /** Every detector's newest shadow report, by {@link #shadowReportKey}. */
+  public Map<String, ShadowReport> shadowReports() {
+    Map<String, ShadowReport> out = new TreeMap<>();
+    try (AvroSerde<ShadowReport> serde = new AvroSerde<>(ShadowReport.class, serdeConfig, false)) {
+      CompactedTopic.readAll(
+          kafka,
+          shadowReportsTopic(modelsTopic),
+          r -> {
+            if (r.key() == null) {
+              return;
+            }
+            ShadowReport s = decode(serde, r);
+            if (r.value() == null || s == null) {
+              out.remove(r.key());
+            } else {
+              out.put(r.key(), s);
+            }
+          });
+    }
+    return out;
+  }
+
+  /**
+   * Sets {@code c} as the candidate shadowed beside its model, replacing any other: detectors
+   * serving the model start running it beside.
+   *
+   * @throws IOException when Kafka does not confirm the write
+   */
+  public void shadow(ShadowCandidate c) throws IOException {
+    String topic = shadowTopic(modelsTopic);
+    try (AvroSerde<ShadowCandidate> serde =
+        new AvroSerde<>(ShadowCandidate.class, serdeConfig, false)) {
+      CompactedTopic.write(kafka, topic, c.getModel(), serde.serialize(topic, c));
+    }
+  }
+
+  /**
+   * Ends the shadow of {@code model} (a tombstone): detectors stop running its candidate.
+   *
+   * @throws IOException when Kafka does not confirm the write
+   */
+  public void endShadow(String model) throws IOException {
+    CompactedTopic.write(kafka, shadowTopic(modelsTopic), model, null);
   }
 
   /**
