@@ -103,11 +103,15 @@ final class WeightsExport {
    *
    * @throws UserException naming a few missing, unexpected or other-shaped tensors
    */
-  static MaskRcnn load(String what, Preset preset, Map<String, Tensor> weights) {
-    long numClasses = numClasses(what, weights);
+  static MaskRcnn load(String what, Preset preset, Map<String, Tensor> given) {
+    long numClasses = numClasses(what, given);
     MaskRcnn model = preset.create(new SplittableRandom(0), numClasses);
     try {
       Map<String, Tensor> own = model.stateDict();
+      // a batch normalisation's step count is no weight: frozen normalisation has none and drops
+      // it on loading, as torchvision's FrozenBatchNorm2d does
+      Map<String, Tensor> weights = new java.util.LinkedHashMap<>(given);
+      weights.keySet().removeIf(k -> k.endsWith(".num_batches_tracked") && !own.containsKey(k));
       List<String> missing = new ArrayList<>();
       List<String> shapes = new ArrayList<>();
       own.forEach(

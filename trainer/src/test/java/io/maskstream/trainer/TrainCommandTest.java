@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,8 +98,13 @@ class TrainCommandTest {
     // a state dict of torchvision's 91 COCO classes that names no classes, as a .pth would be
     Path weights = dir.resolve("state.safetensors");
     float[] expected;
-    try (MaskRcnn model = MaskRcnn.tiny(new SplittableRandom(5), 91)) {
+    Path extra = dir.resolve("extra.safetensors");
+    try (MaskRcnn model = MaskRcnn.tiny(new SplittableRandom(5), 91);
+        Tensor more = Torch.floats(new float[] {1f}, 1)) {
       Safetensors.write(weights, model.stateDict(), Map.of());
+      Map<String, Tensor> withExtra = new java.util.LinkedHashMap<>(model.stateDict());
+      withExtra.put("roi_heads.extra.weight", more);
+      Safetensors.write(extra, withExtra, Map.of());
       expected = Torch.toFloats(model.stateDict().get("roi_heads.box_predictor.cls_score.bias"));
     }
     Path out = dir.resolve("coco-tiny.onnx");
@@ -129,6 +135,8 @@ class TrainCommandTest {
     assertThat(exportRefusal(weights.toString(), "--classes", "a,b"))
         .contains("--classes names 2 classes")
         .contains("give 90 names");
+    assertThat(exportRefusal(extra.toString()))
+        .contains("are not weights of the tiny network: 1 unexpected (roi_heads.extra.weight)");
   }
 
   @Test
@@ -151,7 +159,8 @@ class TrainCommandTest {
     assertThat(exportRefusal(small.toString(), "--preset", "r18-fpn"))
         .contains("are not weights of the r18-fpn network: ")
         .contains("missing (backbone.body.layer1.1.conv1.weight")
-        .contains("unexpected (backbone.body.bn1.num_batches_tracked")
+        .contains(
+            "of another shape (backbone.body.conv1.weight [8, 3, 7, 7] (expected [64, 3, 7, 7])")
         .contains("they look like tiny weights: give --preset tiny");
     assertThat(exportRefusal(small.toString(), "--data", dir.toString()))
         .contains("leave out --data");
