@@ -15,13 +15,14 @@ Outputs go to trainer/src/test/resources/pth/ and are committed:
   layout (the tiny preset's, narrower so that the file stays small): a ResNet body with stem 8,
   one basic block per stage of widths 8/16/32/64 and batch normalisation, a 16-channel pyramid, a
   32-wide box head, two 16-wide mask convolutions, 4 classes, 64 px images.
-- legacy_head.pth: the first 512 bytes of the same state dict saved in the format torch.save
-  wrote before PyTorch 1.6 (enough to be told apart).
+- legacy.pth: some of the same tensors (the first batch normalisation, the RPN head, the mask
+  predictor) saved in the format torch.save wrote before PyTorch 1.6, as torchvision's published
+  COCO weights are.
 - not_a_state_dict.pth: a list of numbers.
 - small.json: torchvision's boxes, scores, labels and masks of the small model on a fixed image.
 """
 import base64
-import io
+import collections
 import json
 import os
 
@@ -91,10 +92,12 @@ def main():
     model.eval()
     state = model.state_dict()
     torch.save(state, os.path.join(OUT, "small.pth"))
-    legacy = io.BytesIO()
-    torch.save(state, legacy, _use_new_zipfile_serialization=False)
-    with open(os.path.join(OUT, "legacy_head.pth"), "wb") as f:
-        f.write(legacy.getvalue()[:512])
+    # the legacy format, for a few of the tensors (the file stays small)
+    legacy = collections.OrderedDict(
+        (k, v) for k, v in state.items()
+        if k.startswith("backbone.body.bn1.") or k.startswith("rpn.head.")
+        or k.startswith("roi_heads.mask_predictor."))
+    torch.save(legacy, os.path.join(OUT, "legacy.pth"), _use_new_zipfile_serialization=False)
     torch.save([1, 2, 3], os.path.join(OUT, "not_a_state_dict.pth"))
     g = torch.Generator().manual_seed(SEED + 1)
     x = torch.rand(3, 64, 64, generator=g)

@@ -63,44 +63,8 @@ public final class PyTorchFile {
    */
   public static Safetensors.Contents readStateDict(Path file) throws IOException {
     Torch.load();
-    Object root;
+    Object root = isLegacy(head(file)) ? readLegacy(file) : readZip(file);
     Map<String, Tensor> tensors = new LinkedHashMap<>();
-    try (ZipFile zip = new ZipFile(file.toFile())) {
-      ZipEntry pickle =
-          zip.stream()
-              .filter(e -> e.getName().endsWith("/data.pkl") || e.getName().equals("data.pkl"))
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      new IOException(
-                          file
-                              + " is a zip archive but not one torch.save wrote (it has no"
-                              + " data.pkl)"));
-      String prefix =
-          pickle.getName().substring(0, pickle.getName().length() - "data.pkl".length());
-      ZipEntry order = zip.getEntry(prefix + "byteorder");
-      if (order != null) {
-        String byteOrder = new String(readAll(zip, order), StandardCharsets.US_ASCII).trim();
-        if (!byteOrder.equals("little")) {
-          throw new IOException(file + " holds " + byteOrder + "-endian tensors: save it on x86");
-        }
-      }
-      Unpickler unpickler =
-          new Unpickler(
-              readAll(zip, pickle),
-              key -> {
-                ZipEntry data = zip.getEntry(prefix + "data/" + key);
-                if (data == null) {
-                  throw new IOException(file + " lacks the storage " + key + " its pickle names");
-                }
-                return readAll(zip, data);
-              });
-      root = unpickler.load();
-    } catch (ZipException | java.io.EOFException e) {
-      throw new IOException(file + " is truncated or damaged (" + e.getMessage() + ")", e);
-    } catch (Unsupported e) {
-      throw new IOException(file + " is not a state dict: it holds " + e.getMessage(), e);
-    }
     if (!(root instanceof Map<?, ?> map)) {
       throw new IOException(
           file
@@ -134,6 +98,92 @@ public final class PyTorchFile {
     return new Safetensors.Contents(tensors, Map.of());
   }
 
+  private static Object readZip(Path file) throws IOException {
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      ZipEntry pickle =
+          zip.stream()
+              .filter(e -> e.getName().endsWith("/data.pkl") || e.getName().equals("data.pkl"))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IOException(
+                          file
+                              + " is a zip archive but not one torch.save wrote (it has no"
+                              + " data.pkl)"));
+      String prefix =
+          pickle.getName().substring(0, pickle.getName().length() - "data.pkl".length());
+      ZipEntry order = zip.getEntry(prefix + "byteorder");
+      if (order != null) {
+        String byteOrder = new String(readAll(zip, order), StandardCharsets.US_ASCII).trim();
+        if (!byteOrder.equals("little")) {
+          throw new IOException(file + " holds " + byteOrder + "-endian tensors: save it on x86");
+        }
+      }
+      Unpickler unpickler =
+          new Unpickler(
+              ByteBuffer.wrap(readAll(zip, pickle)).order(ByteOrder.LITTLE_ENDIAN),
+              key -> {
+                ZipEntry data = zip.getEntry(prefix + "data/" + key);
+                if (data == null) {
+                  throw new IOException(file + " lacks the storage " + key + " its pickle names");
+                }
+                return readAll(zip, data);
+              });
+      return unpickler.load();
+    } catch (ZipException | java.io.EOFException e) {
+      throw new IOException(file + " is truncated or damaged (" + e.getMessage() + ")", e);
+    } catch (Unsupported e) {
+      throw new IOException(file + " is not a state dict: it holds " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The format of torch.save before PyTorch 1.6: pickles of a magic number, the protocol version
+   * and the system's byte order, then of the object (storages as persistent ids), then of the
+   * storages' keys, then each storage as its element count (8 bytes) and raw elements.
+   */
+  private static Object readLegacy(Path file) throws IOException {
+    ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    Storages later = key -> null;
+    try {
+      new Unpickler(in, later).load(); // the magic number
+      Object protocol = new Unpickler(in, later).load();
+      if (!Long.valueOf(1001).equals(protocol)) {
+        throw new IOException(
+            file + " is in an unknown torch.save format (protocol " + protocol + ")");
+      }
+      if (new Unpickler(in, later).load() instanceof Map<?, ?> info
+          && Boolean.FALSE.equals(info.get("little_endian"))) {
+        throw new IOException(file + " holds big-endian tensors: save it on x86");
+      }
+      Unpickler objects = new Unpickler(in, later);
+      Object root = objects.load();
+      if (!(new Unpickler(in, later).load() instanceof List<?> keys)) {
+        throw new IOException(file + " is damaged: no list of storages after its object");
+      }
+      for (Object key : keys) {
+        Storage s = objects.loaded.get(key);
+        long count = in.getLong();
+        if (s == null || count < 0 || count * s.elementSize() > in.remaining()) {
+          throw new java.io.EOFException("its storage " + key + " is cut short");
+        }
+        byte[] bytes = new byte[Math.toIntExact(count * s.elementSize())];
+        in.get(bytes);
+        s.bytes = bytes;
+      }
+      for (Storage s : objects.loaded.values()) {
+        if (s.bytes() == null) {
+          throw new IOException(file + " is damaged: a storage its object names is missing");
+        }
+      }
+      return root;
+    } catch (java.io.EOFException | java.nio.BufferUnderflowException e) {
+      throw new IOException(file + " is truncated or damaged (" + e.getMessage() + ")", e);
+    } catch (Unsupported e) {
+      throw new IOException(file + " is not a state dict: it holds " + e.getMessage(), e);
+    }
+  }
+
   private static byte[] readAll(ZipFile zip, ZipEntry entry) throws IOException {
     try (InputStream in = zip.getInputStream(entry)) {
       return in.readAllBytes();
@@ -153,8 +203,24 @@ public final class PyTorchFile {
     }
   }
 
-  /** A storage: its element type and bytes. */
-  private record Storage(String type, byte[] bytes) {
+  /** A storage: its element type and bytes (in the legacy format read after the pickle). */
+  private static final class Storage {
+    private final String type;
+    private byte[] bytes;
+
+    Storage(String type, byte[] bytes) {
+      this.type = type;
+      this.bytes = bytes;
+    }
+
+    String type() {
+      return type;
+    }
+
+    byte[] bytes() {
+      return bytes;
+    }
+
     int elementSize() {
       return switch (type) {
         case "DoubleStorage", "LongStorage" -> 8;
@@ -301,8 +367,8 @@ public final class PyTorchFile {
     private final Map<Long, Object> memo = new HashMap<>();
     private final Map<String, Storage> loaded = new HashMap<>();
 
-    Unpickler(byte[] pickle, Storages storages) {
-      this.in = ByteBuffer.wrap(pickle).order(ByteOrder.LITTLE_ENDIAN);
+    Unpickler(ByteBuffer in, Storages storages) {
+      this.in = in;
       this.storages = storages;
     }
 
@@ -452,6 +518,11 @@ public final class PyTorchFile {
       if (!(id instanceof Object[] t) || t.length < 5 || !"storage".equals(t[0])) {
         throw new Unsupported("a persistent object " + describe(id));
       }
+      if (t.length > 5 && t[5] != None.NONE) {
+        throw new Unsupported(
+            "a view of a storage (in the format from before PyTorch 1.6: re-save it with a newer"
+                + " PyTorch)");
+      }
       if (!(t[1] instanceof Global type) || !type.module().equals("torch")) {
         throw new Unsupported("a storage of " + t[1]);
       }
@@ -502,9 +573,15 @@ public final class PyTorchFile {
       return o;
     }
 
-    private long long1(int n) throws IOException {
+    private Object long1(int n) {
       if (n > 8) {
-        throw new Unsupported("an integer of " + n + " bytes");
+        // the legacy format's magic number; Python's little-endian two's complement
+        byte[] b = bytes(n);
+        byte[] big = new byte[n];
+        for (int i = 0; i < n; i++) {
+          big[i] = b[n - 1 - i];
+        }
+        return new java.math.BigInteger(big);
       }
       long v = 0;
       for (int i = 0; i < n; i++) {

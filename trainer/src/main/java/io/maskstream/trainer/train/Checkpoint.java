@@ -163,8 +163,8 @@ public final class Checkpoint {
 
   /**
    * Initial weights with their metadata: a checkpoint folder's {@value #MODEL}, a safetensors file,
-   * or a PyTorch state dict as {@code torch.save(model.state_dict(), "model.pth")} writes it
-   * (without metadata). The caller closes them.
+   * or a PyTorch state dict as {@code torch.save(model.state_dict(), "model.pth")} writes it, in
+   * its zip format or that from before PyTorch 1.6 (without metadata). The caller closes them.
    *
    * @throws IOException if they cannot be read
    */
@@ -175,17 +175,8 @@ public final class Checkpoint {
           "no weights at " + path + ": give a checkpoint folder, a .safetensors or a .pth file");
     }
     byte[] head = PyTorchFile.head(file);
-    if (PyTorchFile.isZip(head)) {
+    if (PyTorchFile.isZip(head) || PyTorchFile.isLegacy(head)) {
       return torchvisionNames(PyTorchFile.readStateDict(file));
-    }
-    if (PyTorchFile.isLegacy(head)) {
-      throw new IOException(
-          file
-              + " is in torch.save's format from before PyTorch 1.6 (as torchvision's published"
-              + " COCO weights are): re-save it once with python3 -c \"import torch;"
-              + " torch.save(torch.load('"
-              + file.getFileName()
-              + "', map_location='cpu'), 'resaved.pth')\" and give resaved.pth");
     }
     return Safetensors.read(file);
   }

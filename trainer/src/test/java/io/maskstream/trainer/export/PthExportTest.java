@@ -110,6 +110,28 @@ class PthExportTest {
     }
   }
 
+  @Test
+  void theFormatFromBeforePyTorch16GivesTheSameTensors() throws Exception {
+    try (Safetensors.Contents zip = Checkpoint.readInit(copy("small.pth"));
+        Safetensors.Contents legacy = Checkpoint.readInit(copy("legacy.pth"))) {
+      assertThat(legacy.tensors().keySet())
+          .hasSize(15)
+          .contains(
+              "backbone.body.bn1.num_batches_tracked",
+              "rpn.head.conv.0.0.weight",
+              "roi_heads.mask_predictor.mask_fcn_logits.bias");
+      for (var e : legacy.tensors().entrySet()) {
+        Tensor same = zip.tensors().get(e.getKey());
+        assertThat(e.getValue().shape()).as(e.getKey()).containsExactly(same.shape());
+        if (e.getKey().endsWith("num_batches_tracked")) {
+          assertThat(Torch.toLongs(e.getValue())).isEqualTo(Torch.toLongs(same));
+        } else {
+          assertThat(Torch.toFloats(e.getValue())).as(e.getKey()).isEqualTo(Torch.toFloats(same));
+        }
+      }
+    }
+  }
+
   private Path copy(String name) throws IOException {
     Path file = dir.resolve(name);
     try (InputStream in = PthExportTest.class.getResourceAsStream("/pth/" + name)) {
