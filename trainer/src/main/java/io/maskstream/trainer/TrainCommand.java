@@ -109,7 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--classes",
-      paramLabel = "NAME,...",
+      paramLabel = "NAME",
       split = ",",
       description =
           "With --iterations 0: the class names of the --init weights in label order, without"
