@@ -39,6 +39,13 @@ public final class DetectCommand implements Callable<Integer> {
   @Mixin ModelOptions modelOptions;
 
   @Option(
+      names = "--score-threshold",
+      paramLabel = "S",
+      defaultValue = "0.5",
+      description = "Minimum score of a detection reported (default: ${DEFAULT-VALUE}).")
+  float scoreThreshold;
+
+  @Option(
       names = "--threads",
       paramLabel = "N",
       defaultValue = "1",
@@ -150,7 +157,7 @@ public final class DetectCommand implements Callable<Integer> {
     Properties props = kafka.clientProperties();
     TopicNames topics = CommandSupport.topics(props);
     return modelOptions
-        .applyTo(DetectorConfig.builder())
+        .applyTo(DetectorConfig.builder(), scoreThreshold)
         .streamThreads(threads)
         .mode(mode == Mode.realtime ? DetectorConfig.Mode.REALTIME : DetectorConfig.Mode.COMPLETE)
         .maxFrameAge(Duration.ofMillis(maxFrameAgeMs))

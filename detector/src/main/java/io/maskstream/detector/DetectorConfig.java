@@ -62,6 +62,20 @@ public record DetectorConfig(
     COMPLETE
   }
 
+  /**
+   * The score threshold where detections are shown or acted on: {@code detect}, {@code infer
+   * --images} and {@code --video}.
+   */
+  public static final float SHOWN_SCORE_THRESHOLD = 0.5f;
+
+  /**
+   * The score threshold of detections measured against ground truth: {@code infer --data} and
+   * {@code publish --gate}. torchvision's {@code box_score_thresh}: COCO AP counts low-score
+   * detections too (they add recall at the end of the precision-recall curve), so a higher
+   * threshold lowers the AP it reports.
+   */
+  public static final float EVALUATION_SCORE_THRESHOLD = 0.05f;
+
   /** The default Kafka Streams application id. */
   public static final String DEFAULT_APPLICATION_ID = "maskstream-detector";
 
@@ -148,7 +162,7 @@ public record DetectorConfig(
     private Device device = Device.AUTO;
     private int intraOpThreads = 0;
     private int streamThreads = 1;
-    private float scoreThreshold = 0.5f;
+    private float scoreThreshold = SHOWN_SCORE_THRESHOLD;
     private float maskThreshold = 0.5f;
     private int topK = 100;
     private Mode mode = Mode.COMPLETE;

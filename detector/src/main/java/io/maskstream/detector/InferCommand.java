@@ -23,7 +23,11 @@ import picocli.CommandLine.Option;
 @Command(
     name = "infer",
     mixinStandardHelpOptions = true,
-    description = "Runs a model over a dataset, a folder of images or a video: COCO results JSON.")
+    description = {
+      "Runs a model over a dataset, a folder of images or a video: COCO results JSON.",
+      "With --data the results are for evaluation (maskstream eval): detections down to a score"
+          + " of 0.05 are kept, as torchvision evaluates; with --images and --video, 0.5."
+    })
 public final class InferCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(InferCommand.class);
 
@@ -53,6 +57,14 @@ public final class InferCommand implements Callable<Integer> {
     Path video;
   }
 
+  @Option(
+      names = "--score-threshold",
+      paramLabel = "S",
+      description =
+          "Minimum score of a detection written (default: 0.05 with --data, for evaluation, as"
+              + " torchvision's box_score_thresh; 0.5 with --images and --video).")
+  Float scoreThreshold;
+
   @Option(names = "--out", paramLabel = "results.json", required = true, description = "Output.")
   Path out;
 
@@ -68,7 +80,8 @@ public final class InferCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    DetectorConfig config = modelOptions.applyTo(DetectorConfig.builder()).build();
+    DetectorConfig config =
+        modelOptions.applyTo(DetectorConfig.builder(), scoreThreshold()).build();
     ImageSource source =
         input.data != null
             ? ImageSource.dataset(input.data)
@@ -111,6 +124,16 @@ public final class InferCommand implements Callable<Integer> {
           counts[1] == 0 ? "" : ", " + counts[1] + " skipped");
     }
     return counts[0] == 0 && counts[1] > 0 ? 1 : 0;
+  }
+
+  /** {@code --score-threshold}, else the evaluation default for a dataset, the shown one else. */
+  float scoreThreshold() {
+    if (scoreThreshold != null) {
+      return scoreThreshold;
+    }
+    return input.data != null
+        ? DetectorConfig.EVALUATION_SCORE_THRESHOLD
+        : DetectorConfig.SHOWN_SCORE_THRESHOLD;
   }
 
   private static ModelSegmenter open(DetectorConfig config) {

@@ -53,15 +53,10 @@ public final class ModelOptions {
       names = "--top-k",
       paramLabel = "K",
       defaultValue = "100",
-      description = "At most K detections per image (default: ${DEFAULT-VALUE}).")
+      description =
+          "At most K detections per image (default: ${DEFAULT-VALUE}, torchvision's"
+              + " detections per image).")
   int topK;
-
-  @Option(
-      names = "--score-threshold",
-      paramLabel = "S",
-      defaultValue = "0.5",
-      description = "Minimum score (default: ${DEFAULT-VALUE}).")
-  float scoreThreshold;
 
   @Option(
       names = "--mask-threshold",
@@ -91,10 +86,11 @@ public final class ModelOptions {
   /**
    * Applies these options to a configuration builder.
    *
+   * @param scoreThreshold the command's {@code --score-threshold}, each command having its default
    * @throws UserException for a missing model or labels file, an unknown device or contract, or a
    *     threshold out of range
    */
-  DetectorConfig.Builder applyTo(DetectorConfig.Builder builder) {
+  DetectorConfig.Builder applyTo(DetectorConfig.Builder builder, float scoreThreshold) {
     if (!(scoreThreshold >= 0 && scoreThreshold <= 1)) {
       throw new UserException("--score-threshold must be in [0, 1]");
     }

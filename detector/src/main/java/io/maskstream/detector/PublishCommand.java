@@ -64,8 +64,8 @@ public final class PublishCommand implements Callable<Integer> {
   /** The model metadata key of its training weights' sha256. */
   static final String WEIGHTS_SHA_KEY = "maskstream.training.weights_sha256";
 
-  /** Detections below this score are left out of the gate's evaluation (torchvision's 0.05). */
-  public static final float GATE_SCORE_THRESHOLD = 0.05f;
+  /** Detections below this score are left out of the gate's evaluation, as of infer --data's. */
+  public static final float GATE_SCORE_THRESHOLD = DetectorConfig.EVALUATION_SCORE_THRESHOLD;
 
   private static final Logger log = LoggerFactory.getLogger(PublishCommand.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(60);

@@ -80,6 +80,71 @@ class InferCommandTest {
   }
 
   @Test
+  void aDatasetKeepsDetectionsDownToTorchvisionsEvaluationThresholdAndImagesTheShownOne(
+      @TempDir Path dir) throws Exception {
+    Path images = Files.createDirectories(dir.resolve("images"));
+    for (int i = 0; i < 3; i++) {
+      Files.copy(Fixtures.path("image" + i + ".png"), images.resolve("image" + i + ".png"));
+    }
+    JsonNode eager = Fixtures.json("torchvision-eager.json").get("images");
+    StringBuilder list = new StringBuilder();
+    for (int i = 0; i < 3; i++) {
+      list.append(i == 0 ? "" : ",")
+          .append(
+              String.format(
+                  "{\"id\":%d,\"file_name\":\"images/image%d.png\",\"width\":%d,\"height\":%d}",
+                  i, i, eager.get(i).get("width").asInt(), eager.get(i).get("height").asInt()));
+    }
+    Files.writeString(
+        dir.resolve("annotations.json"),
+        "{\"images\":[" + list + "],\"annotations\":[],\"categories\":[]}");
+    Path evaluated = dir.resolve("evaluated.json");
+    Path shown = dir.resolve("shown.json");
+    String model = Fixtures.model().toString();
+    assertThat(
+            new CommandLine(new InferCommand())
+                .execute(
+                    "--model",
+                    model,
+                    "--device",
+                    "cpu",
+                    "--data",
+                    dir.toString(),
+                    "--out",
+                    evaluated.toString()))
+        .isZero();
+    assertThat(
+            new CommandLine(new InferCommand())
+                .execute(
+                    "--model",
+                    model,
+                    "--device",
+                    "cpu",
+                    "--images",
+                    images.toString(),
+                    "--out",
+                    shown.toString()))
+        .isZero();
+    JsonNode low = new ObjectMapper().readTree(evaluated.toFile());
+    JsonNode high = new ObjectMapper().readTree(shown.toFile());
+    int lowExpected = 0;
+    int highExpected = 0;
+    for (int i = 0; i < 3; i++) {
+      for (JsonNode d : eager.get(i).get("detections")) {
+        lowExpected += d.get("score").asDouble() >= 0.05 ? 1 : 0;
+        highExpected += d.get("score").asDouble() >= 0.5 ? 1 : 0;
+      }
+    }
+    // torchvision keeps 0.05 and up: all its detections of these images score below 0.5
+    assertThat(lowExpected).isEqualTo(150);
+    assertThat(low).hasSize(lowExpected);
+    assertThat(high).hasSize(highExpected);
+    for (JsonNode r : low) {
+      assertThat(r.get("score").asDouble()).isGreaterThanOrEqualTo(0.05);
+    }
+  }
+
+  @Test
   void videoFramesAreNumberedFromZeroAndMatchTheImage(@TempDir Path dir) throws Exception {
     Path video = dir.resolve("clip.mkv");
     try (Mat image = opencv_imgcodecs.imread(Fixtures.path("image1.png").toString());

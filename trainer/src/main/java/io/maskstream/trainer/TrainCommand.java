@@ -42,7 +42,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Trains Mask R-CNN on a COCO dataset and exports an ONNX model.",
       "Checkpoints go to --checkpoints (last/ for --resume, best/ by validation mask AP);"
-          + " Ctrl-C saves last/ and stops."
+          + " Ctrl-C saves last/ and stops.",
+      "With --init WEIGHTS --iterations 0 it trains nothing and no --data is needed: it exports"
+          + " the weights (e.g. a PyTorch .pth state dict) as they are."
     })
 public final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -50,8 +52,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--data",
       paramLabel = "DIR",
-      required = true,
-      description = "The training dataset: a folder with annotations.json and the images.")
+      description =
+          "The training dataset: a folder with annotations.json and the images (not with"
+              + " --iterations 0).")
   Path data;
 
   @Option(
@@ -66,7 +69,9 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "NAME",
       defaultValue = "tiny",
       converter = PresetConverter.class,
-      description = "tiny, r18-fpn or r50-fpn (default: ${DEFAULT-VALUE}).")
+      description =
+          "tiny, r18-fpn or r50-fpn (default: ${DEFAULT-VALUE}; with --iterations 0 the preset"
+              + " the --init weights are of).")
   Preset preset;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -76,7 +81,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--minutes", paramLabel = "N", description = "Train for N minutes.")
     Double minutes;
 
-    @Option(names = "--iterations", paramLabel = "N", description = "Train for N iterations.")
+    @Option(
+        names = "--iterations",
+        paramLabel = "N",
+        description = "Train for N iterations (0: export the --init weights untrained).")
     Long iterations;
   }
 
@@ -90,13 +98,24 @@ public final class TrainCommand implements Callable<Integer> {
       names = "--init",
       paramLabel = "WEIGHTS",
       description = {
-        "Initial weights: a checkpoint folder, a .safetensors state dict with torchvision's names,"
-            + " a model.onnx train wrote (its model.safetensors beside it), or a published model"
-            + " NAME (the version announced now) or NAME@VERSION from the model store.",
+        "Initial weights: a checkpoint folder, a state dict with torchvision's names (.safetensors,"
+            + " or .pth as torch.save(model.state_dict(), ...) writes it), a model.onnx train"
+            + " wrote (its model.safetensors beside it), or a published model NAME (the version"
+            + " announced now) or NAME@VERSION from the model store.",
         "Classes are carried over by name (new ones start fresh); other tensors of another"
             + " shape stay initialised."
       })
   String init;
+
+  @Option(
+      names = "--classes",
+      paramLabel = "NAME",
+      split = ",",
+      description =
+          "With --iterations 0: the class names of the --init weights in label order, without"
+              + " the background (default: the names the weights carry, or COCO's for weights of"
+              + " torchvision's 91 COCO classes).")
+  java.util.List<String> classes;
 
   @Mixin KafkaOptions kafka;
 
@@ -210,6 +229,17 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (budget.iterations != null && budget.iterations == 0) {
+      return exportOnly();
+    }
+    if (data == null) {
+      throw new UserException(
+          "give --data DIR, the training dataset (only --init WEIGHTS --iterations 0 needs none)");
+    }
+    if (classes != null) {
+      throw new UserException(
+          "--classes is for --iterations 0: a training run takes its classes from --data");
+    }
     InitWeights.Resolved initial =
         init == null
             ? null
@@ -283,6 +313,71 @@ public final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
         // the JVM is already shutting down
+      }
+    }
+  }
+
+  /** {@code --iterations 0}: the --init weights exported as they are, no training. */
+  private int exportOnly() throws IOException {
+    if (init == null) {
+      throw new UserException(
+          "--iterations 0 exports --init weights untrained: give --init WEIGHTS, or train for"
+              + " at least 1 iteration");
+    }
+    if (data != null || validation != null || resume != null) {
+      throw new UserException(
+          "--iterations 0 exports --init as it is and reads no dataset: leave out --data, --val"
+              + " and --resume (name the classes with --classes)");
+    }
+    Path parent = out.toAbsolutePath().getParent();
+    if (!Files.isDirectory(parent)) {
+      throw new UserException("the folder of --out " + out + " does not exist: create it first");
+    }
+    InitWeights.Resolved initial =
+        InitWeights.resolve(init, checkpointFolder(), () -> kafka.clientProperties());
+    String what = "--init " + init;
+    io.maskstream.trainer.engine.Safetensors.Contents weights;
+    try {
+      weights = Checkpoint.readInit(initial.file());
+    } catch (IOException e) {
+      throw new UserException("cannot read --init " + init + ": " + e.getMessage(), e);
+    }
+    try (weights) {
+      Preset network = preset;
+      if (!spec.commandLine().getParseResult().hasMatchedOption("--preset")) {
+        String named = weights.metadata().get(Checkpoint.PRESET_KEY);
+        network = named != null ? Preset.parse(named) : WeightsExport.presetOf(weights.tensors());
+      }
+      long numClasses = WeightsExport.numClasses(what, weights.tensors());
+      try (var model = WeightsExport.load(what, network, weights.tensors())) {
+        java.util.List<String> names =
+            WeightsExport.classNames(
+                what, numClasses, classes, Checkpoint.classesOf(weights.metadata()));
+        Path beside = InitWeights.besideModel(out);
+        Checkpoint.saveWeights(beside, model, network.label(), names);
+        Map<String, String> provenance = new LinkedHashMap<>();
+        provenance.put(InitWeights.WEIGHTS_KEY, beside.getFileName().toString());
+        provenance.put(
+            InitWeights.WEIGHTS_SHA_KEY, ModelStore.sha256Hex(Files.readAllBytes(beside)));
+        provenance.put("maskstream.training.init", initial.description());
+        provenance.put("maskstream.training.iterations", "0");
+        provenance.put("maskstream.training.finished", Instant.now().toString());
+        String modelName =
+            name != null ? name : out.getFileName().toString().replaceFirst("\\.onnx$", "");
+        OnnxExporter.export(
+            model, new ExportInfo(modelName, network.label(), names, provenance), out);
+        spec.commandLine()
+            .getOut()
+            .printf(
+                Locale.ROOT,
+                "wrote %s and its weights %s (%s, %d classes, untrained: the weights of %s)%n",
+                out,
+                beside.getFileName(),
+                network,
+                numClasses - 1,
+                init);
+        spec.commandLine().getOut().flush();
+        return 0;
       }
     }
   }

@@ -8,6 +8,10 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.schemas.models.CocoCategories;
+import io.maskstream.trainer.engine.Safetensors;
+import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.model.MaskRcnn;
 import io.maskstream.trainer.shapes.ShapesConfig;
 import io.maskstream.trainer.shapes.ShapesGenerator;
 import io.maskstream.trainer.train.Checkpoint;
@@ -16,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,6 +91,114 @@ class TrainCommandTest {
     assertThat(refusal(data, "--batch-size", "0")).contains("--batch-size must be at least 1");
     assertThat(refusal(data, "--val", empty.resolve("none").toString()))
         .contains("is not a folder");
+  }
+
+  @Test
+  void iterationsZeroExportsTheInitWeightsUntrainedWithCocoNamesFor91Classes() throws Exception {
+    // a state dict of torchvision's 91 COCO classes that names no classes, as a .pth would be
+    Path weights = dir.resolve("state.safetensors");
+    float[] expected;
+    Path extra = dir.resolve("extra.safetensors");
+    try (MaskRcnn model = MaskRcnn.tiny(new SplittableRandom(5), 91);
+        Tensor more = Torch.floats(new float[] {1f}, 1)) {
+      Safetensors.write(weights, model.stateDict(), Map.of());
+      Map<String, Tensor> withExtra = new java.util.LinkedHashMap<>(model.stateDict());
+      withExtra.put("roi_heads.extra.weight", more);
+      Safetensors.write(extra, withExtra, Map.of());
+      expected = Torch.toFloats(model.stateDict().get("roi_heads.box_predictor.cls_score.bias"));
+    }
+    Path out = dir.resolve("coco-tiny.onnx");
+    String printed =
+        Cli.run(
+            new TrainCommand(),
+            "--init",
+            weights.toString(),
+            "--iterations",
+            "0",
+            "--out",
+            out.toString());
+    assertThat(printed).contains("wrote " + out).contains("(tiny, 90 classes, untrained");
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession session = env.createSession(out.toString(), new OrtSession.SessionOptions())) {
+      Map<String, String> meta = session.getMetadata().getCustomMetadata();
+      assertThat(meta).containsEntry("maskstream.preset", "tiny");
+      assertThat(meta).containsEntry("maskstream.training.iterations", "0");
+      assertThat(
+              List.of(new ObjectMapper().readValue(meta.get("maskstream.classes"), String[].class)))
+          .isEqualTo(CocoCategories.torchvision91());
+    }
+    // the weights written beside the model are those given
+    try (Safetensors.Contents beside = Checkpoint.readInit(dir.resolve("coco-tiny.safetensors"))) {
+      assertThat(Torch.toFloats(beside.tensors().get("roi_heads.box_predictor.cls_score.bias")))
+          .containsExactly(expected);
+    }
+    assertThat(exportRefusal(weights.toString(), "--classes", "a,b"))
+        .contains("--classes names 2 classes")
+        .contains("give 90 names");
+    assertThat(exportRefusal(extra.toString()))
+        .contains("are not weights of the tiny network: 1 unexpected (roi_heads.extra.weight)");
+  }
+
+  @Test
+  void weightsThatCannotBeExportedAreRefusedInOneLineSayingWhy() throws Exception {
+    Path small = resource("small.pth");
+    assertThat(exportRefusal(resource("not_a_state_dict.pth").toString()))
+        .contains("is not a state dict: it holds a list");
+    Path truncated = dir.resolve("truncated.pth");
+    byte[] bytes = Files.readAllBytes(small);
+    Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    assertThat(exportRefusal(truncated.toString())).contains("is truncated or damaged");
+    Path legacy = resource("legacy.pth");
+    Path cut = dir.resolve("cut.pth");
+    Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(legacy), 9000));
+    assertThat(exportRefusal(cut.toString())).contains("is truncated or damaged");
+    // the small layout has the tiny preset's names with other shapes, and is no ResNet-18
+    assertThat(exportRefusal(small.toString()))
+        .contains("are not weights of the tiny network: ")
+        .contains(
+            "of another shape (backbone.body.conv1.weight [8, 3, 7, 7] (expected [32, 3, 7, 7])");
+    assertThat(exportRefusal(small.toString(), "--preset", "r18-fpn"))
+        .contains("are not weights of the r18-fpn network: ")
+        .contains("missing (backbone.body.layer1.1.conv1.weight")
+        .contains(
+            "of another shape (backbone.body.conv1.weight [8, 3, 7, 7] (expected [64, 3, 7, 7])")
+        .contains("they look like tiny weights: give --preset tiny");
+    assertThat(exportRefusal(small.toString(), "--data", dir.toString()))
+        .contains("leave out --data");
+    Throwable noInit =
+        catchThrowable(
+            () ->
+                Cli.run(
+                    new TrainCommand(),
+                    "--iterations",
+                    "0",
+                    "--out",
+                    dir.resolve("m.onnx").toString()));
+    assertThat(noInit).hasMessageContaining("give --init WEIGHTS");
+  }
+
+  private Path resource(String name) throws java.io.IOException {
+    Path file = dir.resolve(name);
+    try (var in = TrainCommandTest.class.getResourceAsStream("/pth/" + name)) {
+      Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return file;
+  }
+
+  /**
+   * The one-line message {@code train --init INIT --iterations 0} with {@code extra} fails with.
+   */
+  private String exportRefusal(String init, String... extra) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "--init", init, "--iterations", "0", "--out", dir.resolve("m.onnx").toString()));
+    args.addAll(List.of(extra));
+    Throwable thrown =
+        catchThrowable(() -> Cli.run(new TrainCommand(), args.toArray(new String[0])));
+    assertThat(thrown).isInstanceOf(UserException.class);
+    assertThat(thrown.getMessage()).doesNotContain("\n");
+    return thrown.getMessage();
   }
 
   /** The message of the error a two-iteration run on {@code data} with {@code extra} fails with. */

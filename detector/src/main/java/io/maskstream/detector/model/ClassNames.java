@@ -2,11 +2,8 @@ package io.maskstream.detector.model;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
+import io.maskstream.schemas.models.CocoCategories;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +23,7 @@ public final class ClassNames {
   /** The metadata key holding a JSON array of class names, index = class id. */
   public static final String METADATA_KEY = "maskstream.classes";
 
-  private static final List<String> COCO_91 = readCoco();
+  private static final List<String> COCO_91 = CocoCategories.torchvision91();
 
   private final List<String> names;
   private final int[] categoryIds;
@@ -116,19 +113,5 @@ public final class ClassNames {
   /** All names, index = class id. */
   public List<String> names() {
     return names;
-  }
-
-  private static List<String> readCoco() {
-    try (InputStream in =
-            ClassNames.class.getResourceAsStream("/io/maskstream/detector/coco-categories.txt");
-        BufferedReader r =
-            new BufferedReader(
-                new InputStreamReader(
-                    java.util.Objects.requireNonNull(in, "coco-categories.txt"),
-                    StandardCharsets.UTF_8))) {
-      return r.lines().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -3,6 +3,7 @@ package io.maskstream.trainer.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.maskstream.trainer.engine.Module;
+import io.maskstream.trainer.engine.PyTorchFile;
 import io.maskstream.trainer.engine.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -161,8 +162,9 @@ public final class Checkpoint {
   }
 
   /**
-   * Initial weights with their metadata: a checkpoint folder's {@value #MODEL}, or a safetensors
-   * file. The caller closes them.
+   * Initial weights with their metadata: a checkpoint folder's {@value #MODEL}, a safetensors file,
+   * or a PyTorch state dict as {@code torch.save(model.state_dict(), "model.pth")} writes it, in
+   * its zip format or that from before PyTorch 1.6 (without metadata). The caller closes them.
    *
    * @throws IOException if they cannot be read
    */
@@ -170,9 +172,44 @@ public final class Checkpoint {
     Path file = Files.isDirectory(path) ? path.resolve(MODEL) : path;
     if (!Files.isRegularFile(file)) {
       throw new IOException(
-          "no weights at " + path + ": give a checkpoint folder or a .safetensors file");
+          "no weights at " + path + ": give a checkpoint folder, a .safetensors or a .pth file");
+    }
+    byte[] head = PyTorchFile.head(file);
+    if (PyTorchFile.isZip(head) || PyTorchFile.isLegacy(head)) {
+      return torchvisionNames(PyTorchFile.readStateDict(file));
     }
     return Safetensors.read(file);
+  }
+
+  /**
+   * The state dict with the names of torchvision 0.13 and later, which renamed the pyramid's, the
+   * RPN head's and the mask head's convolutions (its published COCO weights still use the earlier
+   * names, which torchvision renames on loading, as here).
+   */
+  static Safetensors.Contents torchvisionNames(Safetensors.Contents contents) {
+    Map<String, Tensor> renamed = new LinkedHashMap<>();
+    contents
+        .tensors()
+        .forEach(
+            (k, v) -> {
+              String name =
+                  k.replaceFirst(
+                          "^backbone\\.fpn\\.(inner|layer)_blocks\\.(\\d+)\\.(weight|bias)$",
+                          "backbone.fpn.$1_blocks.$2.0.$3")
+                      .replaceFirst("^rpn\\.head\\.conv\\.(weight|bias)$", "rpn.head.conv.0.0.$1");
+              java.util.regex.Matcher m =
+                  java.util.regex.Pattern.compile("^roi_heads\\.mask_head\\.mask_fcn(\\d+)\\.(.+)$")
+                      .matcher(name);
+              if (m.matches()) {
+                name =
+                    "roi_heads.mask_head."
+                        + (Integer.parseInt(m.group(1)) - 1)
+                        + ".0."
+                        + m.group(2);
+              }
+              renamed.put(name, v);
+            });
+    return new Safetensors.Contents(renamed, contents.metadata());
   }
 
   /**
