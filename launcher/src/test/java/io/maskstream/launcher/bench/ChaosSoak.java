@@ -1126,16 +1126,9 @@ public final class ChaosSoak {
           q4threads = Math.max(q4threads, s[2]);
         }
       }
-      long q2heap = 0;
-      long q4heap = 0;
       List<long[]> heap = heapAfterGc();
-      for (long[] h : heap) {
-        if (h[0] >= last / 4 && h[0] < last / 2) {
-          q2heap = Math.max(q2heap, h[1]);
-        } else if (h[0] >= last * 3 / 4) {
-          q4heap = Math.max(q4heap, h[1]);
-        }
-      }
+      long q2heap = heapIn(heap, last / 4, last / 2);
+      long q4heap = heapIn(heap, last * 3 / 4, Long.MAX_VALUE);
       boolean memoryFlat =
           q2heap > 0 && q4heap > 0
               ? q4heap <= Math.max(q2heap * 11 / 10, q2heap + 32)
@@ -1158,6 +1151,24 @@ public final class ChaosSoak {
           q4heap,
           flat);
     }
+  }
+
+  /**
+   * The highest heap after a collection from {@code from} (inclusive) to {@code to}; in a stretch
+   * without a collection, the heap after the last one before it (what was live then still is, as
+   * far as anyone measured); 0 when no collection came before {@code to}.
+   */
+  static long heapIn(List<long[]> afterGc, long from, long to) {
+    long highest = 0;
+    long before = 0;
+    for (long[] h : afterGc) {
+      if (h[0] < from) {
+        before = h[1];
+      } else if (h[0] < to) {
+        highest = Math.max(highest, h[1]);
+      }
+    }
+    return highest > 0 ? highest : before;
   }
 
   private static String tail(Path file, int lines) {
