@@ -65,6 +65,91 @@ class LatestFrameDispatcherTest {
     assertThat(sender.closed()).isTrue();
   }
 
+  /**
+   * A sender that fails the first try of the given sequences with {@code error}, on its own thread
+   * as Kafka's producer calls back, and takes everything else.
+   */
+  private static final class FlakySender implements io.maskstream.ingest.publish.RecordSender {
+    private final java.util.Set<Long> failOnce;
+    private final RuntimeException error;
+    private final List<Long> taken = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.ExecutorService callbacks =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+
+    FlakySender(java.util.Set<Long> failOnce, RuntimeException error) {
+      this.failOnce = new java.util.HashSet<>(failOnce);
+      this.error = error;
+    }
+
+    @Override
+    public void send(Frame frame, java.util.function.Consumer<Exception> done) {
+      boolean fail;
+      synchronized (failOnce) {
+        fail = failOnce.remove(frame.getSequence());
+      }
+      callbacks.execute(
+          () -> {
+            if (fail) {
+              done.accept(error);
+            } else {
+              taken.add(frame.getSequence());
+              done.accept(null);
+            }
+          });
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close(Duration timeout) {
+      callbacks.shutdown();
+    }
+  }
+
+  private static final RuntimeException TIMEOUT =
+      new org.apache.kafka.common.errors.TimeoutException("Expiring 1 record(s): 30000 ms passed");
+
+  @Test
+  void aWaitingSourceLosesNoFrameKafkaFailedToTakeForAPassingReason() throws Exception {
+    FlakySender sender = new FlakySender(java.util.Set.of(0L, 3L, 4L, 9L), TIMEOUT);
+    LatestFrameDispatcher dispatcher = new LatestFrameDispatcher(sender, 2, metrics::get);
+    for (long i = 0; i < 10; i++) {
+      dispatcher.submit(frame("a", i), true);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.pending() == 0);
+    assertThat(sender.taken).containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+    assertThat(metrics.get("a").sentCount()).isEqualTo(10);
+    assertThat(metrics.get("a").droppedCount(DropReason.FAILED)).isZero();
+    dispatcher.close(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aLiveFrameKafkaFailedToTakeIsDroppedAndSoIsAnyFrameKafkaRefused() throws Exception {
+    FlakySender live = new FlakySender(java.util.Set.of(1L), TIMEOUT);
+    LatestFrameDispatcher liveDispatcher = new LatestFrameDispatcher(live, 1, metrics::get);
+    for (long i = 0; i < 3; i++) {
+      liveDispatcher.submit(frame("a", i), false);
+      await().atMost(Duration.ofSeconds(10)).until(() -> liveDispatcher.pending() == 0);
+    }
+    assertThat(live.taken).containsExactly(0L, 2L);
+    assertThat(metrics.get("a").droppedCount(DropReason.FAILED)).isEqualTo(1);
+    liveDispatcher.close(Duration.ofSeconds(5));
+
+    FlakySender refusing =
+        new FlakySender(
+            java.util.Set.of(1L),
+            new org.apache.kafka.common.errors.RecordTooLargeException("too large"));
+    LatestFrameDispatcher waiting = new LatestFrameDispatcher(refusing, 1, metrics::get);
+    for (long i = 0; i < 3; i++) {
+      waiting.submit(frame("b", i), true);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> waiting.pending() == 0);
+    assertThat(refusing.taken).containsExactly(0L, 2L);
+    assertThat(metrics.get("b").droppedCount(DropReason.FAILED)).isEqualTo(1);
+    waiting.close(Duration.ofSeconds(5));
+  }
+
   @Test
   void waitingSourcesLoseNoFrame() throws Exception {
     CollectingSender sender = new CollectingSender();

@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * handed to the {@link RecordSender} and not yet acknowledged, plus one frame waiting. A newer live
  * frame replaces the waiting one (counted as {@link DropReason#SUPERSEDED}), so when Kafka is slow
  * or down ingest keeps the newest frame of each camera and memory stays bounded; when Kafka comes
- * back, sending resumes with the newest frames.
+ * back, sending resumes with the newest frames. A camera whose source waits for room (files and
+ * folders: every frame is meant to arrive) loses none that way: a frame Kafka failed to take for a
+ * passing reason (timeout, no leader, broker away) is sent again, before the one waiting, in
+ * sequence order.
  *
  * <p>One dispatcher thread moves waiting frames to the sender, round robin across cameras, so a
  * sender that blocks (metadata unavailable) never blocks a source. The dispatcher owns its thread
@@ -63,6 +66,13 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
     final String camera;
     Frame waiting;
     int inFlight;
+    // a camera whose source waits for room: its failed frames are sent again, lowest sequence first
+    boolean complete;
+    final java.util.TreeMap<Long, Frame> resend = new java.util.TreeMap<>();
+
+    boolean ready() {
+      return waiting != null || !resend.isEmpty();
+    }
 
     Slot(String camera) {
       this.camera = camera;
@@ -118,6 +128,7 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
     lock.lock();
     try {
       Slot slot = slots.computeIfAbsent(frame.getCamera(), Slot::new);
+      slot.complete |= waitForRoom;
       if (waitForRoom) {
         while (accepting && slot.waiting != null) {
           room.await();
@@ -203,7 +214,7 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
     try {
       int n = 0;
       for (Slot slot : slots.values()) {
-        n += slot.inFlight + (slot.waiting == null ? 0 : 1);
+        n += slot.inFlight + (slot.waiting == null ? 0 : 1) + slot.resend.size();
       }
       return n;
     } finally {
@@ -224,8 +235,12 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
           }
           work.await(200, TimeUnit.MILLISECONDS);
         }
-        next = slot.waiting;
-        slot.waiting = null;
+        if (!slot.resend.isEmpty()) {
+          next = slot.resend.pollFirstEntry().getValue();
+        } else {
+          next = slot.waiting;
+          slot.waiting = null;
+        }
         slot.inFlight++;
         room.signalAll();
       } catch (InterruptedException e) {
@@ -240,7 +255,7 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
 
   private boolean anyWaiting() {
     for (Slot slot : slots.values()) {
-      if (slot.waiting != null) {
+      if (slot.ready()) {
         return true;
       }
     }
@@ -255,7 +270,7 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
     List<Slot> all = new ArrayList<>(slots.values());
     for (int i = 0; i < all.size(); i++) {
       Slot slot = all.get((cursor + i) % all.size());
-      if (slot.waiting != null && slot.inFlight < inFlightLimit) {
+      if (slot.ready() && slot.inFlight < inFlightLimit) {
         cursor = (cursor + i + 1) % all.size();
         return slot;
       }
@@ -270,11 +285,16 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
     long downMillis = 0;
     long dropped = 0;
     boolean firstAck;
+    boolean resent = false;
     lock.lock();
     try {
       Slot slot = slots.get(frame.getCamera());
       if (slot != null) {
         slot.inFlight--;
+        if (error != null && slot.complete && running && passing(error)) {
+          slot.resend.put(frame.getSequence(), frame);
+          resent = true;
+        }
       }
       work.signal();
       settledSignal.signalAll();
@@ -291,12 +311,14 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
         downMillis = (System.nanoTime() - downSinceNanos) / 1_000_000;
         dropped = droppedWhileDown;
       } else if (error != null) {
-        droppedWhileDown++;
         if (!kafkaDown) {
           kafkaDown = true;
           wentDown = true;
           downSinceNanos = System.nanoTime();
-          droppedWhileDown = 1;
+          droppedWhileDown = 0;
+        }
+        if (!resent) {
+          droppedWhileDown++;
         }
       }
     } finally {
@@ -306,13 +328,13 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
       // the camera left this process meanwhile; its meters are gone
     } else if (error == null) {
       camera.sent();
-    } else {
+    } else if (!resent) {
       camera.dropped(DropReason.FAILED);
     }
     if (wentDown) {
       LOG.warn(
-          "Kafka did not take a frame of camera {}: {}; keeping only the newest frame per camera"
-              + " until it does",
+          "Kafka did not take a frame of camera {}: {}; until it does, live cameras keep only their"
+              + " newest frame and the others send theirs again",
           frame.getCamera(),
           error.toString());
     } else if (cameBack) {
@@ -322,6 +344,16 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
           downMillis / 1000.0,
           dropped);
     }
+  }
+
+  /** Whether Kafka may take the frame on another try: a timeout, a leader or broker away. */
+  private static boolean passing(Exception error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof org.apache.kafka.common.errors.RetriableException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -340,20 +372,22 @@ public final class LatestFrameDispatcher implements FrameSink, AutoCloseable {
         boolean busy = false;
         for (String camera : cameras) {
           Slot slot = slots.get(camera);
-          busy |= slot != null && (slot.waiting != null || slot.inFlight > 0);
+          busy |= slot != null && (slot.ready() || slot.inFlight > 0);
         }
         long left = deadline - System.nanoTime();
         if (!busy || left <= 0) {
           for (String camera : cameras) {
             Slot slot = slots.get(camera);
-            if (slot != null && slot.waiting == null && slot.inFlight == 0) {
+            if (slot != null && !slot.ready() && slot.inFlight == 0) {
               slots.remove(camera);
-            } else if (slot != null && slot.waiting != null) {
+            } else if (slot != null && slot.ready()) {
               CameraMetrics meters = metrics.apply(camera);
-              if (meters != null) {
+              int unsent = (slot.waiting == null ? 0 : 1) + slot.resend.size();
+              for (int i = 0; meters != null && i < unsent; i++) {
                 meters.dropped(DropReason.FAILED);
               }
               slot.waiting = null;
+              slot.resend.clear();
             }
           }
           cursor = 0;
