@@ -129,6 +129,23 @@ public final class CompactedTopic {
   }
 
   /**
+   * A consumer without a group that follows the single partition of {@code topic} from its
+   * beginning, read_committed: a detector's view of a compacted topic it watches for changes. The
+   * caller owns (and closes) it.
+   */
+  public static KafkaConsumer<String, byte[]> follower(Properties props, String topic) {
+    KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            withoutGroup(props, "read_committed"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    List<TopicPartition> one = List.of(new TopicPartition(topic, 0));
+    consumer.assign(one);
+    consumer.seekToBeginning(one);
+    return consumer;
+  }
+
+  /**
    * Consumer settings for reading partitions by assignment: the client {@code props} without a
    * group, committing nothing, creating no topic, with {@code isolation}.
    */

@@ -7,6 +7,7 @@ import io.maskstream.detector.model.ModelSegmenter;
 import io.maskstream.detector.model.OnnxMaskRcnn;
 import io.maskstream.detector.stream.DetectorMetrics;
 import io.maskstream.schemas.AvroSerde;
+import io.maskstream.schemas.CompactedTopic;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelContract;
 import io.maskstream.schemas.cli.KafkaRefusals;
@@ -15,19 +16,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,14 +71,7 @@ public final class ModelWatcher implements AutoCloseable {
     Map<String, Object> serdeConfig = new HashMap<>();
     config.kafka().forEach((k, v) -> serdeConfig.put(k.toString(), v));
     this.serde = new AvroSerde<>(ModelAnnouncement.class, serdeConfig, false);
-    Properties p = config.kafka();
-    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-    TopicPartition tp = new TopicPartition(config.topics().models(), 0);
-    consumer.assign(List.of(tp));
-    consumer.seekToBeginning(List.of(tp));
+    this.consumer = CompactedTopic.follower(config.kafka(), config.topics().models());
     if (config.trust() == null) {
       log.warn(
           "announced models are not verified: anyone who can write to {} can make this detector"
