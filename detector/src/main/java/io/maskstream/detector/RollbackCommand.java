@@ -134,12 +134,44 @@ public final class RollbackCommand implements Callable<Integer> {
     if (!to.matches("[0-9a-fA-F]{1,64}")) {
       throw new UserException("--to " + to + ": a version is hex digits, e.g. 3f2a9c01b7de");
     }
-    List<ModelAnnouncement> matches = ModelRegistry.matching(versions, to);
+    ModelAnnouncement target =
+        onlyVersion(
+            name,
+            to,
+            versions,
+            versionsTopic,
+            matches ->
+                "--to "
+                    + to
+                    + " matches "
+                    + String.join(", ", matches.stream().map(v -> v.getVersion()).toList())
+                    + ": give more digits");
+    if (target.getVersion().equals(current.getVersion())) {
+      throw new UserException(
+          name + "@" + target.getVersion() + " is the version announced now: nothing to do");
+    }
+    return target;
+  }
+
+  /**
+   * The one version of {@code model} among {@code versions} whose version starts with {@code
+   * prefix}.
+   *
+   * @param several the refusal when the prefix names more than one, given them
+   * @throws UserException when it names none (the known versions listed) or several
+   */
+  static ModelAnnouncement onlyVersion(
+      String model,
+      String prefix,
+      List<ModelAnnouncement> versions,
+      String versionsTopic,
+      java.util.function.Function<List<ModelAnnouncement>, String> several) {
+    List<ModelAnnouncement> matches = ModelRegistry.matching(versions, prefix);
     if (matches.isEmpty()) {
       throw new UserException(
-          name
+          model
               + " has no version "
-              + to
+              + prefix
               + " in "
               + versionsTopic
               + " (known: "
@@ -149,19 +181,9 @@ public final class RollbackCommand implements Callable<Integer> {
               + ")");
     }
     if (matches.size() > 1) {
-      throw new UserException(
-          "--to "
-              + to
-              + " matches "
-              + String.join(", ", matches.stream().map(v -> v.getVersion()).toList())
-              + ": give more digits");
+      throw new UserException(several.apply(matches));
     }
-    ModelAnnouncement target = matches.get(0);
-    if (target.getVersion().equals(current.getVersion())) {
-      throw new UserException(
-          name + "@" + target.getVersion() + " is the version announced now: nothing to do");
-    }
-    return target;
+    return matches.get(0);
   }
 
   /**

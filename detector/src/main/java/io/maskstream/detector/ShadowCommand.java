@@ -237,27 +237,14 @@ public final class ShadowCommand implements Callable<Integer> {
       }
       String model = candidate.substring(0, at);
       String version = candidate.substring(at + 1);
-      List<ModelAnnouncement> versions = registry.versions(model);
-      List<ModelAnnouncement> matches = ModelRegistry.matching(versions, version);
-      String versionsTopic = ModelRegistry.versionsTopic(registry.modelsTopic());
-      if (matches.isEmpty()) {
-        throw new UserException(
-            model
-                + " has no version "
-                + version
-                + " in "
-                + versionsTopic
-                + " (known: "
-                + (versions.isEmpty()
-                    ? "none"
-                    : String.join(", ", versions.stream().map(v -> v.getVersion()).toList()))
-                + ")");
-      }
-      if (matches.size() > 1) {
-        throw new UserException(
-            "--candidate " + candidate + " matches several versions: give more digits");
-      }
-      ModelAnnouncement found = matches.get(0);
+      ModelAnnouncement found =
+          RollbackCommand.onlyVersion(
+              model,
+              version,
+              registry.versions(model),
+              ModelRegistry.versionsTopic(registry.modelsTopic()),
+              matches ->
+                  "--candidate " + candidate + " matches several versions: give more digits");
       checkFits(found.getVersion(), found.getContract(), found.getClasses(), serving);
       RollbackCommand.checkStored(model + "@" + found.getVersion(), found, registry.store());
       ModelAnnouncement.Builder a = ModelAnnouncement.newBuilder(found).setName(name);
