@@ -74,6 +74,18 @@ public final class TrainCommand implements Callable<Integer> {
               + " the --init weights are of).")
   Preset preset;
 
+  @Option(
+      names = "--min-size",
+      paramLabel = "PX",
+      split = ",",
+      description =
+          "Short-side sizes to resize images to: with several (e.g. 224,240,256), each training"
+              + " image gets one picked from the seed (multi-scale training, as torchvision's"
+              + " recipes); the last one is used for validation and by the exported model"
+              + " (default: the preset's, 256 for tiny and 800 for r18-fpn/r50-fpn; the long"
+              + " side stays at most 512 or 1333).")
+  java.util.List<Integer> minSizes = new java.util.ArrayList<>();
+
   @ArgGroup(exclusive = true, multiplicity = "1")
   Budget budget;
 
@@ -349,7 +361,10 @@ public final class TrainCommand implements Callable<Integer> {
         network = named != null ? Preset.parse(named) : WeightsExport.presetOf(weights.tensors());
       }
       long numClasses = WeightsExport.numClasses(what, weights.tensors());
-      try (var model = WeightsExport.load(what, network, weights.tensors())) {
+      java.util.List<io.maskstream.trainer.model.InputTransform> sizes =
+          network.trainingSizes(minSizes);
+      try (var model =
+          WeightsExport.load(what, network, weights.tensors(), sizes.get(sizes.size() - 1))) {
         java.util.List<String> names =
             WeightsExport.classNames(
                 what, numClasses, classes, Checkpoint.classesOf(weights.metadata()));
@@ -396,6 +411,11 @@ public final class TrainCommand implements Callable<Integer> {
         "maskstream.training.seconds", Long.toString(result.state().elapsedMillis() / 1000));
     provenance.put("maskstream.training.batch_size", Integer.toString(batchSize));
     provenance.put("maskstream.training.seed", Long.toString(seed));
+    if (!minSizes.isEmpty()) {
+      provenance.put(
+          "maskstream.training.min_sizes",
+          minSizes.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
+    }
     provenance.put("maskstream.training.finished", Instant.now().toString());
     if (result.state().bestIteration() >= 0) {
       provenance.put(
@@ -469,6 +489,7 @@ public final class TrainCommand implements Callable<Integer> {
         .validation(validation)
         .checkpoints(checkpoints)
         .preset(preset)
+        .minSizes(minSizes)
         .init(initialWeights)
         .resume(resume)
         .budget(iterations, time)

@@ -2,6 +2,7 @@ package io.maskstream.trainer;
 
 import io.maskstream.schemas.cli.UserException;
 import io.maskstream.schemas.models.CocoCategories;
+import io.maskstream.trainer.model.InputTransform;
 import io.maskstream.trainer.model.MaskRcnn;
 import io.maskstream.trainer.train.Preset;
 import java.util.ArrayList;
@@ -99,13 +100,15 @@ final class WeightsExport {
   }
 
   /**
-   * A new network of {@code preset} holding exactly {@code weights}; the caller closes it.
+   * A new network of {@code preset} resizing its input by {@code transform}, holding exactly {@code
+   * weights}; the caller closes it.
    *
    * @throws UserException naming a few missing, unexpected or other-shaped tensors
    */
-  static MaskRcnn load(String what, Preset preset, Map<String, Tensor> given) {
+  static MaskRcnn load(
+      String what, Preset preset, Map<String, Tensor> given, InputTransform transform) {
     long numClasses = numClasses(what, given);
-    MaskRcnn model = preset.create(new SplittableRandom(0), numClasses);
+    MaskRcnn model = preset.create(new SplittableRandom(0), numClasses, transform);
     try {
       Map<String, Tensor> own = model.stateDict();
       // a batch normalisation's step count is no weight: frozen normalisation has none and drops

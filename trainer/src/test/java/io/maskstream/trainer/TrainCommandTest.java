@@ -52,7 +52,9 @@ class TrainCommandTest {
             "--checkpoint-every",
             "2",
             "--seed",
-            "9");
+            "9",
+            "--min-size",
+            "48,56,64");
     assertThat(printed).contains("wrote " + out).contains("4 iterations").contains("mask AP");
     Path checkpoints = dir.resolve("shapes.checkpoints");
     assertThat(Checkpoint.readState(checkpoints.resolve("last")).iteration()).isEqualTo(4);
@@ -64,6 +66,7 @@ class TrainCommandTest {
       assertThat(meta).containsEntry("maskstream.contract", "maskstream");
       assertThat(meta).containsEntry("maskstream.name", "shapes");
       assertThat(meta).containsEntry("maskstream.training.iterations", "4");
+      assertThat(meta).containsEntry("maskstream.training.min_sizes", "48,56,64");
       List<String> classes =
           List.of(new ObjectMapper().readValue(meta.get("maskstream.classes"), String[].class));
       assertThat(classes).hasSize(7).startsWith("__background__");
@@ -89,6 +92,10 @@ class TrainCommandTest {
     assertThat(refusal(data, "--resume", empty.toString())).contains("is not a checkpoint");
     assertThat(refusal(data, "--lr-steps", "0.9,0.5")).contains("increasing fractions");
     assertThat(refusal(data, "--batch-size", "0")).contains("--batch-size must be at least 1");
+    assertThat(refusal(data, "--min-size", "256,600"))
+        .isEqualTo(
+            "--min-size 600 is outside 32..512 (the tiny preset's long-side limit): give"
+                + " short-side sizes in that range");
     assertThat(refusal(data, "--val", empty.resolve("none").toString()))
         .contains("is not a folder");
   }

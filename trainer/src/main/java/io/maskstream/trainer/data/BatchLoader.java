@@ -17,17 +17,19 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * An endless stream of training batches, read and prepared on background threads. The samples are
- * shuffled anew each epoch and each image is flipped left to right with probability 1/2; batch
- * {@code k} holds the samples at positions {@code k * batchSize ..} of the concatenated epochs.
- * Every choice is a function of the seed, the epoch and the position alone, so a seed gives the
- * same batches whatever the number of threads or their timing. Not thread-safe: one consumer.
- * Closing it stops the threads and releases the batches prepared but not taken.
+ * shuffled anew each epoch, each image is flipped left to right with probability 1/2 and resized by
+ * one of the transforms (multi-scale training: each equally likely, as torchvision picks a {@code
+ * min_size} per image); batch {@code k} holds the samples at positions {@code k * batchSize ..} of
+ * the concatenated epochs. Every choice is a function of the seed, the epoch and the position
+ * alone, so a seed gives the same batches whatever the number of threads or their timing. Not
+ * thread-safe: one consumer. Closing it stops the threads and releases the batches prepared but not
+ * taken.
  */
 public final class BatchLoader implements AutoCloseable {
   private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
 
   private final List<Sample> samples;
-  private final InputTransform transform;
+  private final List<InputTransform> scales;
   private final int batchSize;
   private final long seed;
   private final int prefetch;
@@ -51,25 +53,31 @@ public final class BatchLoader implements AutoCloseable {
       long seed,
       int threads,
       int prefetch) {
-    this(samples, transform, batchSize, seed, threads, prefetch, 0);
+    this(samples, List.of(transform), batchSize, seed, threads, prefetch, 0);
   }
 
   /**
    * A loader over {@code samples} (at least one) whose first batch is batch {@code firstBatch} of
    * the seed's stream: a resumed run continues with the very batches it would have seen.
    *
+   * @param scales the transforms an image is resized by, one picked per image (at least one)
    * @param threads background threads reading and preparing batches
    * @param prefetch batches prepared ahead of the consumer, at least 1
    */
   public BatchLoader(
       List<Sample> samples,
-      InputTransform transform,
+      List<InputTransform> scales,
       int batchSize,
       long seed,
       int threads,
       int prefetch,
       long firstBatch) {
-    if (samples.isEmpty() || batchSize < 1 || threads < 1 || prefetch < 1 || firstBatch < 0) {
+    if (samples.isEmpty()
+        || scales.isEmpty()
+        || batchSize < 1
+        || threads < 1
+        || prefetch < 1
+        || firstBatch < 0) {
       throw new IllegalArgumentException(
           samples.size()
               + " samples, batch size "
@@ -83,7 +91,7 @@ public final class BatchLoader implements AutoCloseable {
     }
     this.nextToSubmit = firstBatch;
     this.samples = List.copyOf(samples);
-    this.transform = transform;
+    this.scales = List.copyOf(scales);
     this.batchSize = batchSize;
     this.seed = seed;
     this.prefetch = prefetch;
@@ -123,6 +131,17 @@ public final class BatchLoader implements AutoCloseable {
     return new SplittableRandom(mix(seed, epoch, position)).nextBoolean();
   }
 
+  /** The transform the sample at {@code position} of {@code epoch} is resized by. */
+  InputTransform scale(long epoch, long position) {
+    if (scales.size() == 1) {
+      return scales.get(0);
+    }
+    // the draw after the flip's, from the same per-position stream
+    SplittableRandom random = new SplittableRandom(mix(seed, epoch, position));
+    random.nextBoolean();
+    return scales.get(random.nextInt(scales.size()));
+  }
+
   /**
    * The next batch, waiting for it if need be; the caller closes it.
    *
@@ -150,20 +169,23 @@ public final class BatchLoader implements AutoCloseable {
   private void submit(long index) {
     List<Sample> chosen = new ArrayList<>();
     List<Boolean> flips = new ArrayList<>();
+    List<InputTransform> sizes = new ArrayList<>();
     for (long p = index * batchSize; p < (index + 1) * batchSize; p++) {
       long epoch = p / samples.size();
       int position = (int) (p % samples.size());
       chosen.add(samples.get(order(epoch)[position]));
       flips.add(flipped(epoch, position));
+      sizes.add(scale(epoch, position));
     }
-    pending.addLast(workers.submit(() -> prepareUnlessClosed(index, chosen, flips)));
+    pending.addLast(workers.submit(() -> prepareUnlessClosed(index, chosen, flips, sizes)));
   }
 
-  private TrainingBatch prepareUnlessClosed(long index, List<Sample> chosen, List<Boolean> flips) {
+  private TrainingBatch prepareUnlessClosed(
+      long index, List<Sample> chosen, List<Boolean> flips, List<InputTransform> sizes) {
     if (closed) {
       return null;
     }
-    TrainingBatch batch = prepare(index, chosen, flips);
+    TrainingBatch batch = prepare(index, chosen, flips, sizes);
     if (closed) {
       // the loader was closed while this batch was prepared: nobody will take it
       batch.close();
@@ -172,7 +194,8 @@ public final class BatchLoader implements AutoCloseable {
     return batch;
   }
 
-  private TrainingBatch prepare(long index, List<Sample> chosen, List<Boolean> flips) {
+  private TrainingBatch prepare(
+      long index, List<Sample> chosen, List<Boolean> flips, List<InputTransform> sizes) {
     List<TrainingTargets.Example> examples = new ArrayList<>();
     List<GroundTruth> targets = new ArrayList<>();
     try {
@@ -181,11 +204,11 @@ public final class BatchLoader implements AutoCloseable {
       for (int i = 0; i < chosen.size(); i++) {
         TrainingTargets.Example example = TrainingTargets.example(chosen.get(i), flips.get(i));
         examples.add(example);
-        targets.add(TrainingTargets.resized(example, transform));
+        targets.add(TrainingTargets.resized(example, sizes.get(i)));
         images.add(example.image());
         ids.add(example.imageId());
       }
-      return new TrainingBatch(index, ids, flips, transform.batch(images), targets);
+      return new TrainingBatch(index, ids, flips, InputTransform.batch(images, sizes), targets);
     } catch (RuntimeException e) {
       targets.forEach(TrainingBatch::closeTarget);
       throw e;

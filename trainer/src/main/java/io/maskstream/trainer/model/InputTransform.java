@@ -2,6 +2,7 @@ package io.maskstream.trainer.model;
 
 import io.maskstream.trainer.engine.Torch;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -11,13 +12,14 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The input and output transform of torchvision's {@code GeneralizedRCNNTransform} in evaluation
- * and in training with one {@code min_size}: images normalised with the ImageNet mean and standard
- * deviation, then resized bilinearly ({@code align_corners=False}) by {@code scale = min(min_size /
- * short_side, max_size / long_side)} (in float32, see {@link #scale}) to {@code floor(side *
- * scale)}, and batched with zero padding to a multiple of 32; boxes scaled by the per-axis size
- * ratios and masks resized by nearest neighbour. Detections go back to the original image's size:
- * boxes by the inverse ratios, masks pasted at the original size. Immutable and thread-safe; every
- * tensor it returns is new and owned by the caller.
+ * and in training (one {@code min_size} per transform; several for multi-scale training, see {@link
+ * #batch(List, List)}): images normalised with the ImageNet mean and standard deviation, then
+ * resized bilinearly ({@code align_corners=False}) by {@code scale = min(min_size / short_side,
+ * max_size / long_side)} (in float32, see {@link #scale}) to {@code floor(side * scale)}, and
+ * batched with zero padding to a multiple of 32; boxes scaled by the per-axis size ratios and masks
+ * resized by nearest neighbour. Detections go back to the original image's size: boxes by the
+ * inverse ratios, masks pasted at the original size. Immutable and thread-safe; every tensor it
+ * returns is new and owned by the caller.
  */
 // each PointerScope releases the temporaries created inside it without naming them
 @SuppressWarnings("try")
@@ -45,6 +47,11 @@ public final class InputTransform {
   /** The long side's limit. */
   public int maxSize() {
     return maxSize;
+  }
+
+  /** This transform with another short-side size and the same long-side limit. */
+  public InputTransform withMinSize(int size) {
+    return new InputTransform(size, maxSize);
   }
 
   /**
@@ -109,13 +116,27 @@ public final class InputTransform {
    * Images {@code [3, H_i, W_i]} in [0, 1] of any sizes as the model's padded, normalised batch.
    */
   public Batch batch(List<Tensor> images) {
+    return batch(images, Collections.nCopies(images.size(), this));
+  }
+
+  /**
+   * Images {@code [3, H_i, W_i]} in [0, 1] as one padded, normalised batch, image {@code i} resized
+   * by {@code transforms[i]}: torchvision's multi-scale training, where each image of a batch gets
+   * its own {@code min_size}.
+   */
+  public static Batch batch(List<Tensor> images, List<InputTransform> transforms) {
+    if (images.size() != transforms.size()) {
+      throw new IllegalArgumentException(
+          images.size() + " images but " + transforms.size() + " transforms");
+    }
     List<int[]> originals = new ArrayList<>();
     List<int[]> sizes = new ArrayList<>();
     try (PointerScope scope = new PointerScope()) {
       List<Tensor> resized = new ArrayList<>();
-      for (Tensor image : images) {
+      for (int i = 0; i < images.size(); i++) {
+        Tensor image = images.get(i);
         originals.add(new int[] {(int) image.size(1), (int) image.size(2)});
-        Tensor r = BoxOps.adopt(image(image));
+        Tensor r = BoxOps.adopt(transforms.get(i).image(image));
         sizes.add(new int[] {(int) r.size(1), (int) r.size(2)});
         resized.add(r);
       }

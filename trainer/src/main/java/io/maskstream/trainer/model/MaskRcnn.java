@@ -32,6 +32,13 @@ public final class MaskRcnn extends Module {
   private final Backbone backbone;
   private final RegionProposalNetwork rpn;
   private final RoiHeads roiHeads;
+
+  /** The {@code tiny} preset's input: short side 256, long side at most 512. */
+  public static final InputTransform TINY_INPUT = new InputTransform(256, 512);
+
+  /** torchvision's input for its ResNet FPN models: short side 800, long side at most 1333. */
+  public static final InputTransform FPN_INPUT = new InputTransform(800, 1333);
+
   private final InputTransform transform;
 
   /**
@@ -66,6 +73,11 @@ public final class MaskRcnn extends Module {
 
   /** The {@code tiny} preset: 64-channel pyramid, FC 256 box head, two 64-wide mask convs. */
   public static MaskRcnn tiny(SplittableRandom random, long numClasses) {
+    return tiny(random, numClasses, TINY_INPUT);
+  }
+
+  /** The same network with another input transform (e.g. for {@code train --min-size}). */
+  public static MaskRcnn tiny(SplittableRandom random, long numClasses, InputTransform transform) {
     return new MaskRcnn(
         random,
         Backbone.tiny(random),
@@ -73,11 +85,17 @@ public final class MaskRcnn extends Module {
         256,
         new long[] {64, 64},
         RoiHeads.Options.torchvision(128),
-        new InputTransform(256, 512));
+        transform);
   }
 
   /** The {@code r18-fpn} preset: torchvision's Mask R-CNN heads on a ResNet-18 FPN. */
   public static MaskRcnn resnet18Fpn(SplittableRandom random, long numClasses) {
+    return resnet18Fpn(random, numClasses, FPN_INPUT);
+  }
+
+  /** The same network with another input transform (e.g. for {@code train --min-size}). */
+  public static MaskRcnn resnet18Fpn(
+      SplittableRandom random, long numClasses, InputTransform transform) {
     return new MaskRcnn(
         random,
         Backbone.resnet18Fpn(random),
@@ -85,7 +103,7 @@ public final class MaskRcnn extends Module {
         1024,
         new long[] {256, 256, 256, 256},
         RoiHeads.Options.torchvision(512),
-        new InputTransform(800, 1333));
+        transform);
   }
 
   /**
@@ -93,6 +111,12 @@ public final class MaskRcnn extends Module {
    * ResNet-50 FPN.
    */
   public static MaskRcnn resnet50Fpn(SplittableRandom random, long numClasses) {
+    return resnet50Fpn(random, numClasses, FPN_INPUT);
+  }
+
+  /** The same network with another input transform (e.g. for {@code train --min-size}). */
+  public static MaskRcnn resnet50Fpn(
+      SplittableRandom random, long numClasses, InputTransform transform) {
     return new MaskRcnn(
         random,
         Backbone.resnet50Fpn(random),
@@ -100,7 +124,7 @@ public final class MaskRcnn extends Module {
         1024,
         new long[] {256, 256, 256, 256},
         RoiHeads.Options.torchvision(512),
-        new InputTransform(800, 1333));
+        transform);
   }
 
   /** The input resizing and output rescaling. */

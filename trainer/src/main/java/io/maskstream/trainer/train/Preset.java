@@ -1,7 +1,10 @@
 package io.maskstream.trainer.train;
 
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.trainer.model.InputTransform;
 import io.maskstream.trainer.model.MaskRcnn;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -50,10 +53,54 @@ public enum Preset {
    * included); the caller closes it.
    */
   public MaskRcnn create(SplittableRandom random, long numClasses) {
+    return create(random, numClasses, transform());
+  }
+
+  /**
+   * A new, randomly initialised network of this preset for {@code numClasses} classes (background
+   * included) that resizes its input by {@code transform}; the caller closes it.
+   */
+  public MaskRcnn create(SplittableRandom random, long numClasses, InputTransform transform) {
     return switch (this) {
-      case TINY -> MaskRcnn.tiny(random, numClasses);
-      case R18_FPN -> MaskRcnn.resnet18Fpn(random, numClasses);
-      case R50_FPN -> MaskRcnn.resnet50Fpn(random, numClasses);
+      case TINY -> MaskRcnn.tiny(random, numClasses, transform);
+      case R18_FPN -> MaskRcnn.resnet18Fpn(random, numClasses, transform);
+      case R50_FPN -> MaskRcnn.resnet50Fpn(random, numClasses, transform);
     };
+  }
+
+  /**
+   * The preset's input transform: short side 256 and long side at most 512 for {@code tiny},
+   * torchvision's 800 and 1333 for the others.
+   */
+  public InputTransform transform() {
+    return this == TINY ? MaskRcnn.TINY_INPUT : MaskRcnn.FPN_INPUT;
+  }
+
+  /**
+   * The transforms for training at the short sides {@code minSizes} (the preset's own when empty),
+   * each with the preset's long-side limit.
+   *
+   * @throws UserException for a size below 32 or above the long-side limit
+   */
+  public List<InputTransform> trainingSizes(List<Integer> minSizes) {
+    InputTransform own = transform();
+    if (minSizes.isEmpty()) {
+      return List.of(own);
+    }
+    List<InputTransform> out = new ArrayList<>();
+    for (int size : minSizes) {
+      if (size < 32 || size > own.maxSize()) {
+        throw new UserException(
+            "--min-size "
+                + size
+                + " is outside 32.."
+                + own.maxSize()
+                + " (the "
+                + label
+                + " preset's long-side limit): give short-side sizes in that range");
+      }
+      out.add(own.withMinSize(size));
+    }
+    return List.copyOf(out);
   }
 }

@@ -8,6 +8,7 @@ import io.maskstream.trainer.data.Sample;
 import io.maskstream.trainer.data.TrainingTargets;
 import io.maskstream.trainer.engine.Safetensors;
 import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.model.InputTransform;
 import io.maskstream.trainer.model.MaskRcnn;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -135,7 +136,14 @@ public final class Trainer {
             : ", validating on " + validation.size() + " images of " + config.validation());
 
     Checkpoint.State resumed = config.resume() == null ? null : resumedState(classNames);
-    MaskRcnn model = config.preset().create(new SplittableRandom(config.seed()), classNames.size());
+    List<InputTransform> sizes = config.preset().trainingSizes(config.minSizes());
+    MaskRcnn model =
+        config
+            .preset()
+            .create(
+                new SplittableRandom(config.seed()),
+                classNames.size(),
+                sizes.get(sizes.size() - 1));
     try {
       if (config.init() != null) {
         initialise(model, classNames);
@@ -207,7 +215,7 @@ public final class Trainer {
         BatchLoader loader =
             new BatchLoader(
                 samples,
-                model.transform(),
+                config.preset().trainingSizes(config.minSizes()),
                 config.batchSize(),
                 config.seed(),
                 config.loaderThreads(),

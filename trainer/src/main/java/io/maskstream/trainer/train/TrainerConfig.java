@@ -2,6 +2,7 @@ package io.maskstream.trainer.train;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Everything one training run needs. Immutable; {@link #validate()} checks the values a user can
@@ -12,6 +13,8 @@ import java.time.Duration;
  * @param out the ONNX file to write
  * @param checkpoints the folder for {@code last/} and {@code best/} checkpoints
  * @param preset the network
+ * @param minSizes the short-side sizes to train at, one picked per image (the last one also for
+ *     validation and the exported model); empty for the preset's own
  * @param init weights to start from (a checkpoint folder or a {@code .safetensors} file), or null
  * @param resume a checkpoint folder to continue exactly from, or null
  * @param iterations the budget in iterations, or null when {@link #time} is given
@@ -34,6 +37,7 @@ public record TrainerConfig(
     Path out,
     Path checkpoints,
     Preset preset,
+    List<Integer> minSizes,
     Path init,
     Path resume,
     Long iterations,
@@ -49,6 +53,11 @@ public record TrainerConfig(
     int checkpointEvery,
     boolean skipBad,
     boolean progressBar) {
+
+  /** Copies the list. */
+  public TrainerConfig {
+    minSizes = List.copyOf(minSizes);
+  }
 
   /** Warm-up iterations when none are given: a tenth of an iteration budget, at most 1000. */
   public static int defaultWarmup(Long iterations) {
@@ -124,6 +133,7 @@ public record TrainerConfig(
     b.validation = validation;
     b.checkpoints = checkpoints;
     b.preset = preset;
+    b.minSizes = minSizes;
     b.init = init;
     b.resume = resume;
     b.iterations = iterations;
@@ -149,6 +159,7 @@ public record TrainerConfig(
     private Path validation;
     private Path checkpoints;
     private Preset preset = Preset.TINY;
+    private List<Integer> minSizes = List.of();
     private Path init;
     private Path resume;
     private Long iterations;
@@ -185,6 +196,12 @@ public record TrainerConfig(
     /** The network. */
     public Builder preset(Preset p) {
       this.preset = p;
+      return this;
+    }
+
+    /** The short-side sizes to train at (empty: the preset's own). */
+    public Builder minSizes(List<Integer> sizes) {
+      this.minSizes = sizes;
       return this;
     }
 
@@ -295,6 +312,7 @@ public record TrainerConfig(
           out,
           c,
           preset,
+          minSizes,
           init,
           resume,
           iterations,

@@ -187,6 +187,59 @@ class BatchLoaderTest {
   }
 
   @Test
+  void multiScaleResizesEachImageByOneOfTheSizesChosenByTheSeedAloneAndKeepsTheFlips()
+      throws IOException {
+    List<Sample> samples = samples();
+    List<InputTransform> sizes = List.of(TRANSFORM.withMinSize(24), TRANSFORM);
+    Set<Integer> shortSides = new HashSet<>();
+    List<List<Boolean>> flips = new ArrayList<>();
+    List<List<int[]>> seen = new ArrayList<>();
+    try (BatchLoader loader = new BatchLoader(samples, sizes, 5, 7, 2, 2, 0)) {
+      for (int i = 0; i < 4; i++) {
+        try (BatchLoader.TrainingBatch b = loader.next()) {
+          flips.add(b.flipped());
+          seen.add(b.inputs().sizes());
+          for (int k = 0; k < 5; k++) {
+            Sample sample = samples.get((int) (long) b.imageIds().get(k) - 1);
+            int[] size = b.inputs().sizes().get(k);
+            InputTransform used =
+                sizes.stream()
+                    .filter(
+                        t ->
+                            java.util.Arrays.equals(
+                                t.resizedSize(sample.height(), sample.width()), size))
+                    .findFirst()
+                    .orElseThrow();
+            shortSides.add(used.minSize());
+            // the targets are in the chosen size's pixels
+            assertThat(b.targets().get(k).masks().size(1)).isEqualTo(size[0]);
+            assertThat(b.targets().get(k).masks().size(2)).isEqualTo(size[1]);
+          }
+        }
+      }
+    }
+    assertThat(shortSides).containsExactlyInAnyOrder(24, 32);
+    List<List<Boolean>> singleFlips = new ArrayList<>();
+    try (BatchLoader loader = new BatchLoader(samples, TRANSFORM, 5, 7, 2, 2)) {
+      for (int i = 0; i < 4; i++) {
+        try (BatchLoader.TrainingBatch b = loader.next()) {
+          singleFlips.add(b.flipped());
+        }
+      }
+    }
+    assertThat(flips).isEqualTo(singleFlips);
+    try (BatchLoader again = new BatchLoader(samples, sizes, 5, 7, 1, 1, 0)) {
+      for (int i = 0; i < 4; i++) {
+        try (BatchLoader.TrainingBatch b = again.next()) {
+          for (int k = 0; k < 5; k++) {
+            assertThat(b.inputs().sizes().get(k)).containsExactly(seen.get(i).get(k));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void aBatchTrainsTheModel() throws IOException {
     try (BatchLoader loader = new BatchLoader(samples(), TRANSFORM, 2, 5, 2, 1);
         BatchLoader.TrainingBatch b = loader.next();
