@@ -8,6 +8,7 @@ import io.maskstream.schemas.avro.ModelServing;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.TextTable;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.schemas.models.ModelRegistry;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -223,7 +224,7 @@ public final class ModelsCommand implements Callable<Integer> {
     if (box == null && mask == null) {
       return new String[] {"-", "-", "-"};
     }
-    String data = v.getProvenance().get("maskstream.training.validation");
+    String data = v.getProvenance().get(ModelFile.VALIDATION_KEY);
     return new String[] {
       ap(box), ap(mask), "training validation" + (data == null ? "" : " " + data)
     };

@@ -13,6 +13,7 @@ import io.maskstream.schemas.avro.GateResult;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.schemas.models.ModelRegistry;
 import io.maskstream.schemas.models.ModelStore;
 import java.io.IOException;
@@ -58,12 +59,6 @@ import picocli.CommandLine.Spec;
       "With --gate, only when it is not worse than the version announced now on held-out data."
     })
 public final class PublishCommand implements Callable<Integer> {
-  /** The model metadata key naming its training weights' file, as {@code train} writes it. */
-  static final String WEIGHTS_KEY = "maskstream.training.weights";
-
-  /** The model metadata key of its training weights' sha256. */
-  static final String WEIGHTS_SHA_KEY = "maskstream.training.weights_sha256";
-
   /** Detections below this score are left out of the gate's evaluation, as of infer --data's. */
   public static final float GATE_SCORE_THRESHOLD = DetectorConfig.EVALUATION_SCORE_THRESHOLD;
 
@@ -182,13 +177,13 @@ public final class PublishCommand implements Callable<Integer> {
 
   /**
    * The training weights to store beside the model, for {@code train --init NAME}: {@code
-   * --weights}, else the file the model's metadata names ({@value #WEIGHTS_KEY}) beside the model,
-   * checked against the sha256 the metadata gives; null when there are none (a model not made by
-   * {@code train}, or weights not found, which is logged).
+   * --weights}, else the file the model's metadata names ({@value ModelFile#WEIGHTS_KEY}) beside
+   * the model, checked against the sha256 the metadata gives; null when there are none (a model not
+   * made by {@code train}, or weights not found, which is logged).
    */
   byte[] trainingWeights(Map<String, String> metadata) {
-    String named = metadata.get(WEIGHTS_KEY);
-    String sha = metadata.get(WEIGHTS_SHA_KEY);
+    String named = metadata.get(ModelFile.WEIGHTS_KEY);
+    String sha = metadata.get(ModelFile.WEIGHTS_SHA256_KEY);
     Path file = weights;
     if (file == null) {
       if (named == null) {
@@ -214,7 +209,7 @@ public final class PublishCommand implements Callable<Integer> {
           file
               + " are not the weights the model was exported from (their sha256 differs from the"
               + " model's "
-              + WEIGHTS_SHA_KEY
+              + ModelFile.WEIGHTS_SHA256_KEY
               + "): give the right --weights");
     }
     return bytes;
@@ -225,7 +220,7 @@ public final class PublishCommand implements Callable<Integer> {
     Map<String, String> out = new TreeMap<>();
     metadata.forEach(
         (k, v) -> {
-          if (k.startsWith("maskstream.training.") || k.equals("maskstream.preset")) {
+          if (k.startsWith(ModelFile.TRAINING_PREFIX) || k.equals(ModelFile.PRESET_KEY)) {
             out.put(k, v);
           }
         });
@@ -238,8 +233,8 @@ public final class PublishCommand implements Callable<Integer> {
     Map<String, Double> out = new TreeMap<>();
     for (Map.Entry<String, String> e :
         Map.of(
-                "maskstream.metrics.box_ap", METRIC_BOX_AP,
-                "maskstream.metrics.mask_ap", METRIC_MASK_AP)
+                ModelFile.BOX_AP_KEY, METRIC_BOX_AP,
+                ModelFile.MASK_AP_KEY, METRIC_MASK_AP)
             .entrySet()) {
       String value = metadata.get(e.getKey());
       if (value != null) {

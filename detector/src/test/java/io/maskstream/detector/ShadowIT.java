@@ -13,6 +13,7 @@ import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ShadowCandidate;
 import io.maskstream.schemas.avro.ShadowReport;
 import io.maskstream.schemas.avro.ShadowState;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.schemas.models.ModelRegistry;
 import io.maskstream.schemas.models.ModelStore;
 import java.io.PrintWriter;
@@ -65,7 +66,7 @@ class ShadowIT {
     Path otherClasses =
         Files.write(
             dir.resolve("other-classes.onnx"),
-            HotSwapIT.withMetadata(a, "maskstream.classes", "[\"__background__\",\"cell\"]"));
+            HotSwapIT.withMetadata(a, ModelFile.CLASSES_KEY, "[\"__background__\",\"cell\"]"));
     Path zoo = Fixtures.path("shapes-zoo.onnx");
     ModelRegistry registry = new ModelRegistry(client, topics.models());
 

@@ -10,6 +10,7 @@ import io.maskstream.detector.model.Device;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.avro.ModelServing;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.schemas.models.ModelRegistry;
 import io.maskstream.schemas.models.ModelStore;
 import io.maskstream.trainer.shapes.ShapesConfig;
@@ -152,7 +153,7 @@ class RetrainLoopIT {
     assertThat(fineTune.exitCode()).as(fineTune.err()).isZero();
     assertThat(metadata(v4File))
         .containsEntry(
-            "maskstream.training.init", NAME + "@" + v1 + " (announced now) from the model store");
+            ModelFile.INIT_KEY, NAME + "@" + v1 + " (announced now) from the model store");
     Run noWeights =
         run(
             "train",

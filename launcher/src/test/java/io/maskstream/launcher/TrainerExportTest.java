@@ -9,6 +9,7 @@ import io.maskstream.detector.image.DecodedImage;
 import io.maskstream.detector.model.Device;
 import io.maskstream.detector.model.GraphContract;
 import io.maskstream.detector.model.OnnxMaskRcnn;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.export.ExportInfo;
 import io.maskstream.trainer.export.OnnxExporter;
@@ -45,7 +46,7 @@ class TrainerExportTest {
       model.train(false);
       OnnxExporter.export(
           model,
-          new ExportInfo("shapes-v1", "tiny", CLASSES, Map.of("maskstream.training.seed", "3")),
+          new ExportInfo("shapes-v1", "tiny", CLASSES, Map.of(ModelFile.SEED_KEY, "3")),
           file);
       DetectorConfig config =
           DetectorConfig.builder().model(file).device(Device.CPU).scoreThreshold(0.05f).build();

@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import io.maskstream.schemas.TopicNames;
 import io.maskstream.schemas.avro.ModelAnnouncement;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.schemas.models.ModelRegistry;
 import io.maskstream.schemas.models.ModelStore;
 import java.io.IOException;
@@ -29,12 +30,6 @@ import java.util.function.Supplier;
  * writes the weights beside the model, and {@code publish} stores them next to it.
  */
 final class InitWeights {
-  /** ONNX metadata key: the file name of the training weights beside the model. */
-  static final String WEIGHTS_KEY = "maskstream.training.weights";
-
-  /** ONNX metadata key: the sha256 of that file. */
-  static final String WEIGHTS_SHA_KEY = "maskstream.training.weights_sha256";
-
   /** Model names as the models topic keys them, with an optional version. */
   private static final String REFERENCE = "[A-Za-z0-9._-]{1,200}(@[0-9a-fA-F]{1,64})?";
 
@@ -89,7 +84,7 @@ final class InitWeights {
     } catch (IOException e) {
       throw new UserException("--init " + onnx + " is not an ONNX model: " + e.getMessage(), e);
     }
-    String sha = metadata.get(WEIGHTS_SHA_KEY);
+    String sha = metadata.get(ModelFile.WEIGHTS_SHA256_KEY);
     Path weights = besideModel(onnx);
     if (sha == null) {
       throw new UserException(

@@ -2,6 +2,7 @@ package io.maskstream.trainer;
 
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.schemas.models.ModelStore;
 import io.maskstream.trainer.export.ExportInfo;
 import io.maskstream.trainer.export.OnnxExporter;
@@ -357,7 +358,7 @@ public final class TrainCommand implements Callable<Integer> {
     try (weights) {
       Preset network = preset;
       if (!spec.commandLine().getParseResult().hasMatchedOption("--preset")) {
-        String named = weights.metadata().get(Checkpoint.PRESET_KEY);
+        String named = weights.metadata().get(ModelFile.PRESET_KEY);
         network = named != null ? Preset.parse(named) : WeightsExport.presetOf(weights.tensors());
       }
       long numClasses = WeightsExport.numClasses(what, weights.tensors());
@@ -371,12 +372,12 @@ public final class TrainCommand implements Callable<Integer> {
         Path beside = InitWeights.besideModel(out);
         Checkpoint.saveWeights(beside, model, network.label(), names);
         Map<String, String> provenance = new LinkedHashMap<>();
-        provenance.put(InitWeights.WEIGHTS_KEY, beside.getFileName().toString());
+        provenance.put(ModelFile.WEIGHTS_KEY, beside.getFileName().toString());
         provenance.put(
-            InitWeights.WEIGHTS_SHA_KEY, ModelStore.sha256Hex(Files.readAllBytes(beside)));
-        provenance.put("maskstream.training.init", initial.description());
-        provenance.put("maskstream.training.iterations", "0");
-        provenance.put("maskstream.training.finished", Instant.now().toString());
+            ModelFile.WEIGHTS_SHA256_KEY, ModelStore.sha256Hex(Files.readAllBytes(beside)));
+        provenance.put(ModelFile.INIT_KEY, initial.description());
+        provenance.put(ModelFile.ITERATIONS_KEY, "0");
+        provenance.put(ModelFile.FINISHED_KEY, Instant.now().toString());
         String modelName =
             name != null ? name : out.getFileName().toString().replaceFirst("\\.onnx$", "");
         OnnxExporter.export(
@@ -400,30 +401,27 @@ public final class TrainCommand implements Callable<Integer> {
   private ExportInfo exportInfo(
       Trainer.Result result, InitWeights.Resolved initial, Path weights, String weightsSha) {
     Map<String, String> provenance = new LinkedHashMap<>();
-    provenance.put(InitWeights.WEIGHTS_KEY, weights.getFileName().toString());
-    provenance.put(InitWeights.WEIGHTS_SHA_KEY, weightsSha);
+    provenance.put(ModelFile.WEIGHTS_KEY, weights.getFileName().toString());
+    provenance.put(ModelFile.WEIGHTS_SHA256_KEY, weightsSha);
     if (initial != null) {
-      provenance.put("maskstream.training.init", initial.description());
+      provenance.put(ModelFile.INIT_KEY, initial.description());
     }
-    provenance.put("maskstream.training.dataset", data.toAbsolutePath().normalize().toString());
-    provenance.put("maskstream.training.iterations", Long.toString(result.state().iteration()));
-    provenance.put(
-        "maskstream.training.seconds", Long.toString(result.state().elapsedMillis() / 1000));
-    provenance.put("maskstream.training.batch_size", Integer.toString(batchSize));
-    provenance.put("maskstream.training.seed", Long.toString(seed));
+    provenance.put(ModelFile.DATASET_KEY, data.toAbsolutePath().normalize().toString());
+    provenance.put(ModelFile.ITERATIONS_KEY, Long.toString(result.state().iteration()));
+    provenance.put(ModelFile.SECONDS_KEY, Long.toString(result.state().elapsedMillis() / 1000));
+    provenance.put(ModelFile.BATCH_SIZE_KEY, Integer.toString(batchSize));
+    provenance.put(ModelFile.SEED_KEY, Long.toString(seed));
     if (!minSizes.isEmpty()) {
       provenance.put(
-          "maskstream.training.min_sizes",
+          ModelFile.MIN_SIZES_KEY,
           minSizes.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
     }
-    provenance.put("maskstream.training.finished", Instant.now().toString());
+    provenance.put(ModelFile.FINISHED_KEY, Instant.now().toString());
     if (result.state().bestIteration() >= 0) {
-      provenance.put(
-          "maskstream.training.validation", validation.toAbsolutePath().normalize().toString());
-      provenance.put(
-          "maskstream.training.best_iteration", Long.toString(result.state().bestIteration()));
-      provenance.put("maskstream.metrics.box_ap", Double.toString(result.state().bestBoxAp()));
-      provenance.put("maskstream.metrics.mask_ap", Double.toString(result.state().bestMaskAp()));
+      provenance.put(ModelFile.VALIDATION_KEY, validation.toAbsolutePath().normalize().toString());
+      provenance.put(ModelFile.BEST_ITERATION_KEY, Long.toString(result.state().bestIteration()));
+      provenance.put(ModelFile.BOX_AP_KEY, Double.toString(result.state().bestBoxAp()));
+      provenance.put(ModelFile.MASK_AP_KEY, Double.toString(result.state().bestMaskAp()));
     }
     String modelName =
         name != null ? name : out.getFileName().toString().replaceFirst("\\.onnx$", "");

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.maskstream.schemas.cli.UserException;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.schemas.models.ModelStore;
 import io.maskstream.trainer.engine.Safetensors;
 import io.maskstream.trainer.engine.Torch;
@@ -43,16 +44,15 @@ class FineTuneTest {
     Path v1Weights = dir.resolve("v1.safetensors");
     Map<String, String> v1Meta = metadata(v1);
     assertThat(v1Meta)
-        .containsEntry("maskstream.training.weights", "v1.safetensors")
+        .containsEntry(ModelFile.WEIGHTS_KEY, "v1.safetensors")
         .containsEntry(
-            "maskstream.training.weights_sha256",
-            ModelStore.sha256Hex(Files.readAllBytes(v1Weights)));
+            ModelFile.WEIGHTS_SHA256_KEY, ModelStore.sha256Hex(Files.readAllBytes(v1Weights)));
 
     // one more class, and a learning rate too small to move anything in one iteration
     Path v2 = dir.resolve("v2.onnx");
     String printed = train(all, v2, "--init", v1.toString(), "--iterations", "1", "--lr", "1e-12");
     assertThat(printed).contains("wrote " + v2);
-    assertThat(metadata(v2).get("maskstream.training.init"))
+    assertThat(metadata(v2).get(ModelFile.INIT_KEY))
         .isEqualTo(v1Weights + " (the training weights of " + v1 + ")");
 
     try (Safetensors.Contents before = Safetensors.read(v1Weights);

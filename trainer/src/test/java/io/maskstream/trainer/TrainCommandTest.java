@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.maskstream.schemas.cli.UserException;
 import io.maskstream.schemas.models.CocoCategories;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.trainer.engine.Safetensors;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.model.MaskRcnn;
@@ -63,12 +64,12 @@ class TrainCommandTest {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession session = env.createSession(out.toString(), new OrtSession.SessionOptions())) {
       Map<String, String> meta = session.getMetadata().getCustomMetadata();
-      assertThat(meta).containsEntry("maskstream.contract", "maskstream");
-      assertThat(meta).containsEntry("maskstream.name", "shapes");
-      assertThat(meta).containsEntry("maskstream.training.iterations", "4");
-      assertThat(meta).containsEntry("maskstream.training.min_sizes", "48,56,64");
+      assertThat(meta).containsEntry(ModelFile.CONTRACT_KEY, ModelFile.CONTRACT);
+      assertThat(meta).containsEntry(ModelFile.NAME_KEY, "shapes");
+      assertThat(meta).containsEntry(ModelFile.ITERATIONS_KEY, "4");
+      assertThat(meta).containsEntry(ModelFile.MIN_SIZES_KEY, "48,56,64");
       List<String> classes =
-          List.of(new ObjectMapper().readValue(meta.get("maskstream.classes"), String[].class));
+          List.of(new ObjectMapper().readValue(meta.get(ModelFile.CLASSES_KEY), String[].class));
       assertThat(classes).hasSize(7).startsWith("__background__");
       float[] image = new float[3 * 100 * 120];
       java.util.Arrays.fill(image, 0.5f);
@@ -128,10 +129,11 @@ class TrainCommandTest {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession session = env.createSession(out.toString(), new OrtSession.SessionOptions())) {
       Map<String, String> meta = session.getMetadata().getCustomMetadata();
-      assertThat(meta).containsEntry("maskstream.preset", "tiny");
-      assertThat(meta).containsEntry("maskstream.training.iterations", "0");
+      assertThat(meta).containsEntry(ModelFile.PRESET_KEY, "tiny");
+      assertThat(meta).containsEntry(ModelFile.ITERATIONS_KEY, "0");
       assertThat(
-              List.of(new ObjectMapper().readValue(meta.get("maskstream.classes"), String[].class)))
+              List.of(
+                  new ObjectMapper().readValue(meta.get(ModelFile.CLASSES_KEY), String[].class)))
           .isEqualTo(CocoCategories.torchvision91());
     }
     // the weights written beside the model are those given

@@ -1,8 +1,7 @@
 package io.maskstream.detector.model;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.maskstream.schemas.models.CocoCategories;
+import io.maskstream.schemas.models.ModelFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,14 +14,11 @@ import java.util.List;
  * results JSON. Immutable.
  *
  * <p>Sources, in order of precedence: a labels file (one name per line, line {@code i} is class id
- * {@code i}, line 0 the background), the model's {@code maskstream.classes} metadata (a JSON array
- * in the same order), or torchvision's COCO list of 91 ids (with {@code N/A} gaps) for
+ * {@code i}, line 0 the background), the model's {@value ModelFile#CLASSES_KEY} metadata (a JSON
+ * array in the same order), or torchvision's COCO list of 91 ids (with {@code N/A} gaps) for
  * torchvision-convention models and its 81 contiguous classes for ONNX Model Zoo models.
  */
 public final class ClassNames {
-  /** The metadata key holding a JSON array of class names, index = class id. */
-  public static final String METADATA_KEY = "maskstream.classes";
-
   private static final List<String> COCO_91 = CocoCategories.torchvision91();
 
   private final List<String> names;
@@ -80,21 +76,16 @@ public final class ClassNames {
   }
 
   /**
-   * Parses the {@value #METADATA_KEY} metadata value.
+   * Parses the {@value ModelFile#CLASSES_KEY} metadata value.
    *
    * @throws IllegalArgumentException when it is not a JSON array of strings
    */
   public static ClassNames fromMetadata(String json) {
-    try {
-      List<String> names = new ObjectMapper().readValue(json, new TypeReference<List<String>>() {});
-      if (names.isEmpty()) {
-        throw new IllegalArgumentException(METADATA_KEY + " is an empty list");
-      }
-      return of(names);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          METADATA_KEY + " is not a JSON array of names: " + e.getMessage(), e);
+    List<String> names = ModelFile.classes(json);
+    if (names.isEmpty()) {
+      throw new IllegalArgumentException(ModelFile.CLASSES_KEY + " is an empty list");
     }
+    return of(names);
   }
 
   /** The name of a class id; {@code class N} for ids the list does not name. */

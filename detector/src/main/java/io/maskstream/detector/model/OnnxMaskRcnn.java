@@ -18,6 +18,7 @@ import io.maskstream.detector.StageTimes;
 import io.maskstream.detector.image.DecodedImage;
 import io.maskstream.detector.mask.MaskEncoder;
 import io.maskstream.detector.mask.MaskPaster;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.schemas.models.ModelStore;
 import io.maskstream.schemas.rle.CocoRle;
 import java.io.IOException;
@@ -47,12 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OnnxMaskRcnn implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OnnxMaskRcnn.class);
-
-  /** Metadata key naming the contract of a maskstream trainer export. */
-  public static final String CONTRACT_METADATA_KEY = "maskstream.contract";
-
-  /** Metadata key naming the model; the file name without extension otherwise. */
-  public static final String NAME_METADATA_KEY = "maskstream.name";
 
   private static final int ZOO_MIN_SIZE = 800;
   private static final int ZOO_MAX_SIZE = 1333;
@@ -158,7 +153,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
       Outputs outputs = Outputs.find(session);
       GraphContract contract = contractOf(config.contract(), metadata, outputs);
       ClassNames classes = classesOf(config.labels(), metadata, contract);
-      String name = metadata.getOrDefault(NAME_METADATA_KEY, defaultName);
+      String name = metadata.getOrDefault(ModelFile.NAME_KEY, defaultName);
       ModelIdentity identity = new ModelIdentity(name, sha.substring(0, 12));
       boolean pastes = contract == GraphContract.ONNX_ZOO || cut != null;
       if (cut != null) {
@@ -244,7 +239,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
     GraphContract recognised;
     if (smallMasks) {
       recognised = GraphContract.ONNX_ZOO;
-    } else if (metadata.containsKey(CONTRACT_METADATA_KEY)) {
+    } else if (metadata.containsKey(ModelFile.CONTRACT_KEY)) {
       recognised = GraphContract.MASKSTREAM;
     } else {
       recognised = GraphContract.TORCHVISION;
@@ -275,7 +270,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
         throw new ModelLoadException("cannot read --labels " + labels + ": " + e.getMessage(), e);
       }
     }
-    String fromModel = metadata.get(ClassNames.METADATA_KEY);
+    String fromModel = metadata.get(ModelFile.CLASSES_KEY);
     if (fromModel != null) {
       try {
         return ClassNames.fromMetadata(fromModel);
@@ -652,13 +647,19 @@ public final class OnnxMaskRcnn implements AutoCloseable {
         boolean isFloat = info.type == OnnxJavaType.FLOAT;
         boolean isInt = info.type == OnnxJavaType.INT64 || info.type == OnnxJavaType.INT32;
         String n = node.getName();
-        if (isFloat && shape.length == 2 && (boxes == null || n.equals("boxes"))) {
+        if (isFloat && shape.length == 2 && (boxes == null || n.equals(ModelFile.OUTPUT_BOXES))) {
           boxes = n;
-        } else if (isInt && shape.length == 1 && (labels == null || n.equals("labels"))) {
+        } else if (isInt
+            && shape.length == 1
+            && (labels == null || n.equals(ModelFile.OUTPUT_LABELS))) {
           labels = n;
-        } else if (isFloat && shape.length == 1 && (scores == null || n.equals("scores"))) {
+        } else if (isFloat
+            && shape.length == 1
+            && (scores == null || n.equals(ModelFile.OUTPUT_SCORES))) {
           scores = n;
-        } else if (isFloat && shape.length == 4 && (masks == null || n.equals("masks"))) {
+        } else if (isFloat
+            && shape.length == 4
+            && (masks == null || n.equals(ModelFile.OUTPUT_MASKS))) {
           masks = n;
           side = shape[2] > 0 && shape[2] == shape[3] && shape[2] <= 64 ? (int) shape[2] : 0;
         }

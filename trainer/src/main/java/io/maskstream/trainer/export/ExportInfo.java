@@ -1,18 +1,21 @@
 package io.maskstream.trainer.export;
 
+import io.maskstream.schemas.models.ModelFile;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * What an exported model says about itself, written into the ONNX file's metadata.
+ * What an exported model says about itself, written into the ONNX file's metadata ({@link
+ * ModelFile}).
  *
- * @param name the model name detectors announce and report ({@code maskstream.name})
+ * @param name the model name detectors announce and report ({@value ModelFile#NAME_KEY})
  * @param preset the architecture preset it was built with ({@code tiny}, {@code r18-fpn}, ...)
- * @param classNames class names, index = label id, 0 the background ({@code maskstream.classes})
- * @param provenance further metadata entries, e.g. {@code maskstream.training.*}; keys must not be
- *     ones the exporter writes itself
+ * @param classNames class names, index = label id, 0 the background ({@value
+ *     ModelFile#CLASSES_KEY})
+ * @param provenance further metadata entries, e.g. {@value ModelFile#TRAINING_PREFIX}*; keys must
+ *     not be ones the exporter writes itself
  */
 public record ExportInfo(
     String name, String preset, List<String> classNames, Map<String, String> provenance) {

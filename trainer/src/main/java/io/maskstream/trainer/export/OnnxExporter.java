@@ -1,14 +1,12 @@
 package io.maskstream.trainer.export;
 
 import ai.onnx.proto.OnnxMl;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.model.AnchorGenerator;
 import io.maskstream.trainer.model.MaskRcnn;
 import io.maskstream.trainer.model.RoiHeads;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,47 +20,32 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Writes a {@link MaskRcnn} as an ONNX model that follows torchvision's Mask R-CNN export contract,
- * which the detector runs: one input {@code image}, a float RGB image {@code [3, H, W]} in [0, 1]
- * of any size, and everything else inside the graph (normalisation, resize, padding, both stages,
- * post-processing and mask pasting); outputs {@code boxes [N, 4]} (float {@code x1, y1, x2, y2} in
- * the image's pixels), {@code labels [N]} (int64), {@code scores [N]} (descending) and {@code masks
- * [N, 1, H, W]} (float probabilities at the image's size). An image with no detections gives {@code
- * N = 0}. The graph computes what {@link MaskRcnn#detect} computes for one image, in evaluation
- * mode whatever the model's mode, with the model's score and NMS thresholds and detections per
- * image.
+ * which the detector runs ({@link ModelFile}): one input {@value ModelFile#INPUT_IMAGE}, a float
+ * RGB image {@code [3, H, W]} in [0, 1] of any size, and everything else inside the graph
+ * (normalisation, resize, padding, both stages, post-processing and mask pasting); outputs {@value
+ * ModelFile#OUTPUT_BOXES} {@code [N, 4]} (float {@code x1, y1, x2, y2} in the image's pixels),
+ * {@value ModelFile#OUTPUT_LABELS} {@code [N]} (int64), {@value ModelFile#OUTPUT_SCORES} {@code
+ * [N]} (descending) and {@value ModelFile#OUTPUT_MASKS} {@code [N, 1, H, W]} (float probabilities
+ * at the image's size). An image with no detections gives {@code N = 0}. The graph computes what
+ * {@link MaskRcnn#detect} computes for one image, in evaluation mode whatever the model's mode,
+ * with the model's score and NMS thresholds and detections per image.
  *
  * <p>The file is ONNX IR version 8 with operator set 17 (ONNX 1.12 and later read it). Its metadata
- * holds {@value #CONTRACT_KEY} = {@value #CONTRACT} (the detector recognises trainer exports by
- * this key), {@value #NAME_KEY}, {@value #PRESET_KEY}, {@value #CLASSES_KEY} (a JSON array of class
- * names, index = label id) and the caller's provenance entries.
+ * holds {@value ModelFile#CONTRACT_KEY} = {@value ModelFile#CONTRACT} (the detector recognises
+ * trainer exports by this key), {@value ModelFile#NAME_KEY}, {@value ModelFile#PRESET_KEY}, {@value
+ * ModelFile#CLASSES_KEY} (a JSON array of class names, index = label id) and the caller's
+ * provenance entries.
  *
  * <p>Stateless; the model is only read.
  */
 // the PointerScope releases the weight copies made while reading the model
 @SuppressWarnings("try")
 public final class OnnxExporter {
-  /** Metadata key of the class names, a JSON array (index = label id, 0 the background). */
-  public static final String CLASSES_KEY = "maskstream.classes";
-
-  /** Metadata key naming the graph contract. */
-  public static final String CONTRACT_KEY = "maskstream.contract";
-
-  /** The value of {@value #CONTRACT_KEY}: torchvision's convention, class names in the metadata. */
-  public static final String CONTRACT = "maskstream";
-
-  /** Metadata key of the model name. */
-  public static final String NAME_KEY = "maskstream.name";
-
-  /** Metadata key of the architecture preset. */
-  public static final String PRESET_KEY = "maskstream.preset";
-
   /** The ONNX IR version written. */
   public static final long IR_VERSION = 8;
 
   /** The operator set of the default domain. */
   public static final long OPSET = 17;
-
-  private static final String INPUT = "image";
 
   private OnnxExporter() {}
 
@@ -128,13 +111,14 @@ public final class OnnxExporter {
             options.detectionsPerImage(),
             AnchorGenerator.fpnDefault());
     OnnxGraph g = new OnnxGraph(info.name());
-    String image = g.input(INPUT, OnnxGraph.FLOAT, 3L, "height", "width");
+    String image = g.input(ModelFile.INPUT_IMAGE, OnnxGraph.FLOAT, 3L, "height", "width");
     MaskRcnnGraph net = new MaskRcnnGraph(g, weights, settings);
     MaskRcnnGraph.Outputs out = net.build(image);
-    g.output(out.boxes(), "boxes", OnnxGraph.FLOAT, "detections", 4L);
-    g.output(out.labels(), "labels", OnnxGraph.INT64, "detections");
-    g.output(out.scores(), "scores", OnnxGraph.FLOAT, "detections");
-    g.output(out.masks(), "masks", OnnxGraph.FLOAT, "detections", 1L, "height", "width");
+    g.output(out.boxes(), ModelFile.OUTPUT_BOXES, OnnxGraph.FLOAT, "detections", 4L);
+    g.output(out.labels(), ModelFile.OUTPUT_LABELS, OnnxGraph.INT64, "detections");
+    g.output(out.scores(), ModelFile.OUTPUT_SCORES, OnnxGraph.FLOAT, "detections");
+    g.output(
+        out.masks(), ModelFile.OUTPUT_MASKS, OnnxGraph.FLOAT, "detections", 1L, "height", "width");
     for (String name : extraOutputs) {
       String tensor = net.debugTensors().get(name);
       if (tensor == null) {
@@ -164,14 +148,10 @@ public final class OnnxExporter {
 
   private static Map<String, String> metadata(ExportInfo info) {
     Map<String, String> out = new LinkedHashMap<>();
-    out.put(CONTRACT_KEY, CONTRACT);
-    out.put(NAME_KEY, info.name());
-    out.put(PRESET_KEY, info.preset());
-    try {
-      out.put(CLASSES_KEY, new ObjectMapper().writeValueAsString(info.classNames()));
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    out.put(ModelFile.CONTRACT_KEY, ModelFile.CONTRACT);
+    out.put(ModelFile.NAME_KEY, info.name());
+    out.put(ModelFile.PRESET_KEY, info.preset());
+    out.put(ModelFile.CLASSES_KEY, ModelFile.classesJson(info.classNames()));
     for (Map.Entry<String, String> e : info.provenance().entrySet()) {
       if (out.containsKey(e.getKey())) {
         throw new IllegalArgumentException(

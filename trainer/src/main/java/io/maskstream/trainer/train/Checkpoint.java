@@ -2,6 +2,7 @@ package io.maskstream.trainer.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.trainer.engine.Module;
 import io.maskstream.trainer.engine.PyTorchFile;
 import io.maskstream.trainer.engine.Safetensors;
@@ -35,12 +36,6 @@ public final class Checkpoint {
 
   /** The run's state. */
   public static final String STATE = "state.json";
-
-  /** The weights' metadata key of their class names, a JSON list (index = label). */
-  public static final String CLASSES_KEY = "maskstream.classes";
-
-  /** The weights' metadata key of their preset. */
-  public static final String PRESET_KEY = "maskstream.preset";
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -213,20 +208,21 @@ public final class Checkpoint {
   }
 
   /**
-   * The class names weights were trained for ({@value #CLASSES_KEY} in their metadata, index =
-   * label, 0 the background), or null when the weights do not say (e.g. converted from PyTorch).
+   * The class names weights were trained for ({@value ModelFile#CLASSES_KEY} in their metadata,
+   * index = label, 0 the background), or null when the weights do not say (e.g. converted from
+   * PyTorch).
    *
    * @throws IOException when the entry is there but not a JSON list of names
    */
   public static List<String> classesOf(Map<String, String> metadata) throws IOException {
-    String json = metadata.get(CLASSES_KEY);
+    String json = metadata.get(ModelFile.CLASSES_KEY);
     if (json == null) {
       return null;
     }
     try {
-      return List.of(JSON.readValue(json, String[].class));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IOException(CLASSES_KEY + " of the weights is not a list of names", e);
+      return ModelFile.classes(json);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(ModelFile.CLASSES_KEY + " of the weights is not a list of names", e);
     }
   }
 
@@ -240,8 +236,8 @@ public final class Checkpoint {
       throws IOException {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", "pt");
-    meta.put(PRESET_KEY, preset);
-    meta.put(CLASSES_KEY, JSON.writeValueAsString(classNames));
+    meta.put(ModelFile.PRESET_KEY, preset);
+    meta.put(ModelFile.CLASSES_KEY, JSON.writeValueAsString(classNames));
     Safetensors.write(file, model.stateDict(), meta);
   }
 

@@ -1,6 +1,7 @@
 package io.maskstream.trainer.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.trainer.coco.CocoFile;
 import io.maskstream.trainer.coco.CocoJson;
 import io.maskstream.trainer.eval.CocoEvaluator;
@@ -60,9 +61,9 @@ public final class TrainAccuracyBenchmark {
               Preset.TINY.label(),
               ours.classNames(),
               Map.of(
-                  "maskstream.training.iterations", Long.toString(ours.state().iteration()),
-                  "maskstream.metrics.box_ap", Double.toString(ours.validation().boxAp()),
-                  "maskstream.metrics.mask_ap", Double.toString(ours.validation().maskAp()))),
+                  ModelFile.ITERATIONS_KEY, Long.toString(ours.state().iteration()),
+                  ModelFile.BOX_AP_KEY, Double.toString(ours.validation().boxAp()),
+                  ModelFile.MASK_AP_KEY, Double.toString(ours.validation().maskAp()))),
           Path.of(args[2]));
     }
     ours.model().close();

@@ -13,6 +13,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.export.ExportFixtures.Found;
 import io.maskstream.trainer.export.ExportFixtures.Image;
@@ -416,8 +417,8 @@ class OnnxExporterTest {
   @Test
   void theFileDeclaresTheContractItsClassesAndProvenance() throws Exception {
     Map<String, String> provenance = new LinkedHashMap<>();
-    provenance.put("maskstream.training.iterations", "1200");
-    provenance.put("maskstream.training.dataset", "/data/shapes");
+    provenance.put(ModelFile.ITERATIONS_KEY, "1200");
+    provenance.put(ModelFile.DATASET_KEY, "/data/shapes");
     try (MaskRcnn model = tiny()) {
       Path file = dir.resolve("sub").resolve("tiny.onnx");
       OnnxExporter.export(
@@ -439,24 +440,29 @@ class OnnxExporterTest {
       try (OrtSession session = ExportFixtures.session(bytes)) {
         Map<String, String> metadata = session.getMetadata().getCustomMetadata();
         assertThat(metadata)
-            .containsEntry("maskstream.contract", "maskstream")
-            .containsEntry("maskstream.name", "shapes-v1")
-            .containsEntry("maskstream.preset", "tiny")
-            .containsEntry("maskstream.training.iterations", "1200")
-            .containsEntry("maskstream.training.dataset", "/data/shapes");
-        assertThat(new ObjectMapper().readValue(metadata.get("maskstream.classes"), List.class))
+            .containsEntry(ModelFile.CONTRACT_KEY, ModelFile.CONTRACT)
+            .containsEntry(ModelFile.NAME_KEY, "shapes-v1")
+            .containsEntry(ModelFile.PRESET_KEY, "tiny")
+            .containsEntry(ModelFile.ITERATIONS_KEY, "1200")
+            .containsEntry(ModelFile.DATASET_KEY, "/data/shapes");
+        assertThat(new ObjectMapper().readValue(metadata.get(ModelFile.CLASSES_KEY), List.class))
             .isEqualTo(ExportFixtures.SHAPES);
         Map<String, NodeInfo> inputs = session.getInputInfo();
-        assertThat(inputs).containsOnlyKeys("image");
-        TensorInfo input = (TensorInfo) inputs.get("image").getInfo();
+        assertThat(inputs).containsOnlyKeys(ModelFile.INPUT_IMAGE);
+        TensorInfo input = (TensorInfo) inputs.get(ModelFile.INPUT_IMAGE).getInfo();
         assertThat(input.type).isEqualTo(OnnxJavaType.FLOAT);
         assertThat(input.getShape()).containsExactly(3, -1, -1);
         Map<String, NodeInfo> outputs = session.getOutputInfo();
-        assertThat(outputs).containsOnlyKeys("boxes", "labels", "scores", "masks");
-        assertOutput(outputs, "boxes", OnnxJavaType.FLOAT, -1, 4);
-        assertOutput(outputs, "labels", OnnxJavaType.INT64, -1);
-        assertOutput(outputs, "scores", OnnxJavaType.FLOAT, -1);
-        assertOutput(outputs, "masks", OnnxJavaType.FLOAT, -1, 1, -1, -1);
+        assertThat(outputs)
+            .containsOnlyKeys(
+                ModelFile.OUTPUT_BOXES,
+                ModelFile.OUTPUT_LABELS,
+                ModelFile.OUTPUT_SCORES,
+                ModelFile.OUTPUT_MASKS);
+        assertOutput(outputs, ModelFile.OUTPUT_BOXES, OnnxJavaType.FLOAT, -1, 4);
+        assertOutput(outputs, ModelFile.OUTPUT_LABELS, OnnxJavaType.INT64, -1);
+        assertOutput(outputs, ModelFile.OUTPUT_SCORES, OnnxJavaType.FLOAT, -1);
+        assertOutput(outputs, ModelFile.OUTPUT_MASKS, OnnxJavaType.FLOAT, -1, 1, -1, -1);
       }
     }
   }
@@ -475,9 +481,9 @@ class OnnxExporterTest {
                   OnnxExporter.toBytes(
                       model,
                       new ExportInfo(
-                          "m", "tiny", ExportFixtures.SHAPES, Map.of("maskstream.name", "x"))))
+                          "m", "tiny", ExportFixtures.SHAPES, Map.of(ModelFile.NAME_KEY, "x"))))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("maskstream.name");
+          .hasMessageContaining(ModelFile.NAME_KEY);
       assertThatThrownBy(() -> new ExportInfo(" ", "tiny", ExportFixtures.SHAPES))
           .isInstanceOf(IllegalArgumentException.class);
     }
