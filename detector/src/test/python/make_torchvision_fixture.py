@@ -10,7 +10,8 @@ It draws a synthetic shapes dataset (rectangles, ellipses, triangles on random
 backgrounds), trains a small Mask R-CNN briefly with torchvision's own code,
 exports it to ONNX (opset 11) and writes torchvision's eager outputs on a few
 images: these outputs are what the Java detector must reproduce. It also writes
-fixtures for torchvision's paste_masks_in_image.
+fixtures for torchvision's paste_masks_in_image to --paste-out (default
+schemas/src/test/resources/masks, where the shared MaskPaster's test reads them).
 """
 import argparse
 import io
@@ -246,8 +247,16 @@ def main():
     ap.add_argument("--iterations", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--paste-out",
+        default=os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..",
+            "schemas", "src", "test", "resources", "masks",
+        ),
+    )
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    os.makedirs(args.paste_out, exist_ok=True)
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(args.seed)
@@ -301,7 +310,7 @@ def main():
     with open(os.path.join(args.out, "torchvision-eager.json"), "w") as f:
         json.dump({"classes": CLASSES, "iterations": done, "images": samples}, f, indent=1)
     gen = torch.Generator().manual_seed(args.seed)
-    with open(os.path.join(args.out, "paste-masks.json"), "w") as f:
+    with open(os.path.join(args.paste_out, "paste-masks.json"), "w") as f:
         json.dump(paste_fixtures(gen), f)
     for s in samples:
         print(s["file"], [(d["label"], round(d["score"], 3)) for d in s["detections"] if d["score"] > 0.3])

@@ -8,7 +8,7 @@ import io.maskstream.detector.DetectorConfig;
 import io.maskstream.detector.Instance;
 import io.maskstream.detector.Segmentation;
 import io.maskstream.detector.image.DecodedImage;
-import io.maskstream.detector.mask.MaskPaster;
+import io.maskstream.schemas.masks.MaskPaster;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.maskstream.trainer.train;
 
+import io.maskstream.schemas.masks.MaskEncoder;
 import io.maskstream.schemas.rle.CocoRle;
 import io.maskstream.trainer.coco.CocoFile;
 import io.maskstream.trainer.coco.CocoJson;
@@ -15,6 +16,7 @@ import io.maskstream.trainer.eval.EvalSummary;
 import io.maskstream.trainer.eval.IouType;
 import io.maskstream.trainer.model.Detections;
 import io.maskstream.trainer.model.MaskRcnn;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
@@ -28,6 +30,9 @@ import org.bytedeco.pytorch.NoGradGuard;
 // each PointerScope releases the temporaries created inside it without naming them
 @SuppressWarnings("try")
 public final class Validation {
+  /** torchvision's: a pixel is inside a mask when its probability is above it. */
+  private static final float MASK_THRESHOLD = 0.5f;
+
   private final CocoFile groundTruth;
   private final List<Sample> samples;
   private final long[] categoryIds;
@@ -96,12 +101,9 @@ public final class Validation {
     int h = sample.height();
     int w = sample.width();
     int plane = h * w;
+    FloatBuffer planes = FloatBuffer.wrap(masks);
     for (int k = 0; k < scores.length; k++) {
-      byte[] mask = new byte[plane];
-      for (int i = 0; i < plane; i++) {
-        mask[i] = masks[k * plane + i] > 0.5f ? (byte) 1 : 0;
-      }
-      CocoRle rle = CocoRle.encodeRowMajor(mask, h, w);
+      CocoRle rle = MaskEncoder.encode(planes, k * plane, h, w, MASK_THRESHOLD);
       double x1 = boxes[4 * k];
       double y1 = boxes[4 * k + 1];
       out.add(

@@ -1,4 +1,4 @@
-package io.maskstream.detector.mask;
+package io.maskstream.schemas.masks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,16 +1,26 @@
-package io.maskstream.detector.mask;
+package io.maskstream.schemas.masks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.maskstream.detector.Fixtures;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.maskstream.schemas.rle.CocoRle;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The paste against torchvision's {@code paste_masks_in_image}: {@code paste-masks.json} is written
+ * by {@code detector/src/test/python/make_torchvision_fixture.py}.
+ */
 class MaskPasterTest {
   @Test
-  void pastesLikeTorchvisionPasteMasksInImage() {
-    JsonNode fixture = Fixtures.json("paste-masks.json");
+  void pastesLikeTorchvisionPasteMasksInImage() throws IOException {
+    JsonNode fixture;
+    try (InputStream in = MaskPasterTest.class.getResourceAsStream("/masks/paste-masks.json")) {
+      fixture = new ObjectMapper().readTree(Objects.requireNonNull(in, "paste-masks.json"));
+    }
     int compared = 0;
     for (JsonNode c : fixture.get("cases")) {
       int h = c.get("height").asInt();
@@ -59,6 +69,34 @@ class MaskPasterTest {
     assertThat(MaskEncoder.encode(pasted, 32, 40, 0.5f, MaskPaster.support(box, 8, 32, 40)))
         .isEqualTo(expected);
     assertThat(expected.area()).isPositive();
+  }
+
+  @Test
+  void pastingSeveralMasksIntoOneArrayOfPlanesPastesEachAsAlone() {
+    int m = 14;
+    int h = 27;
+    int w = 33;
+    float[] masks = new float[3 * m * m];
+    for (int i = 0; i < masks.length; i++) {
+      masks[i] = (i * 37 % 101) / 100f;
+    }
+    float[] boxes = {2.5f, 3f, 20f, 19.7f, -4f, 10f, 12.2f, 40f, 25f, 1f, 31.9f, 8.4f};
+    float[] planes = new float[3 * h * w];
+    for (int k = 0; k < 3; k++) {
+      MaskPaster.paste(masks, k * m * m, m, boxes, 4 * k, h, w, planes, k * h * w);
+    }
+    for (int k = 0; k < 3; k++) {
+      float[] alone =
+          MaskPaster.paste(
+              java.util.Arrays.copyOfRange(masks, k * m * m, (k + 1) * m * m),
+              m,
+              java.util.Arrays.copyOfRange(boxes, 4 * k, 4 * k + 4),
+              h,
+              w);
+      assertThat(java.util.Arrays.copyOfRange(planes, k * h * w, (k + 1) * h * w))
+          .as("mask %d", k)
+          .containsExactly(alone);
+    }
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.maskstream.detector.mask;
+package io.maskstream.schemas.masks;
 
 /**
  * Pastes a small square mask (e.g. a Mask R-CNN head's 28x28 output) into an image-sized canvas
@@ -7,9 +7,11 @@ package io.maskstream.detector.mask;
  * (half-pixel centres, {@code align_corners=False}) to the box's {@code (x2 - x1 + 1) x (y2 - y1 +
  * 1)} pixels and copy the part inside the image.
  *
- * <p>Written out here because no Java library implements torchvision's rule, and detectors using
- * models that leave pasting to the caller (ONNX Model Zoo MaskRCNN) must reproduce it. Float
- * arithmetic follows PyTorch's CPU kernel so results agree to float rounding. Stateless.
+ * <p>Written out here because no Java library implements torchvision's rule: the detector pastes
+ * the small masks of models that leave pasting to the caller (ONNX Model Zoo MaskRCNN, the
+ * trainer's exports), and the trainer pastes its own detections with it for evaluation and
+ * inference. Float arithmetic follows PyTorch's CPU kernel so results agree to float rounding.
+ * Stateless.
  */
 public final class MaskPaster {
   private static final int PADDING = 1;
@@ -38,8 +40,27 @@ public final class MaskPaster {
    */
   public static void paste(
       float[] masks, int offset, int m, float[] box, int height, int width, float[] canvas) {
+    paste(masks, offset, m, box, 0, height, width, canvas, 0);
+  }
+
+  /**
+   * Pastes one mask read from {@code masks[offset ..]} with the box read from {@code
+   * boxes[boxOffset .. boxOffset + 4]} into the plane of {@code canvas} starting at {@code
+   * canvasOffset}, which the caller provides zeroed ({@code height * width}, row-major): one of
+   * several masks pasted into one array of planes.
+   */
+  public static void paste(
+      float[] masks,
+      int offset,
+      int m,
+      float[] boxes,
+      int boxOffset,
+      int height,
+      int width,
+      float[] canvas,
+      int canvasOffset) {
     int p = m + 2 * PADDING;
-    long[] expanded = expandedBox(box, m);
+    long[] expanded = expandedBox(boxes, boxOffset, m);
     long bx0 = expanded[0];
     long by0 = expanded[1];
     long bx1 = expanded[2];
@@ -69,7 +90,7 @@ public final class MaskPaster {
             (1 - lx) * padded(masks, offset, m, sy0, sx0) + lx * padded(masks, offset, m, sy0, sx1);
         float bottom =
             (1 - lx) * padded(masks, offset, m, sy1, sx0) + lx * padded(masks, offset, m, sy1, sx1);
-        canvas[(int) (y * width + x)] = (1 - ly) * top + ly * bottom;
+        canvas[canvasOffset + (int) (y * width + x)] = (1 - ly) * top + ly * bottom;
       }
     }
   }
@@ -79,7 +100,7 @@ public final class MaskPaster {
    * image, possibly empty). Outside it the pasted mask is zero.
    */
   public static int[] support(float[] box, int m, int height, int width) {
-    long[] expanded = expandedBox(box, m);
+    long[] expanded = expandedBox(box, 0, m);
     long bx0 = expanded[0];
     long by0 = expanded[1];
     long bx1 = expanded[2];
@@ -95,12 +116,16 @@ public final class MaskPaster {
    * The box scaled about its centre by the padding ratio {@code (m + 2) / m}, as {@code {x0, y0,
    * x1, y1}}: the integer rectangle the padded mask is resized onto.
    */
-  private static long[] expandedBox(float[] box, int m) {
+  private static long[] expandedBox(float[] boxes, int at, int m) {
     float scale = (float) (m + 2 * PADDING) / m;
-    float wHalf = (box[2] - box[0]) * 0.5f * scale;
-    float hHalf = (box[3] - box[1]) * 0.5f * scale;
-    float xc = (box[2] + box[0]) * 0.5f;
-    float yc = (box[3] + box[1]) * 0.5f;
+    float x1 = boxes[at];
+    float y1 = boxes[at + 1];
+    float x2 = boxes[at + 2];
+    float y2 = boxes[at + 3];
+    float wHalf = (x2 - x1) * 0.5f * scale;
+    float hHalf = (y2 - y1) * 0.5f * scale;
+    float xc = (x2 + x1) * 0.5f;
+    float yc = (y2 + y1) * 0.5f;
     // torchvision casts the expanded box to int64: truncation towards zero
     return new long[] {
       (long) (xc - wHalf), (long) (yc - hHalf), (long) (xc + wHalf), (long) (yc + hHalf)

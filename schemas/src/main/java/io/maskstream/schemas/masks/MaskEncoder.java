@@ -1,4 +1,4 @@
-package io.maskstream.detector.mask;
+package io.maskstream.schemas.masks;
 
 import io.maskstream.schemas.rle.CocoRle;
 import java.nio.FloatBuffer;
