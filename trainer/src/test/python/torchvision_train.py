@@ -11,7 +11,8 @@ The recipe is the one `maskstream train` follows: torchvision's reference detect
 (SGD, momentum 0.9, weight decay 1e-4, lr 0.02 x batch / 16, linear warm-up from 0.001, decay by
 0.1 at 16/26 and 22/26 of the budget), horizontal flips with probability 1/2, crowd regions left
 out, images without objects skipped. It prints one JSON line: seconds per iteration after the
-warm-up iterations, iterations done, and the last losses. With --results it then runs the model
+warm-up iterations, iterations done, the last losses and, with --profile, the seconds of each stage
+of an iteration (data, transform, backbone, rpn, roi targets, box roialign, ...). With --results it then runs the model
 on --val and writes COCO results (masks as compressed RLE) for `maskstream eval`, so that both
 trainers are measured by the same evaluator.
 """
@@ -178,6 +179,44 @@ class Batches(torch.utils.data.IterableDataset):
             k += 1
 
 
+class Stages:
+    """Wall time per stage of an iteration (--profile), in the stage names of maskstream's
+    StageTimes: each wrapped call's duration is charged to its stage."""
+
+    def __init__(self):
+        self.seconds = {}
+
+    def add(self, name, seconds):
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+    def wrap(self, name, fn):
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.add(name, time.perf_counter() - start)
+        return timed
+
+    def instrument(self, model):
+        from torchvision.models.detection import roi_heads as roi_heads_module
+        heads = model.roi_heads
+        model.transform.forward = self.wrap("transform", model.transform.forward)
+        model.backbone.forward = self.wrap("backbone", model.backbone.forward)
+        model.rpn.forward = self.wrap("rpn", model.rpn.forward)
+        heads.select_training_samples = self.wrap("roi targets", heads.select_training_samples)
+        heads.box_roi_pool.forward = self.wrap("box roialign", heads.box_roi_pool.forward)
+        heads.box_head.forward = self.wrap("box head", heads.box_head.forward)
+        heads.box_predictor.forward = self.wrap("box head", heads.box_predictor.forward)
+        roi_heads_module.fastrcnn_loss = self.wrap("box loss", roi_heads_module.fastrcnn_loss)
+        heads.mask_roi_pool.forward = self.wrap("mask roialign", heads.mask_roi_pool.forward)
+        heads.mask_head.forward = self.wrap("mask head", heads.mask_head.forward)
+        heads.mask_predictor.forward = self.wrap("mask head", heads.mask_predictor.forward)
+        # maskrcnn_loss also projects the ground-truth masks onto the RoIs (maskstream does that
+        # among its roi targets)
+        roi_heads_module.maskrcnn_loss = self.wrap("mask loss", roi_heads_module.maskrcnn_loss)
+
+
 def lr_at(base, it, warmup, progress, milestones=(16 / 26, 22 / 26)):
     lr = base * (0.1 ** sum(progress >= m for m in milestones))
     if it < warmup:
@@ -202,6 +241,9 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--val")
     ap.add_argument("--results")
+    ap.add_argument("--profile", action="store_true",
+                    help="time each stage of an iteration and print it (\"stages\", seconds per"
+                         " timed iteration)")
     args = ap.parse_args()
     if (args.iterations is None) == (args.minutes is None):
         sys.exit("give --iterations N or --minutes N")
@@ -211,6 +253,9 @@ def main():
     entries = [e for e in entries if usable(e)]
     model = tiny_maskrcnn(len(categories) + 1)
     model.train()
+    stages = Stages()
+    if args.profile:
+        stages.instrument(model)
     base_lr = 0.02 * args.batch_size / 16
     warmup = args.warmup if args.warmup is not None else (
         min(1000, max(1, args.iterations // 10)) if args.iterations else 100)
@@ -229,7 +274,9 @@ def main():
     start = time.time()
     timed_start, it, losses = None, 0, {}
     budget = args.minutes * 60 if args.minutes else None
+    waited = time.perf_counter()
     for batch in loader:
+        stages.add("data", time.perf_counter() - waited)
         elapsed = time.time() - start
         progress = it / args.iterations if args.iterations else elapsed / budget
         for g in opt.param_groups:
@@ -238,21 +285,31 @@ def main():
         targets = [b[1] for b in batch]
         loss_dict = model(images, targets)
         loss = sum(loss_dict.values())
+        mark = time.perf_counter()
+        losses = {k: float(v) for k, v in loss_dict.items()}
+        stages.add("losses read", time.perf_counter() - mark)
+        mark = time.perf_counter()
         opt.zero_grad()
         loss.backward()
+        stages.add("backward", time.perf_counter() - mark)
+        mark = time.perf_counter()
         opt.step()
+        stages.add("optimiser", time.perf_counter() - mark)
         it += 1
-        losses = {k: float(v) for k, v in loss_dict.items()}
         if it == args.skip:
             timed_start = time.time()
+            stages.seconds.clear()
         if (args.iterations and it >= args.iterations) or (budget and time.time() - start >= budget):
             break
+        waited = time.perf_counter()
     end = time.time()
     timed = it - args.skip if timed_start else it
     per_iteration = (end - (timed_start or start)) / max(1, timed)
     print(json.dumps({"trainer": f"torchvision {torchvision.__version__}, torch {torch.__version__}",
                       "seconds_per_iteration": per_iteration, "iterations": it,
-                      "seconds": end - start, "losses": losses}), flush=True)
+                      "seconds": end - start, "losses": losses,
+                      "stages": {k: v / max(1, timed) for k, v in stages.seconds.items()}}),
+          flush=True)
     if args.results:
         model.eval()
         val_entries, _, _ = load(args.val)

@@ -587,6 +587,14 @@ class DetectorTopologyTest {
       Clock clock = Clock.fixed(NOW.plusMillis(250), ZoneOffset.UTC);
       Properties props = DetectorTopology.streamsProperties(config, segmenter.worstCaseMillis());
       props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+      // its own state folder: a detector run on this machine leaves the default one behind
+      try {
+        props.put(
+            StreamsConfig.STATE_DIR_CONFIG,
+            java.nio.file.Files.createTempDirectory("detector-topology").toString());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
       driver =
           new TopologyTestDriver(
               DetectorTopology.build(config, segmenter, metrics, decodeAhead, clock), props, NOW);

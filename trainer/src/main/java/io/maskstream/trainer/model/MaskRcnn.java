@@ -228,20 +228,41 @@ public final class MaskRcnn extends Module {
    */
   public Map<String, Tensor> losses(
       Tensor batch, List<int[]> imageSizes, List<GroundTruth> targets, SplittableRandom random) {
+    return losses(batch, imageSizes, targets, random, StageTimes.off());
+  }
+
+  /**
+   * {@link #losses(Tensor, List, List, SplittableRandom)}, charging the time of each stage
+   * (backbone, RPN, then the RoI heads' stages) to {@code times}, from its current mark.
+   */
+  public Map<String, Tensor> losses(
+      Tensor batch,
+      List<int[]> imageSizes,
+      List<GroundTruth> targets,
+      SplittableRandom random,
+      StageTimes times) {
     Map<String, Tensor> out = new LinkedHashMap<>();
     try (PointerScope scope = new PointerScope()) {
       List<Tensor> levels = backbone.forward(batch);
+      times.lap("backbone");
       List<Tensor> gtBoxes = new ArrayList<>();
       targets.forEach(t -> gtBoxes.add(t.boxes()));
       RegionProposalNetwork.Result proposals =
           rpn.forward(
               levels, (int) batch.size(2), (int) batch.size(3), imageSizes, gtBoxes, random);
+      times.lap("rpn");
       // the losses are the caller's; the proposals are released here
       out.putAll(proposals.losses());
       List<Tensor> boxes = new ArrayList<>();
       proposals.proposals().forEach(p -> boxes.add(p.boxes()));
       out.putAll(
-          roiHeads.losses(levels.subList(0, POOLED_LEVELS), boxes, imageSizes, targets, random));
+          roiHeads.losses(
+              levels.subList(0, POOLED_LEVELS),
+              boxes,
+              imageSizes,
+              targets,
+              labels -> roiHeads.sample(labels, random),
+              times));
       proposals.proposals().forEach(Proposals::close);
       levels.forEach(Tensor::close);
     }

@@ -100,16 +100,31 @@ public final class RoiHeads extends Module {
       List<GroundTruth> targets,
       SplittableRandom random) {
     return losses(
-        features, proposals, imageSizes, targets, labels -> sampler.sample(labels, random));
+        features,
+        proposals,
+        imageSizes,
+        targets,
+        labels -> sample(labels, random),
+        StageTimes.off());
   }
 
-  /** {@link #losses} with the RoI sample of each image chosen by {@code sampling}. */
+  /** The RoIs of one image's {@code labels} the sampler picks with {@code random}. */
+  BalancedSampler.Sample sample(long[] labels, SplittableRandom random) {
+    return sampler.sample(labels, random);
+  }
+
+  /**
+   * {@link #losses} with the RoI sample of each image chosen by {@code sampling}, charging the time
+   * of each stage to {@code times}: targets (matching, sampling, box and mask targets), box
+   * RoIAlign, box head, box loss, mask RoIAlign, mask head, mask loss.
+   */
   Map<String, Tensor> losses(
       List<Tensor> features,
       List<Tensor> proposals,
       List<int[]> imageSizes,
       List<GroundTruth> targets,
-      Function<long[], BalancedSampler.Sample> sampling) {
+      Function<long[], BalancedSampler.Sample> sampling,
+      StageTimes times) {
     Map<String, Tensor> out = new LinkedHashMap<>();
     try (PointerScope scope = new PointerScope()) {
       List<Tensor> sampledBoxes = new ArrayList<>();
@@ -141,17 +156,24 @@ public final class RoiHeads extends Module {
         maskTargets.add(projector.project(gt.masks(), boxes, matched));
         maskLabels = concat(maskLabels, classes);
       }
+      times.lap("roi targets");
       Tensor pooled = adopt(boxPool.apply(features, sampledBoxes, imageSizes));
+      times.lap("box roialign");
       Tensor representation = boxHead.forward(pooled);
       Losses.Pair predicted = boxPredictor.forward(representation);
+      times.lap("box head");
       Losses.Pair box =
           adoptBoth(
               Losses.fastRcnn(
                   predicted.classification(), predicted.boxRegression(), labels, cat(regression)));
-      Tensor maskFeatures =
-          maskHead.forward(adopt(maskPool.apply(features, maskBoxes, imageSizes)));
+      times.lap("box loss");
+      Tensor maskPooled = adopt(maskPool.apply(features, maskBoxes, imageSizes));
+      times.lap("mask roialign");
+      Tensor maskFeatures = maskHead.forward(maskPooled);
       Tensor maskLogits = maskPredictor.forward(maskFeatures);
+      times.lap("mask head");
       Tensor mask = adopt(Losses.mask(maskLogits, cat(maskTargets), maskLabels));
+      times.lap("mask loss");
       out.put("loss_classifier", keep(box.classification()));
       out.put("loss_box_reg", keep(box.boxRegression()));
       out.put("loss_mask", keep(mask));

@@ -10,6 +10,7 @@ import io.maskstream.trainer.engine.Safetensors;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.model.InputTransform;
 import io.maskstream.trainer.model.MaskRcnn;
+import io.maskstream.trainer.model.StageTimes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +49,7 @@ public final class Trainer {
 
   private final TrainerConfig config;
   private final Listener listener;
+  private final StageTimes stageTimes;
   private volatile boolean stopRequested;
 
   /** Told of each iteration as it ends, on the training thread. */
@@ -71,8 +73,19 @@ public final class Trainer {
    * @throws IllegalArgumentException for an invalid setting ({@link TrainerConfig#validate()})
    */
   public Trainer(TrainerConfig config, Listener listener) {
+    this(config, listener, StageTimes.off());
+  }
+
+  /**
+   * A run of {@code config} that tells {@code listener} of each iteration and charges the time of
+   * each stage of an iteration to {@code stageTimes} (the speed benchmark's profile).
+   *
+   * @throws IllegalArgumentException for an invalid setting ({@link TrainerConfig#validate()})
+   */
+  public Trainer(TrainerConfig config, Listener listener, StageTimes stageTimes) {
     this.config = config.validate();
     this.listener = listener;
+    this.stageTimes = stageTimes;
   }
 
   /**
@@ -279,14 +292,17 @@ public final class Trainer {
   /** One SGD step on the next batch; returns the losses by name. */
   private Map<String, Double> step(MaskRcnn model, SGD sgd, BatchLoader loader, long iteration) {
     Map<String, Double> values = new LinkedHashMap<>();
+    stageTimes.start();
     try (PointerScope scope = new PointerScope();
         BatchLoader.TrainingBatch batch = loader.next()) {
+      stageTimes.lap("data");
       Map<String, Tensor> losses =
           model.losses(
               batch.inputs().images(),
               batch.inputs().sizes(),
               batch.targets(),
-              samplerRandom(iteration));
+              samplerRandom(iteration),
+              stageTimes);
       Tensor total = null;
       for (Map.Entry<String, Tensor> e : losses.entrySet()) {
         values.put(e.getKey(), (double) Torch.toFloats(e.getValue())[0]);
@@ -303,10 +319,13 @@ public final class Trainer {
                 values,
                 config.schedule().baseLr()));
       }
+      stageTimes.lap("losses read");
       sgd.zero_grad(true);
       Objects.requireNonNull(total).backward();
+      stageTimes.lap("backward");
       sgd.step();
       losses.values().forEach(Tensor::close);
+      stageTimes.lap("optimiser");
     }
     return values;
   }

@@ -170,6 +170,7 @@ class MaskRcnnTest {
 
   @Test
   void trainingGivesFiveFiniteLossesWithGradientsAndReleasesItsTensors() {
+    StageTimes stages = StageTimes.recording();
     try (MaskRcnn model = MaskRcnn.tiny(new SplittableRandom(5), 3)) {
       long before = 0;
       for (int round = 0; round < 4; round++) {
@@ -196,8 +197,9 @@ class MaskRcnnTest {
                   Torch.floats(new float[] {20, 10, 60, 40}, 1, 4),
                   new long[] {2},
                   Torch.floats(mask, 1, 64, 96));
+          stages.start();
           Map<String, Tensor> losses =
-              model.losses(batch, List.of(new int[] {64, 90}), List.of(gt), random);
+              model.losses(batch, List.of(new int[] {64, 90}), List.of(gt), random, stages);
           assertThat(losses.keySet())
               .containsExactly(
                   "loss_objectness",
@@ -219,6 +221,20 @@ class MaskRcnnTest {
       }
       assertThat(org.bytedeco.javacpp.Pointer.totalCount()).isLessThanOrEqualTo(before);
     }
+    // the stages of the speed benchmark's profile, each timed
+    Map<String, Double> perRound = stages.secondsPer(4);
+    assertThat(perRound.keySet())
+        .containsExactly(
+            "backbone",
+            "rpn",
+            "roi targets",
+            "box roialign",
+            "box head",
+            "box loss",
+            "mask roialign",
+            "mask head",
+            "mask loss");
+    assertThat(perRound.values()).allSatisfy(seconds -> assertThat(seconds).isPositive());
   }
 
   static void check(JsonNode c, MaskRcnn net) {

@@ -91,7 +91,8 @@ class RoiHeadsTest {
               tensors(C.get("proposals")),
               sizes(C.get("image_sizes")),
               targets(),
-              replay());
+              replay(),
+              StageTimes.off());
       assertThat(losses.keySet()).containsExactly("loss_classifier", "loss_box_reg", "loss_mask");
       for (Map.Entry<String, Tensor> e : losses.entrySet()) {
         assertLoss(e.getValue(), C.get("losses").get(e.getKey()), 1e-5);
