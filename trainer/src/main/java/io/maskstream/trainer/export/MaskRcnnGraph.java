@@ -6,10 +6,10 @@ import static io.maskstream.trainer.export.OnnxGraph.INT64;
 import static io.maskstream.trainer.export.OnnxGraph.attr;
 
 import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.export.GraphContext.Weight;
 import io.maskstream.trainer.model.AnchorGenerator;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,13 +85,10 @@ final class MaskRcnnGraph {
       int detectionsPerImage,
       AnchorGenerator anchors) {}
 
-  /** A weight by its state-dict name. */
-  record Weight(float[] values, long[] shape) {}
-
+  private final GraphContext ctx;
   private final OnnxGraph g;
   private final Map<String, Weight> weights;
   private final Settings settings;
-  private final Map<String, String[]> convInitializers = new HashMap<>();
   private final Map<String, String> debug = new LinkedHashMap<>();
 
   private String imageH;
@@ -102,8 +99,10 @@ final class MaskRcnnGraph {
   private String paddedW;
   private String resizedLimits;
 
-  MaskRcnnGraph(OnnxGraph g, Map<String, Weight> weights, Settings settings) {
-    this.g = g;
+  /** A graph written into {@code ctx} from the model's {@code weights} by state-dict name. */
+  MaskRcnnGraph(GraphContext ctx, Map<String, Weight> weights, Settings settings) {
+    this.ctx = ctx;
+    this.g = ctx.graph();
     this.weights = weights;
     this.settings = settings;
   }
@@ -723,77 +722,30 @@ final class MaskRcnnGraph {
 
   /** The convolution {@code key} (weight, optional bias), padded by half its kernel. */
   private String conv(String x, String key, long stride) {
-    String[] init =
-        convInitializers.computeIfAbsent(
-            key,
-            k -> {
-              Weight w = weight(k + ".weight");
-              Weight b = weights.get(k + ".bias");
-              float[] bias = b == null ? new float[(int) w.shape()[0]] : b.values();
-              return new String[] {
-                g.floats(k + ".weight", w.values(), w.shape()),
-                g.floats(k + ".bias", bias, w.shape()[0]),
-                Long.toString(w.shape()[2])
-              };
-            });
-    return convolution(x, init[0], init[1], Long.parseLong(init[2]), stride);
+    Weight w = weight(key + ".weight");
+    return ctx.conv(x, key, w, weights.get(key + ".bias"), stride, w.shape()[2] / 2);
   }
 
   /**
    * The convolution {@code convKey} followed by the normalisation {@code normKey} in evaluation
    * mode ({@code BatchNorm2d} with running statistics, or {@code FrozenBatchNorm2d}), folded into
-   * one convolution: weights scaled by {@code gamma / sqrt(var + eps)} per output channel, bias
-   * {@code beta - mean * scale}.
+   * one convolution.
    */
   private String convNorm(String x, String convKey, String normKey, long stride) {
     Weight w = weight(convKey + ".weight");
-    float[] gamma = weight(normKey + ".weight").values();
-    float[] beta = weight(normKey + ".bias").values();
-    float[] mean = weight(normKey + ".running_mean").values();
-    float[] var = weight(normKey + ".running_var").values();
-    Weight convBias = weights.get(convKey + ".bias");
-    int out = (int) w.shape()[0];
-    int per = w.values().length / out;
-    float[] folded = new float[w.values().length];
-    float[] bias = new float[out];
-    for (int o = 0; o < out; o++) {
-      double scale = gamma[o] / Math.sqrt(var[o] + NORM_EPS);
-      for (int i = 0; i < per; i++) {
-        folded[o * per + i] = (float) (w.values()[o * per + i] * scale);
-      }
-      double b = convBias == null ? 0 : convBias.values()[o];
-      bias[o] = (float) (beta[o] + (b - mean[o]) * scale);
-    }
+    GraphContext.Normalisation norm =
+        new GraphContext.Normalisation(
+            weight(normKey + ".weight").values(),
+            weight(normKey + ".bias").values(),
+            weight(normKey + ".running_mean").values(),
+            weight(normKey + ".running_var").values(),
+            NORM_EPS);
     String name = convKey + "+" + normKey.substring(normKey.lastIndexOf('.') + 1);
-    return convolution(
-        x,
-        g.floats(name + ".weight", folded, w.shape()),
-        g.floats(name + ".bias", bias, out),
-        w.shape()[2],
-        stride);
-  }
-
-  private String convolution(String x, String w, String b, long kernel, long stride) {
-    long pad = kernel / 2;
-    return g.op(
-        "Conv",
-        List.of(x, w, b),
-        attr("kernel_shape", kernel, kernel),
-        attr("strides", stride, stride),
-        attr("pads", pad, pad, pad, pad),
-        attr("dilations", 1, 1),
-        attr("group", 1L));
+    return ctx.convNorm(x, name, w, weights.get(convKey + ".bias"), norm, stride, w.shape()[2] / 2);
   }
 
   /** The fully connected layer {@code key}: {@code x W^T + b}. */
   private String linear(String x, String key) {
-    Weight w = weight(key + ".weight");
-    return g.op(
-        "Gemm",
-        List.of(
-            x,
-            g.floats(key + ".weight", w.values(), w.shape()),
-            g.floats(key + ".bias", weight(key + ".bias").values(), w.shape()[0])),
-        attr("transB", 1L));
+    return ctx.linear(x, key, weight(key + ".weight"), weight(key + ".bias"));
   }
 }
