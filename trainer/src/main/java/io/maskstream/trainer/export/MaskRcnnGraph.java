@@ -8,6 +8,7 @@ import static io.maskstream.trainer.export.OnnxGraph.attr;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.export.GraphContext.Weight;
 import io.maskstream.trainer.model.AnchorGenerator;
+import io.maskstream.trainer.model.InputTransform;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -52,9 +53,6 @@ final class MaskRcnnGraph {
   private static final double DETECTION_MIN_SIZE = 1e-2;
   // torchvision's batched_nms offsets boxes up to this many coordinates, and loops above it
   private static final long COORDINATE_TRICK_LIMIT = 4000;
-  private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
-  private static final float[] STD = {0.229f, 0.224f, 0.225f};
-  private static final long SIZE_DIVISIBLE = 32;
   private static final int POOLED_LEVELS = 4;
   private static final int BOX_POOL = 7;
   private static final int MASK_POOL = 14;
@@ -70,16 +68,14 @@ final class MaskRcnnGraph {
   /**
    * The model's settings that are not weights.
    *
-   * @param minSize the input transform's short side
-   * @param maxSize the input transform's long side limit
+   * @param transform the input transform, which writes itself
    * @param scoreThreshold the lowest class probability kept
    * @param nmsThreshold the IoU above which a detection of the same class is suppressed
    * @param detectionsPerImage the most detections kept
    * @param anchors the RPN's anchor generator
    */
   record Settings(
-      int minSize,
-      int maxSize,
+      InputTransform transform,
       double scoreThreshold,
       double nmsThreshold,
       int detectionsPerImage,
@@ -121,7 +117,15 @@ final class MaskRcnnGraph {
 
   Outputs build(String image) {
     g.scope("transform");
-    String batch = transform(image);
+    InputTransform.Exported input = settings.transform().export(ctx, image);
+    imageH = input.height();
+    imageW = input.width();
+    resizedH = input.resizedHeight();
+    resizedW = input.resizedWidth();
+    paddedH = input.paddedHeight();
+    paddedW = input.paddedWidth();
+    resizedLimits = input.resizedLimits();
+    String batch = input.batch();
     g.scope("backbone");
     List<String> features = backbone(batch);
     for (int i = 0; i < features.size(); i++) {
@@ -141,44 +145,6 @@ final class MaskRcnnGraph {
     String pasted = paste(masks, boxes);
     g.scope("");
     return new Outputs(boxes, detections[2], detections[1], pasted);
-  }
-
-  // ---------------------------------------------------------------- input transform
-
-  /** {@code image [3, H, W]} normalised, resized, zero-padded: {@code [1, 3, Hp, Wp]}. */
-  private String transform(String image) {
-    imageH = g.dim(image, 1);
-    imageW = g.dim(image, 2);
-    String normalised =
-        g.div(g.sub(image, g.floats("mean", MEAN, 3, 1, 1)), g.floats("std", STD, 3, 1, 1));
-    // InputTransform.scale: min(min_size * (1 / short), max_size * (1 / long)) in float32
-    String h = g.cast(imageH, FLOAT);
-    String w = g.cast(imageW, FLOAT);
-    String one = g.scalar(1f);
-    String byShort = g.mul(g.div(one, g.min(h, w)), g.scalar((float) settings.minSize()));
-    String byLong = g.mul(g.div(one, g.max(h, w)), g.scalar((float) settings.maxSize()));
-    String scale = g.cast(g.min(byShort, byLong), DOUBLE);
-    // the resized size is floor(side * scale) in double, as torch.nn.functional.interpolate
-    resizedH = g.cast(g.op("Floor", g.mul(g.cast(imageH, DOUBLE), scale)), INT64);
-    resizedW = g.cast(g.op("Floor", g.mul(g.cast(imageW, DOUBLE), scale)), INT64);
-    String sizes = g.concat(0, g.vector(1, 3), resizedH, resizedW);
-    // upsample_bilinear2d(align_corners=False) is Resize linear with half_pixel coordinates
-    String resized =
-        g.op(
-            "Resize",
-            List.of(g.unsqueeze(normalised, 0), "", "", sizes),
-            attr("mode", "linear"),
-            attr("coordinate_transformation_mode", "half_pixel"));
-    String divisible = g.scalar(SIZE_DIVISIBLE);
-    String round = g.scalar(SIZE_DIVISIBLE - 1);
-    paddedH = g.mul(g.div(g.add(resizedH, round), divisible), divisible);
-    paddedW = g.mul(g.div(g.add(resizedW, round), divisible), divisible);
-    String pads =
-        g.concat(0, g.vector(0, 0, 0, 0, 0, 0), g.sub(paddedH, resizedH), g.sub(paddedW, resizedW));
-    String rh = g.cast(resizedH, FLOAT);
-    String rw = g.cast(resizedW, FLOAT);
-    resizedLimits = g.concat(0, rw, rh, rw, rh);
-    return g.op("Pad", List.of(resized, pads, g.scalar(0f)), attr("mode", "constant"));
   }
 
   // ---------------------------------------------------------------- backbone

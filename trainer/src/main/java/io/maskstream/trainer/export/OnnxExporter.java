@@ -104,8 +104,7 @@ public final class OnnxExporter {
     RoiHeads.Options options = model.detectionOptions();
     MaskRcnnGraph.Settings settings =
         new MaskRcnnGraph.Settings(
-            model.transform().minSize(),
-            model.transform().maxSize(),
+            model.transform(),
             options.scoreThreshold(),
             options.nmsThreshold(),
             options.detectionsPerImage(),
