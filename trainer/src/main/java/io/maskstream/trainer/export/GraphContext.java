@@ -3,6 +3,8 @@ package io.maskstream.trainer.export;
 import static io.maskstream.trainer.export.OnnxGraph.attr;
 
 import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.engine.nn.ChannelNorm;
+import io.maskstream.trainer.engine.nn.Conv2d;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +62,54 @@ public final class GraphContext {
    * @param eps the constant added to the variance
    */
   public record Normalisation(
-      float[] scale, float[] shift, float[] mean, float[] variance, double eps) {}
+      float[] scale, float[] shift, float[] mean, float[] variance, double eps) {
+    /** A copy of {@code norm}'s tensors, with its own eps. */
+    public static Normalisation of(ChannelNorm norm) {
+      return new Normalisation(
+          Weight.of(norm.weight()).values(),
+          Weight.of(norm.bias()).values(),
+          Weight.of(norm.runningMean()).values(),
+          Weight.of(norm.runningVar()).values(),
+          norm.eps());
+    }
+  }
+
+  /**
+   * The convolution {@code conv}, named {@code name} (its state-dict prefix), with its own weights,
+   * stride and padding; written once per name, as {@link #conv(String, String, Weight, Weight,
+   * long, long)}.
+   */
+  public String conv(String x, String name, Conv2d conv) {
+    String[] init =
+        convInitializers.computeIfAbsent(
+            name,
+            k ->
+                initializers(
+                    k,
+                    Weight.of(conv.weight()),
+                    conv.bias() == null ? null : Weight.of(conv.bias())));
+    return convolution(x, init[0], init[1], conv.weight().size(2), conv.stride(), conv.padding());
+  }
+
+  /**
+   * The convolution {@code conv} followed by the normalisation {@code norm} in evaluation mode,
+   * folded into one convolution as {@link #convNorm(String, String, Weight, Weight, Normalisation,
+   * long, long)}, with the convolution's stride and padding and the normalisation's eps. The
+   * initializers are named {@code convName+normLast} ({@code layer1.0.conv1+bn1}, {@code
+   * layer2.0.downsample.0+1}), {@code normLast} the last part of {@code normName}.
+   */
+  public String convNorm(
+      String x, String convName, Conv2d conv, String normName, ChannelNorm norm) {
+    String name = convName + "+" + normName.substring(normName.lastIndexOf('.') + 1);
+    return convNorm(
+        x,
+        name,
+        Weight.of(conv.weight()),
+        conv.bias() == null ? null : Weight.of(conv.bias()),
+        Normalisation.of(norm),
+        conv.stride(),
+        conv.padding());
+  }
 
   /**
    * The convolution {@code name} of {@code weight [out, in, k, k]} and {@code bias [out]} (zeros if
@@ -68,17 +117,17 @@ public final class GraphContext {
    * that a convolution applied to several inputs (a head shared by pyramid levels) is stored once.
    */
   public String conv(String x, String name, Weight weight, Weight bias, long stride, long padding) {
-    String[] init =
-        convInitializers.computeIfAbsent(
-            name,
-            k -> {
-              float[] b = bias == null ? new float[(int) weight.shape()[0]] : bias.values();
-              return new String[] {
-                g.floats(k + ".weight", weight.values(), weight.shape()),
-                g.floats(k + ".bias", b, weight.shape()[0])
-              };
-            });
+    String[] init = convInitializers.computeIfAbsent(name, k -> initializers(k, weight, bias));
     return convolution(x, init[0], init[1], weight.shape()[2], stride, padding);
+  }
+
+  /** The weight and bias (zeros if null) initializers of the convolution {@code name}. */
+  private String[] initializers(String name, Weight weight, Weight bias) {
+    float[] b = bias == null ? new float[(int) weight.shape()[0]] : bias.values();
+    return new String[] {
+      g.floats(name + ".weight", weight.values(), weight.shape()),
+      g.floats(name + ".bias", b, weight.shape()[0])
+    };
   }
 
   /**

@@ -9,6 +9,7 @@ import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.export.GraphContext.Weight;
 import io.maskstream.trainer.model.AnchorGenerator;
 import io.maskstream.trainer.model.InputTransform;
+import io.maskstream.trainer.model.MaskRcnn;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -40,8 +41,10 @@ import org.bytedeco.javacpp.PointerScope;
  *       the same answer for every float.
  * </ul>
  *
- * <p>Weights are read from the model's state dict by their torchvision names. Not thread-safe; one
- * instance writes one graph.
+ * <p>The input transform and the backbone write themselves, from their own modules and settings
+ * ({@link InputTransform#export}, {@link io.maskstream.trainer.model.Backbone#export}); the later
+ * stages read their weights from the model's state dict by their torchvision names. Not
+ * thread-safe; one instance writes one graph.
  */
 final class MaskRcnnGraph {
   // RegionProposalNetwork's evaluation settings, which MaskRcnn fixes to torchvision's
@@ -57,7 +60,6 @@ final class MaskRcnnGraph {
   private static final int BOX_POOL = 7;
   private static final int MASK_POOL = 14;
   private static final long SAMPLING_RATIO = 2;
-  private static final double NORM_EPS = 1e-5;
   private static final double[] RPN_BOX_WEIGHTS = {1, 1, 1, 1};
   private static final double[] HEAD_BOX_WEIGHTS = {10, 10, 5, 5};
   private static final double BOX_CLIP = Math.log(1000.0 / 16);
@@ -68,14 +70,12 @@ final class MaskRcnnGraph {
   /**
    * The model's settings that are not weights.
    *
-   * @param transform the input transform, which writes itself
    * @param scoreThreshold the lowest class probability kept
    * @param nmsThreshold the IoU above which a detection of the same class is suppressed
    * @param detectionsPerImage the most detections kept
    * @param anchors the RPN's anchor generator
    */
   record Settings(
-      InputTransform transform,
       double scoreThreshold,
       double nmsThreshold,
       int detectionsPerImage,
@@ -83,6 +83,7 @@ final class MaskRcnnGraph {
 
   private final GraphContext ctx;
   private final OnnxGraph g;
+  private final MaskRcnn model;
   private final Map<String, Weight> weights;
   private final Settings settings;
   private final Map<String, String> debug = new LinkedHashMap<>();
@@ -95,10 +96,14 @@ final class MaskRcnnGraph {
   private String paddedW;
   private String resizedLimits;
 
-  /** A graph written into {@code ctx} from the model's {@code weights} by state-dict name. */
-  MaskRcnnGraph(GraphContext ctx, Map<String, Weight> weights, Settings settings) {
+  /**
+   * A graph of {@code model} written into {@code ctx}: by the components that export themselves,
+   * and the rest from the model's {@code weights} by state-dict name.
+   */
+  MaskRcnnGraph(GraphContext ctx, MaskRcnn model, Map<String, Weight> weights, Settings settings) {
     this.ctx = ctx;
     this.g = ctx.graph();
+    this.model = model;
     this.weights = weights;
     this.settings = settings;
   }
@@ -117,7 +122,7 @@ final class MaskRcnnGraph {
 
   Outputs build(String image) {
     g.scope("transform");
-    InputTransform.Exported input = settings.transform().export(ctx, image);
+    InputTransform.Exported input = model.transform().export(ctx, image);
     imageH = input.height();
     imageW = input.width();
     resizedH = input.resizedHeight();
@@ -127,7 +132,7 @@ final class MaskRcnnGraph {
     resizedLimits = input.resizedLimits();
     String batch = input.batch();
     g.scope("backbone");
-    List<String> features = backbone(batch);
+    List<String> features = model.backbone().export(ctx, "backbone", batch);
     for (int i = 0; i < features.size(); i++) {
       debug.put("features." + i, features.get(i));
     }
@@ -145,74 +150,6 @@ final class MaskRcnnGraph {
     String pasted = paste(masks, boxes);
     g.scope("");
     return new Outputs(boxes, detections[2], detections[1], pasted);
-  }
-
-  // ---------------------------------------------------------------- backbone
-
-  private List<String> backbone(String x) {
-    String body = "backbone.body.";
-    String y = g.op("Relu", convNorm(x, body + "conv1", body + "bn1", 2));
-    y =
-        g.op(
-            "MaxPool",
-            y,
-            attr("kernel_shape", 3, 3),
-            attr("strides", 2, 2),
-            attr("pads", 1, 1, 1, 1));
-    List<String> stages = new ArrayList<>();
-    for (int s = 1; has(body + "layer" + s + ".0.conv1.weight"); s++) {
-      for (int b = 0; has(body + "layer" + s + "." + b + ".conv1.weight"); b++) {
-        // ResNetBody: the first block of every stage but the first halves the resolution
-        long stride = b == 0 && s > 1 ? 2 : 1;
-        String block = body + "layer" + s + "." + b + ".";
-        String c;
-        if (has(block + "conv3.weight")) {
-          // Bottleneck: 1x1, 3x3 with the stride (ResNet v1.5), 1x1
-          String a = g.op("Relu", convNorm(y, block + "conv1", block + "bn1", 1));
-          String d = g.op("Relu", convNorm(a, block + "conv2", block + "bn2", stride));
-          c = convNorm(d, block + "conv3", block + "bn3", 1);
-        } else {
-          // BasicBlock: 3x3 with the stride, 3x3
-          String a = g.op("Relu", convNorm(y, block + "conv1", block + "bn1", stride));
-          c = convNorm(a, block + "conv2", block + "bn2", 1);
-        }
-        String shortcut =
-            has(block + "downsample.0.weight")
-                ? convNorm(y, block + "downsample.0", block + "downsample.1", stride)
-                : y;
-        y = g.op("Relu", g.add(c, shortcut));
-      }
-      stages.add(y);
-    }
-    if (stages.isEmpty()) {
-      throw new IllegalArgumentException("the model has no backbone.body.layer1");
-    }
-    return pyramid(stages);
-  }
-
-  /** FeaturePyramid with LastLevelMaxPool: levels finest first, plus the pooled one. */
-  private List<String> pyramid(List<String> stages) {
-    String fpn = "backbone.fpn.";
-    int n = stages.size();
-    String[] results = new String[n];
-    String last = conv(stages.get(n - 1), fpn + "inner_blocks." + (n - 1) + ".0", 1);
-    results[n - 1] = conv(last, fpn + "layer_blocks." + (n - 1) + ".0", 1);
-    for (int i = n - 2; i >= 0; i--) {
-      String lateral = conv(stages.get(i), fpn + "inner_blocks." + i + ".0", 1);
-      // upsample_nearest2d to the lateral's size; the sizes are exact doublings
-      String topDown =
-          g.op(
-              "Resize",
-              List.of(last, "", "", g.shape(lateral, 0, 4)),
-              attr("mode", "nearest"),
-              attr("coordinate_transformation_mode", "asymmetric"),
-              attr("nearest_mode", "floor"));
-      last = g.add(lateral, topDown);
-      results[i] = conv(last, fpn + "layer_blocks." + i + ".0", 1);
-    }
-    List<String> out = new ArrayList<>(List.of(results));
-    out.add(g.op("MaxPool", results[n - 1], attr("kernel_shape", 1, 1), attr("strides", 2, 2)));
-    return out;
   }
 
   // ---------------------------------------------------------------- region proposals
@@ -690,24 +627,6 @@ final class MaskRcnnGraph {
   private String conv(String x, String key, long stride) {
     Weight w = weight(key + ".weight");
     return ctx.conv(x, key, w, weights.get(key + ".bias"), stride, w.shape()[2] / 2);
-  }
-
-  /**
-   * The convolution {@code convKey} followed by the normalisation {@code normKey} in evaluation
-   * mode ({@code BatchNorm2d} with running statistics, or {@code FrozenBatchNorm2d}), folded into
-   * one convolution.
-   */
-  private String convNorm(String x, String convKey, String normKey, long stride) {
-    Weight w = weight(convKey + ".weight");
-    GraphContext.Normalisation norm =
-        new GraphContext.Normalisation(
-            weight(normKey + ".weight").values(),
-            weight(normKey + ".bias").values(),
-            weight(normKey + ".running_mean").values(),
-            weight(normKey + ".running_var").values(),
-            NORM_EPS);
-    String name = convKey + "+" + normKey.substring(normKey.lastIndexOf('.') + 1);
-    return ctx.convNorm(x, name, w, weights.get(convKey + ".bias"), norm, stride, w.shape()[2] / 2);
   }
 
   /** The fully connected layer {@code key}: {@code x W^T + b}. */

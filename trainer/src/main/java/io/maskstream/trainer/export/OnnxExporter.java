@@ -104,14 +104,13 @@ public final class OnnxExporter {
     RoiHeads.Options options = model.detectionOptions();
     MaskRcnnGraph.Settings settings =
         new MaskRcnnGraph.Settings(
-            model.transform(),
             options.scoreThreshold(),
             options.nmsThreshold(),
             options.detectionsPerImage(),
             AnchorGenerator.fpnDefault());
     OnnxGraph g = new OnnxGraph(info.name());
     String image = g.input(ModelFile.INPUT_IMAGE, OnnxGraph.FLOAT, 3L, "height", "width");
-    MaskRcnnGraph net = new MaskRcnnGraph(new GraphContext(g), weights, settings);
+    MaskRcnnGraph net = new MaskRcnnGraph(new GraphContext(g), model, weights, settings);
     MaskRcnnGraph.Outputs out = net.build(image);
     g.output(out.boxes(), ModelFile.OUTPUT_BOXES, OnnxGraph.FLOAT, "detections", 4L);
     g.output(out.labels(), ModelFile.OUTPUT_LABELS, OnnxGraph.INT64, "detections");

@@ -122,6 +122,11 @@ public final class MaskRcnn extends Module {
         transform);
   }
 
+  /** The backbone with its feature pyramid. */
+  public Backbone backbone() {
+    return backbone;
+  }
+
   /** The input resizing and output rescaling. */
   public InputTransform transform() {
     return transform;
