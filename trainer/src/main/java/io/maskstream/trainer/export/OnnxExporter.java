@@ -3,7 +3,6 @@ package io.maskstream.trainer.export;
 import ai.onnx.proto.OnnxMl;
 import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.trainer.engine.Torch;
-import io.maskstream.trainer.model.AnchorGenerator;
 import io.maskstream.trainer.model.MaskRcnn;
 import io.maskstream.trainer.model.RoiHeads;
 import java.io.IOException;
@@ -104,10 +103,7 @@ public final class OnnxExporter {
     RoiHeads.Options options = model.detectionOptions();
     MaskRcnnGraph.Settings settings =
         new MaskRcnnGraph.Settings(
-            options.scoreThreshold(),
-            options.nmsThreshold(),
-            options.detectionsPerImage(),
-            AnchorGenerator.fpnDefault());
+            options.scoreThreshold(), options.nmsThreshold(), options.detectionsPerImage());
     OnnxGraph g = new OnnxGraph(info.name());
     String image = g.input(ModelFile.INPUT_IMAGE, OnnxGraph.FLOAT, 3L, "height", "width");
     MaskRcnnGraph net = new MaskRcnnGraph(new GraphContext(g), model, weights, settings);

@@ -127,6 +127,11 @@ public final class MaskRcnn extends Module {
     return backbone;
   }
 
+  /** The region proposal network. */
+  public RegionProposalNetwork rpn() {
+    return rpn;
+  }
+
   /** The input resizing and output rescaling. */
   public InputTransform transform() {
     return transform;
