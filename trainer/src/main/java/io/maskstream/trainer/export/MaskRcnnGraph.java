@@ -5,15 +5,15 @@ import static io.maskstream.trainer.export.OnnxGraph.FLOAT;
 import static io.maskstream.trainer.export.OnnxGraph.INT64;
 import static io.maskstream.trainer.export.OnnxGraph.attr;
 
-import io.maskstream.trainer.engine.Torch;
-import io.maskstream.trainer.model.AnchorGenerator;
+import io.maskstream.trainer.export.GraphContext.Weight;
+import io.maskstream.trainer.model.BoxCoder;
+import io.maskstream.trainer.model.InputTransform;
+import io.maskstream.trainer.model.MaskRcnn;
+import io.maskstream.trainer.model.RegionProposalNetwork;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.javacpp.PointerScope;
 
 /**
  * The evaluation forward of {@link io.maskstream.trainer.model.MaskRcnn} for one image as an ONNX
@@ -39,30 +39,20 @@ import org.bytedeco.javacpp.PointerScope;
  *       the same answer for every float.
  * </ul>
  *
- * <p>Weights are read from the model's state dict by their torchvision names. Not thread-safe; one
- * instance writes one graph.
+ * <p>The input transform, the backbone and the region proposal network write themselves, from their
+ * own modules and settings ({@link InputTransform#export}, {@link
+ * io.maskstream.trainer.model.Backbone#export}, {@link RegionProposalNetwork#export}); the second
+ * stage reads its weights from the model's state dict by their torchvision names. Not thread-safe;
+ * one instance writes one graph.
  */
 final class MaskRcnnGraph {
-  // RegionProposalNetwork's evaluation settings, which MaskRcnn fixes to torchvision's
-  private static final long RPN_PRE_NMS_TOP_N = 1000;
-  private static final long RPN_POST_NMS_TOP_N = 1000;
-  private static final float RPN_NMS_THRESHOLD = 0.7f;
-  private static final double RPN_MIN_SIZE = 1e-3;
   // RoiHeads' smallest detection side
   private static final double DETECTION_MIN_SIZE = 1e-2;
-  // torchvision's batched_nms offsets boxes up to this many coordinates, and loops above it
-  private static final long COORDINATE_TRICK_LIMIT = 4000;
-  private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
-  private static final float[] STD = {0.229f, 0.224f, 0.225f};
-  private static final long SIZE_DIVISIBLE = 32;
   private static final int POOLED_LEVELS = 4;
   private static final int BOX_POOL = 7;
   private static final int MASK_POOL = 14;
   private static final long SAMPLING_RATIO = 2;
-  private static final double NORM_EPS = 1e-5;
-  private static final double[] RPN_BOX_WEIGHTS = {1, 1, 1, 1};
-  private static final double[] HEAD_BOX_WEIGHTS = {10, 10, 5, 5};
-  private static final double BOX_CLIP = Math.log(1000.0 / 16);
+  private static final BoxCoder HEAD_CODER = new BoxCoder(10, 10, 5, 5);
   private static final float CANONICAL_SCALE = 224;
   private static final float CANONICAL_LEVEL = 4;
   private static final float LEVEL_EPS = 1e-6f;
@@ -70,40 +60,33 @@ final class MaskRcnnGraph {
   /**
    * The model's settings that are not weights.
    *
-   * @param minSize the input transform's short side
-   * @param maxSize the input transform's long side limit
    * @param scoreThreshold the lowest class probability kept
    * @param nmsThreshold the IoU above which a detection of the same class is suppressed
    * @param detectionsPerImage the most detections kept
-   * @param anchors the RPN's anchor generator
    */
-  record Settings(
-      int minSize,
-      int maxSize,
-      double scoreThreshold,
-      double nmsThreshold,
-      int detectionsPerImage,
-      AnchorGenerator anchors) {}
+  record Settings(double scoreThreshold, double nmsThreshold, int detectionsPerImage) {}
 
-  /** A weight by its state-dict name. */
-  record Weight(float[] values, long[] shape) {}
-
+  private final GraphContext ctx;
   private final OnnxGraph g;
+  private final MaskRcnn model;
   private final Map<String, Weight> weights;
   private final Settings settings;
-  private final Map<String, String[]> convInitializers = new HashMap<>();
   private final Map<String, String> debug = new LinkedHashMap<>();
 
   private String imageH;
   private String imageW;
   private String resizedH;
   private String resizedW;
-  private String paddedH;
-  private String paddedW;
   private String resizedLimits;
 
-  MaskRcnnGraph(OnnxGraph g, Map<String, Weight> weights, Settings settings) {
-    this.g = g;
+  /**
+   * A graph of {@code model} written into {@code ctx}: by the components that export themselves,
+   * and the rest from the model's {@code weights} by state-dict name.
+   */
+  MaskRcnnGraph(GraphContext ctx, MaskRcnn model, Map<String, Weight> weights, Settings settings) {
+    this.ctx = ctx;
+    this.g = ctx.graph();
+    this.model = model;
     this.weights = weights;
     this.settings = settings;
   }
@@ -122,14 +105,24 @@ final class MaskRcnnGraph {
 
   Outputs build(String image) {
     g.scope("transform");
-    String batch = transform(image);
+    InputTransform.Exported input = model.transform().export(ctx, image);
+    imageH = input.height();
+    imageW = input.width();
+    resizedH = input.resizedHeight();
+    resizedW = input.resizedWidth();
+    resizedLimits = input.resizedLimits();
+    String batch = input.batch();
     g.scope("backbone");
-    List<String> features = backbone(batch);
+    List<String> features = model.backbone().export(ctx, "backbone", batch);
     for (int i = 0; i < features.size(); i++) {
       debug.put("features." + i, features.get(i));
     }
     g.scope("rpn");
-    String proposals = proposals(features);
+    RegionProposalNetwork.Exported rpn = model.rpn().export(ctx, "rpn", features, input);
+    for (int i = 0; i < rpn.objectness().size(); i++) {
+      debug.put("objectness." + i, rpn.objectness().get(i));
+    }
+    String proposals = rpn.proposals();
     debug.put("proposals", proposals);
     List<String> pooledLevels = features.subList(0, POOLED_LEVELS);
     g.scope("roi_heads");
@@ -142,217 +135,6 @@ final class MaskRcnnGraph {
     String pasted = paste(masks, boxes);
     g.scope("");
     return new Outputs(boxes, detections[2], detections[1], pasted);
-  }
-
-  // ---------------------------------------------------------------- input transform
-
-  /** {@code image [3, H, W]} normalised, resized, zero-padded: {@code [1, 3, Hp, Wp]}. */
-  private String transform(String image) {
-    imageH = g.dim(image, 1);
-    imageW = g.dim(image, 2);
-    String normalised =
-        g.div(g.sub(image, g.floats("mean", MEAN, 3, 1, 1)), g.floats("std", STD, 3, 1, 1));
-    // InputTransform.scale: min(min_size * (1 / short), max_size * (1 / long)) in float32
-    String h = g.cast(imageH, FLOAT);
-    String w = g.cast(imageW, FLOAT);
-    String one = g.scalar(1f);
-    String byShort = g.mul(g.div(one, g.min(h, w)), g.scalar((float) settings.minSize()));
-    String byLong = g.mul(g.div(one, g.max(h, w)), g.scalar((float) settings.maxSize()));
-    String scale = g.cast(g.min(byShort, byLong), DOUBLE);
-    // the resized size is floor(side * scale) in double, as torch.nn.functional.interpolate
-    resizedH = g.cast(g.op("Floor", g.mul(g.cast(imageH, DOUBLE), scale)), INT64);
-    resizedW = g.cast(g.op("Floor", g.mul(g.cast(imageW, DOUBLE), scale)), INT64);
-    String sizes = g.concat(0, g.vector(1, 3), resizedH, resizedW);
-    // upsample_bilinear2d(align_corners=False) is Resize linear with half_pixel coordinates
-    String resized =
-        g.op(
-            "Resize",
-            List.of(g.unsqueeze(normalised, 0), "", "", sizes),
-            attr("mode", "linear"),
-            attr("coordinate_transformation_mode", "half_pixel"));
-    String divisible = g.scalar(SIZE_DIVISIBLE);
-    String round = g.scalar(SIZE_DIVISIBLE - 1);
-    paddedH = g.mul(g.div(g.add(resizedH, round), divisible), divisible);
-    paddedW = g.mul(g.div(g.add(resizedW, round), divisible), divisible);
-    String pads =
-        g.concat(0, g.vector(0, 0, 0, 0, 0, 0), g.sub(paddedH, resizedH), g.sub(paddedW, resizedW));
-    String rh = g.cast(resizedH, FLOAT);
-    String rw = g.cast(resizedW, FLOAT);
-    resizedLimits = g.concat(0, rw, rh, rw, rh);
-    return g.op("Pad", List.of(resized, pads, g.scalar(0f)), attr("mode", "constant"));
-  }
-
-  // ---------------------------------------------------------------- backbone
-
-  private List<String> backbone(String x) {
-    String body = "backbone.body.";
-    String y = g.op("Relu", convNorm(x, body + "conv1", body + "bn1", 2));
-    y =
-        g.op(
-            "MaxPool",
-            y,
-            attr("kernel_shape", 3, 3),
-            attr("strides", 2, 2),
-            attr("pads", 1, 1, 1, 1));
-    List<String> stages = new ArrayList<>();
-    for (int s = 1; has(body + "layer" + s + ".0.conv1.weight"); s++) {
-      for (int b = 0; has(body + "layer" + s + "." + b + ".conv1.weight"); b++) {
-        // ResNetBody: the first block of every stage but the first halves the resolution
-        long stride = b == 0 && s > 1 ? 2 : 1;
-        String block = body + "layer" + s + "." + b + ".";
-        String c;
-        if (has(block + "conv3.weight")) {
-          // Bottleneck: 1x1, 3x3 with the stride (ResNet v1.5), 1x1
-          String a = g.op("Relu", convNorm(y, block + "conv1", block + "bn1", 1));
-          String d = g.op("Relu", convNorm(a, block + "conv2", block + "bn2", stride));
-          c = convNorm(d, block + "conv3", block + "bn3", 1);
-        } else {
-          // BasicBlock: 3x3 with the stride, 3x3
-          String a = g.op("Relu", convNorm(y, block + "conv1", block + "bn1", stride));
-          c = convNorm(a, block + "conv2", block + "bn2", 1);
-        }
-        String shortcut =
-            has(block + "downsample.0.weight")
-                ? convNorm(y, block + "downsample.0", block + "downsample.1", stride)
-                : y;
-        y = g.op("Relu", g.add(c, shortcut));
-      }
-      stages.add(y);
-    }
-    if (stages.isEmpty()) {
-      throw new IllegalArgumentException("the model has no backbone.body.layer1");
-    }
-    return pyramid(stages);
-  }
-
-  /** FeaturePyramid with LastLevelMaxPool: levels finest first, plus the pooled one. */
-  private List<String> pyramid(List<String> stages) {
-    String fpn = "backbone.fpn.";
-    int n = stages.size();
-    String[] results = new String[n];
-    String last = conv(stages.get(n - 1), fpn + "inner_blocks." + (n - 1) + ".0", 1);
-    results[n - 1] = conv(last, fpn + "layer_blocks." + (n - 1) + ".0", 1);
-    for (int i = n - 2; i >= 0; i--) {
-      String lateral = conv(stages.get(i), fpn + "inner_blocks." + i + ".0", 1);
-      // upsample_nearest2d to the lateral's size; the sizes are exact doublings
-      String topDown =
-          g.op(
-              "Resize",
-              List.of(last, "", "", g.shape(lateral, 0, 4)),
-              attr("mode", "nearest"),
-              attr("coordinate_transformation_mode", "asymmetric"),
-              attr("nearest_mode", "floor"));
-      last = g.add(lateral, topDown);
-      results[i] = conv(last, fpn + "layer_blocks." + i + ".0", 1);
-    }
-    List<String> out = new ArrayList<>(List.of(results));
-    out.add(g.op("MaxPool", results[n - 1], attr("kernel_shape", 1, 1), attr("strides", 2, 2)));
-    return out;
-  }
-
-  // ---------------------------------------------------------------- region proposals
-
-  private String proposals(List<String> features) {
-    String head = "rpn.head.";
-    int levels = features.size();
-    List<float[]> cells = cellAnchors(levels);
-    long anchors = weight(head + "cls_logits.weight").shape()[0];
-    List<String> boxes = new ArrayList<>();
-    List<String> logits = new ArrayList<>();
-    List<String> levelOf = new ArrayList<>();
-    for (int l = 0; l < levels; l++) {
-      String f = features.get(l);
-      String t = g.op("Relu", conv(f, head + "conv.0.0", 1));
-      String objectness = conv(t, head + "cls_logits", 1);
-      String deltas = conv(t, head + "bbox_pred", 1);
-      // rows in anchor order (y, x, anchor), as ProposalFilter.flatten
-      String flatLogits =
-          g.reshape(g.transpose(g.reshape(objectness, 1, anchors, -1), 0, 2, 1), -1);
-      String flatDeltas =
-          g.reshape(g.transpose(g.reshape(deltas, 1, anchors, 4, -1), 0, 3, 1, 2), -1, 4);
-      debug.put("objectness." + l, flatLogits);
-      String levelAnchors = anchors(f, cells.get(l), anchors);
-      String k = g.min(g.shape(flatLogits, 0, 1), g.vector(RPN_PRE_NMS_TOP_N));
-      String[] top =
-          g.op(
-              "TopK",
-              2,
-              List.of(flatLogits, k),
-              attr("axis", 0L),
-              attr("largest", 1L),
-              attr("sorted", 1L));
-      String decoded =
-          decode(
-              g.gather(flatDeltas, top[1], 0), g.gather(levelAnchors, top[1], 0), RPN_BOX_WEIGHTS);
-      boxes.add(decoded);
-      logits.add(top[0]);
-      levelOf.add(g.op("Expand", List.of(g.vector((long) l), g.shape(top[0], 0, 1))));
-    }
-    String all = clip(g.concat(0, boxes.toArray(String[]::new)));
-    String allLogits = g.concat(0, logits.toArray(String[]::new));
-    String allLevels = g.concat(0, levelOf.toArray(String[]::new));
-    // remove_small_boxes; the RPN's score threshold is 0, which every sigmoid passes
-    String keep = g.op("Not", small(all, RPN_MIN_SIZE));
-    String kept = compress(all, keep);
-    String keptLogits = compress(allLogits, keep);
-    String keptLevels = compress(allLevels, keep);
-    // within a level the boxes are in descending logit order, which is the order of their scores
-    // in a stable sort (scores tie only where logits are in that order already)
-    String survivors = sortAscending(nms(kept, keptLevels, 0, levels, RPN_NMS_THRESHOLD));
-    String scores = g.op("Sigmoid", g.gather(keptLogits, survivors, 0));
-    String k = g.min(g.shape(survivors, 0, 1), g.vector(RPN_POST_NMS_TOP_N));
-    String[] best =
-        g.op(
-            "TopK",
-            2,
-            List.of(scores, k),
-            attr("axis", 0L),
-            attr("largest", 1L),
-            attr("sorted", 1L));
-    return g.gather(kept, g.gather(survivors, best[1], 0), 0);
-  }
-
-  /**
-   * The anchors of one location of each level, centred on 0: those of a 1 x 1 image whose feature
-   * maps are 1 x 1.
-   */
-  // the PointerScope releases the generator's tensor
-  @SuppressWarnings("try")
-  private List<float[]> cellAnchors(int levels) {
-    AnchorGenerator generator = settings.anchors();
-    List<int[]> grids = new ArrayList<>();
-    for (int l = 0; l < levels; l++) {
-      grids.add(new int[] {1, 1});
-    }
-    List<float[]> out = new ArrayList<>();
-    try (PointerScope scope = new PointerScope()) {
-      float[] all = Torch.toFloats(generator.anchors(1, 1, grids));
-      int at = 0;
-      for (int l = 0; l < levels; l++) {
-        int n = generator.anchorsPerLocation(l) * 4;
-        out.add(Arrays.copyOfRange(all, at, at + n));
-        at += n;
-      }
-    }
-    return out;
-  }
-
-  /** AnchorGenerator's anchors {@code [N, 4]} on feature map {@code f}, given one cell's. */
-  private String anchors(String f, float[] cell, long perLocation) {
-    if (cell.length != perLocation * 4) {
-      throw new IllegalArgumentException(
-          cell.length / 4 + " anchors per location for an RPN head with " + perLocation);
-    }
-    String h = g.dim(f, 2);
-    String w = g.dim(f, 3);
-    String strideY = g.div(paddedH, h);
-    String strideX = g.div(paddedW, w);
-    String ys = g.cast(g.mul(range(h), strideY), FLOAT);
-    String xs = g.cast(g.mul(range(w), strideX), FLOAT);
-    String shiftY = g.mul(g.reshape(ys, -1, 1, 1, 1), g.vector(0f, 1f, 0f, 1f));
-    String shiftX = g.mul(g.reshape(xs, 1, -1, 1, 1), g.vector(1f, 0f, 1f, 0f));
-    String base = g.floats("cell_anchors", cell, perLocation, 4);
-    return g.reshape(g.add(g.add(shiftX, shiftY), base), -1, 4);
   }
 
   // ---------------------------------------------------------------- box head
@@ -369,7 +151,7 @@ final class MaskRcnnGraph {
     String probabilities = g.op("Softmax", classLogits, attr("axis", 1L));
     String rows = g.dim(regression, 0);
     String codes = g.reshape(regression, g.concat(0, rows, g.vector(classes, 4)));
-    String decoded = clip(decode(codes, g.unsqueeze(proposals, 1), HEAD_BOX_WEIGHTS));
+    String decoded = clip(HEAD_CODER.export(ctx, codes, g.unsqueeze(proposals, 1)));
     // every (proposal, class) pair but the background, proposal-major
     String boxes = g.reshape(g.slice(decoded, 1, 1, classes), -1, 4);
     String scores = g.reshape(g.slice(probabilities, 1, 1, classes), -1);
@@ -581,130 +363,47 @@ final class MaskRcnnGraph {
 
   // ---------------------------------------------------------------- box arithmetic
 
-  /**
-   * BoxCoder.decode: {@code codes [..., 4]} applied to reference boxes {@code [..., 4]} (shapes
-   * broadcast), with the deltas divided by {@code weights} and {@code dw, dh} clipped at {@code
-   * log(1000 / 16)}.
-   */
-  private String decode(String codes, String references, double[] weights) {
-    long axis = -1;
-    String[] r = g.op("Split", 4, List.of(references, g.vector(1, 1, 1, 1)), attr("axis", axis));
-    String[] c = g.op("Split", 4, List.of(codes, g.vector(1, 1, 1, 1)), attr("axis", axis));
-    String half = g.scalar(0.5f);
-    String widths = g.sub(r[2], r[0]);
-    String heights = g.sub(r[3], r[1]);
-    String ctrX = g.add(r[0], g.mul(widths, half));
-    String ctrY = g.add(r[1], g.mul(heights, half));
-    String dx = divide(c[0], weights[0]);
-    String dy = divide(c[1], weights[1]);
-    String clipValue = g.scalar((float) BOX_CLIP);
-    String dw = g.min(divide(c[2], weights[2]), clipValue);
-    String dh = g.min(divide(c[3], weights[3]), clipValue);
-    String predX = g.add(g.mul(dx, widths), ctrX);
-    String predY = g.add(g.mul(dy, heights), ctrY);
-    String halfW = g.mul(g.mul(g.op("Exp", dw), widths), half);
-    String halfH = g.mul(g.mul(g.op("Exp", dh), heights), half);
-    return g.concat(
-        axis, g.sub(predX, halfW), g.sub(predY, halfH), g.add(predX, halfW), g.add(predY, halfH));
-  }
-
-  private String divide(String x, double by) {
-    return by == 1 ? x : g.div(x, g.scalar((float) by));
-  }
-
-  /** Boxes {@code [..., 4]} clamped to the resized image: {@code min(max(v, 0), side)}. */
+  /** Boxes {@code [..., 4]} clamped to the resized image. */
   private String clip(String boxes) {
-    return g.min(g.max(boxes, g.scalar(0f)), resizedLimits);
+    return BoxGraph.clip(g, boxes, resizedLimits);
   }
 
-  /**
-   * Whether a box {@code [N, 4]} has a side below {@code minSize}: {@code side < minSize} with the
-   * side in float32 and {@code minSize} a double, as the Java code compares.
-   */
   private String small(String boxes, double minSize) {
-    String limit = g.scalar(floatAtLeast(minSize));
-    String w = g.sub(column(boxes, 2), column(boxes, 0));
-    String h = g.sub(column(boxes, 3), column(boxes, 1));
-    return g.op("Or", List.of(g.op("Less", List.of(w, limit)), g.op("Less", List.of(h, limit))));
+    return BoxGraph.small(g, boxes, minSize);
   }
 
   /** The smallest float at least {@code v}: for a float x, {@code x < v} iff {@code x < it}. */
   static float floatAtLeast(double v) {
-    float f = (float) v;
-    return f < v ? Math.nextUp(f) : f;
+    return BoxGraph.floatAtLeast(v);
   }
 
   /** The largest float at most {@code v}: for a float x, {@code x > v} iff {@code x > it}. */
   static float floatBelow(double v) {
-    float f = (float) v;
-    return f > v ? Math.nextDown(f) : f;
+    return BoxGraph.floatBelow(v);
   }
 
-  /**
-   * The positions kept by NMS of {@code boxes [N, 4]} in processing order, each suppressing only
-   * boxes of its own {@code category [N]} (int64, {@code first .. first + categories - 1}) that
-   * overlap it by IoU above {@code threshold}. Returned grouped by category.
-   */
   private String nms(String boxes, String category, long first, int categories, float threshold) {
-    String n = g.dim(boxes, 0);
-    // batched_nms' coordinate trick: offset = category * (max coordinate + 1), if 4N <= 4000
-    String flat = g.concat(0, g.reshape(boxes, -1), g.vector(0f));
-    String max = g.op("ReduceMax", flat, attr("keepdims", 0L));
-    String trick =
-        g.op("LessOrEqual", List.of(g.mul(n, g.scalar(4L)), g.scalar(COORDINATE_TRICK_LIMIT)));
-    String offset = g.op("Where", List.of(trick, g.add(max, g.scalar(1f)), g.scalar(0f)));
-    String shifted = g.add(boxes, g.unsqueeze(g.mul(g.cast(category, FLOAT), offset), 1));
-    // the rank as the score: NonMaxSuppression then visits the boxes in the given order
-    String rank = g.cast(g.sub(n, range(n)), FLOAT);
-    String classes = g.unsqueeze(range(g.scalar(first), g.scalar(first + categories)), 1);
-    String perClass =
-        g.op(
-            "Where",
-            List.of(
-                g.op("Equal", List.of(g.unsqueeze(category, 0), classes)),
-                g.unsqueeze(rank, 0),
-                g.scalar(-1f)));
-    String selected =
-        g.op(
-            "NonMaxSuppression",
-            List.of(
-                g.unsqueeze(shifted, 0),
-                g.unsqueeze(perClass, 0),
-                g.squeeze(n, 0),
-                g.scalar(threshold),
-                g.scalar(0f)));
-    return g.gather(selected, g.scalar(2L), 1);
+    return BoxGraph.nms(g, boxes, category, first, categories, threshold);
   }
 
-  /** Distinct non-negative int64 values (below 2^24) in ascending order. */
   private String sortAscending(String values) {
-    String[] sorted =
-        g.op(
-            "TopK",
-            2,
-            List.of(g.cast(values, FLOAT), g.shape(values, 0, 1)),
-            attr("axis", 0L),
-            attr("largest", 0L),
-            attr("sorted", 1L));
-    return g.cast(sorted[0], INT64);
+    return BoxGraph.sortAscending(g, values);
   }
 
   private String compress(String x, String keep) {
-    return g.op("Compress", List.of(x, keep), attr("axis", 0L));
+    return BoxGraph.compress(g, x, keep);
   }
 
-  /** Column {@code i} of {@code boxes [N, 4]}: {@code [N]}. */
   private String column(String boxes, long i) {
-    return g.gather(boxes, g.scalar(i), 1);
+    return BoxGraph.column(g, boxes, i);
   }
 
-  /** {@code 0 .. n - 1} for a one-element int64 vector {@code n}. */
   private String range(String n) {
-    return range(g.scalar(0L), g.squeeze(n, 0));
+    return BoxGraph.range(g, n);
   }
 
   private String range(String start, String limit) {
-    return g.op("Range", List.of(start, limit, g.scalar(1L)));
+    return BoxGraph.range(g, start, limit);
   }
 
   // ---------------------------------------------------------------- layers
@@ -723,77 +422,12 @@ final class MaskRcnnGraph {
 
   /** The convolution {@code key} (weight, optional bias), padded by half its kernel. */
   private String conv(String x, String key, long stride) {
-    String[] init =
-        convInitializers.computeIfAbsent(
-            key,
-            k -> {
-              Weight w = weight(k + ".weight");
-              Weight b = weights.get(k + ".bias");
-              float[] bias = b == null ? new float[(int) w.shape()[0]] : b.values();
-              return new String[] {
-                g.floats(k + ".weight", w.values(), w.shape()),
-                g.floats(k + ".bias", bias, w.shape()[0]),
-                Long.toString(w.shape()[2])
-              };
-            });
-    return convolution(x, init[0], init[1], Long.parseLong(init[2]), stride);
-  }
-
-  /**
-   * The convolution {@code convKey} followed by the normalisation {@code normKey} in evaluation
-   * mode ({@code BatchNorm2d} with running statistics, or {@code FrozenBatchNorm2d}), folded into
-   * one convolution: weights scaled by {@code gamma / sqrt(var + eps)} per output channel, bias
-   * {@code beta - mean * scale}.
-   */
-  private String convNorm(String x, String convKey, String normKey, long stride) {
-    Weight w = weight(convKey + ".weight");
-    float[] gamma = weight(normKey + ".weight").values();
-    float[] beta = weight(normKey + ".bias").values();
-    float[] mean = weight(normKey + ".running_mean").values();
-    float[] var = weight(normKey + ".running_var").values();
-    Weight convBias = weights.get(convKey + ".bias");
-    int out = (int) w.shape()[0];
-    int per = w.values().length / out;
-    float[] folded = new float[w.values().length];
-    float[] bias = new float[out];
-    for (int o = 0; o < out; o++) {
-      double scale = gamma[o] / Math.sqrt(var[o] + NORM_EPS);
-      for (int i = 0; i < per; i++) {
-        folded[o * per + i] = (float) (w.values()[o * per + i] * scale);
-      }
-      double b = convBias == null ? 0 : convBias.values()[o];
-      bias[o] = (float) (beta[o] + (b - mean[o]) * scale);
-    }
-    String name = convKey + "+" + normKey.substring(normKey.lastIndexOf('.') + 1);
-    return convolution(
-        x,
-        g.floats(name + ".weight", folded, w.shape()),
-        g.floats(name + ".bias", bias, out),
-        w.shape()[2],
-        stride);
-  }
-
-  private String convolution(String x, String w, String b, long kernel, long stride) {
-    long pad = kernel / 2;
-    return g.op(
-        "Conv",
-        List.of(x, w, b),
-        attr("kernel_shape", kernel, kernel),
-        attr("strides", stride, stride),
-        attr("pads", pad, pad, pad, pad),
-        attr("dilations", 1, 1),
-        attr("group", 1L));
+    Weight w = weight(key + ".weight");
+    return ctx.conv(x, key, w, weights.get(key + ".bias"), stride, w.shape()[2] / 2);
   }
 
   /** The fully connected layer {@code key}: {@code x W^T + b}. */
   private String linear(String x, String key) {
-    Weight w = weight(key + ".weight");
-    return g.op(
-        "Gemm",
-        List.of(
-            x,
-            g.floats(key + ".weight", w.values(), w.shape()),
-            g.floats(key + ".bias", weight(key + ".bias").values(), w.shape()[0])),
-        attr("transB", 1L));
+    return ctx.linear(x, key, weight(key + ".weight"), weight(key + ".bias"));
   }
 }

@@ -3,7 +3,6 @@ package io.maskstream.trainer.export;
 import ai.onnx.proto.OnnxMl;
 import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.trainer.engine.Torch;
-import io.maskstream.trainer.model.AnchorGenerator;
 import io.maskstream.trainer.model.MaskRcnn;
 import io.maskstream.trainer.model.RoiHeads;
 import java.io.IOException;
@@ -88,8 +87,8 @@ public final class OnnxExporter {
    * extra outputs (float, any shape) for checking parts of the graph.
    */
   static OnnxMl.ModelProto model(MaskRcnn model, ExportInfo info, Set<String> extraOutputs) {
-    Map<String, MaskRcnnGraph.Weight> weights = weights(model);
-    MaskRcnnGraph.Weight classifier = weights.get("roi_heads.box_predictor.cls_score.weight");
+    Map<String, GraphContext.Weight> weights = weights(model);
+    GraphContext.Weight classifier = weights.get("roi_heads.box_predictor.cls_score.weight");
     if (classifier == null) {
       throw new IllegalArgumentException("not a Mask R-CNN: no roi_heads.box_predictor");
     }
@@ -104,15 +103,10 @@ public final class OnnxExporter {
     RoiHeads.Options options = model.detectionOptions();
     MaskRcnnGraph.Settings settings =
         new MaskRcnnGraph.Settings(
-            model.transform().minSize(),
-            model.transform().maxSize(),
-            options.scoreThreshold(),
-            options.nmsThreshold(),
-            options.detectionsPerImage(),
-            AnchorGenerator.fpnDefault());
+            options.scoreThreshold(), options.nmsThreshold(), options.detectionsPerImage());
     OnnxGraph g = new OnnxGraph(info.name());
     String image = g.input(ModelFile.INPUT_IMAGE, OnnxGraph.FLOAT, 3L, "height", "width");
-    MaskRcnnGraph net = new MaskRcnnGraph(g, weights, settings);
+    MaskRcnnGraph net = new MaskRcnnGraph(new GraphContext(g), model, weights, settings);
     MaskRcnnGraph.Outputs out = net.build(image);
     g.output(out.boxes(), ModelFile.OUTPUT_BOXES, OnnxGraph.FLOAT, "detections", 4L);
     g.output(out.labels(), ModelFile.OUTPUT_LABELS, OnnxGraph.INT64, "detections");
@@ -163,16 +157,16 @@ public final class OnnxExporter {
   }
 
   /** The float parameters and buffers of the model by state-dict name, copied out of libtorch. */
-  private static Map<String, MaskRcnnGraph.Weight> weights(MaskRcnn model) {
+  private static Map<String, GraphContext.Weight> weights(MaskRcnn model) {
     Torch.load();
-    Map<String, MaskRcnnGraph.Weight> out = new LinkedHashMap<>();
+    Map<String, GraphContext.Weight> out = new LinkedHashMap<>();
     try (PointerScope scope = new PointerScope()) {
       for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
         Tensor t = e.getValue();
         if (!t.is_floating_point()) {
           continue; // num_batches_tracked
         }
-        out.put(e.getKey(), new MaskRcnnGraph.Weight(Torch.toFloats(t.detach()), t.shape()));
+        out.put(e.getKey(), GraphContext.Weight.of(t));
       }
     }
     return out;

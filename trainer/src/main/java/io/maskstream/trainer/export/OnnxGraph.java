@@ -17,14 +17,18 @@ import java.util.Map;
  * here exports a libtorch C++ module to ONNX: {@code torch.onnx} traces Python modules, and
  * Tribuo's {@code ONNXContext}, which builds graphs in Java, has no convolution, RoIAlign or NMS
  * among its operators. Tensors are named by strings; an empty string is an omitted optional input.
+ * The model's components write their nodes through a {@link GraphContext}, which holds this graph.
  * Not thread-safe; one exporter builds one graph.
  */
-final class OnnxGraph {
-  /** {@code TensorProto.DataType} codes used here. */
-  static final int FLOAT = OnnxMl.TensorProto.DataType.FLOAT.getNumber();
+public final class OnnxGraph {
+  /** {@code TensorProto.DataType} code of float32. */
+  public static final int FLOAT = OnnxMl.TensorProto.DataType.FLOAT.getNumber();
 
-  static final int INT64 = OnnxMl.TensorProto.DataType.INT64.getNumber();
-  static final int DOUBLE = OnnxMl.TensorProto.DataType.DOUBLE.getNumber();
+  /** {@code TensorProto.DataType} code of int64. */
+  public static final int INT64 = OnnxMl.TensorProto.DataType.INT64.getNumber();
+
+  /** {@code TensorProto.DataType} code of float64. */
+  public static final int DOUBLE = OnnxMl.TensorProto.DataType.DOUBLE.getNumber();
 
   private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
   private final Map<String, Integer> used = new HashMap<>();
@@ -36,12 +40,12 @@ final class OnnxGraph {
   }
 
   /** Names the nodes and tensors made from now on {@code scope/...}; empty for none. */
-  void scope(String name) {
+  public void scope(String name) {
     scope = name;
   }
 
   /** A name not used before, from {@code base} in the current scope. */
-  String fresh(String base) {
+  public String fresh(String base) {
     String full = scope.isEmpty() ? base : scope + "/" + base;
     int n = used.merge(full, 1, Integer::sum);
     return n == 1 ? full : full + "_" + (n - 1);
@@ -110,21 +114,21 @@ final class OnnxGraph {
   }
 
   /** A float32 initializer of {@code shape} (no dimensions: a scalar). */
-  String floats(String name, float[] values, long... shape) {
+  public String floats(String name, float[] values, long... shape) {
     ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(values);
     return initializer(name, FLOAT, b.array(), shape);
   }
 
   /** An int64 initializer of {@code shape} (no dimensions: a scalar). */
-  String longs(String name, long[] values, long... shape) {
+  public String longs(String name, long[] values, long... shape) {
     ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
     b.asLongBuffer().put(values);
     return initializer(name, INT64, b.array(), shape);
   }
 
   /** A float64 initializer of {@code shape} (no dimensions: a scalar). */
-  String doubles(String name, double[] values, long... shape) {
+  public String doubles(String name, double[] values, long... shape) {
     ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
     b.asDoubleBuffer().put(values);
     return initializer(name, DOUBLE, b.array(), shape);
@@ -145,32 +149,32 @@ final class OnnxGraph {
   }
 
   /** A float32 scalar constant, shared by every use of the same value. */
-  String scalar(float v) {
+  public String scalar(float v) {
     return constants.computeIfAbsent(
         "f" + Float.floatToRawIntBits(v), k -> globalConstant(() -> floats("c", new float[] {v})));
   }
 
   /** A float64 scalar constant, shared by every use of the same value. */
-  String scalarDouble(double v) {
+  public String scalarDouble(double v) {
     return constants.computeIfAbsent(
         "d" + Double.doubleToRawLongBits(v),
         k -> globalConstant(() -> doubles("c", new double[] {v})));
   }
 
   /** An int64 scalar constant, shared by every use of the same value. */
-  String scalar(long v) {
+  public String scalar(long v) {
     return constants.computeIfAbsent(
         "l" + v, k -> globalConstant(() -> longs("c", new long[] {v})));
   }
 
   /** A one-dimensional int64 constant, shared by every use of the same values. */
-  String vector(long... v) {
+  public String vector(long... v) {
     return constants.computeIfAbsent(
         "v" + java.util.Arrays.toString(v), k -> globalConstant(() -> longs("c", v, v.length)));
   }
 
   /** A one-dimensional float32 constant, shared by every use of the same values. */
-  String vector(float... v) {
+  public String vector(float... v) {
     return constants.computeIfAbsent(
         "fv" + java.util.Arrays.toString(v), k -> globalConstant(() -> floats("c", v, v.length)));
   }
@@ -186,9 +190,10 @@ final class OnnxGraph {
   }
 
   /** One node attribute. */
-  record Attr(OnnxMl.AttributeProto proto) {}
+  public record Attr(OnnxMl.AttributeProto proto) {}
 
-  static Attr attr(String name, long v) {
+  /** An integer attribute. */
+  public static Attr attr(String name, long v) {
     return new Attr(
         OnnxMl.AttributeProto.newBuilder()
             .setName(name)
@@ -197,7 +202,8 @@ final class OnnxGraph {
             .build());
   }
 
-  static Attr attr(String name, float v) {
+  /** A float attribute. */
+  public static Attr attr(String name, float v) {
     return new Attr(
         OnnxMl.AttributeProto.newBuilder()
             .setName(name)
@@ -206,7 +212,8 @@ final class OnnxGraph {
             .build());
   }
 
-  static Attr attr(String name, String v) {
+  /** A string attribute. */
+  public static Attr attr(String name, String v) {
     return new Attr(
         OnnxMl.AttributeProto.newBuilder()
             .setName(name)
@@ -215,7 +222,8 @@ final class OnnxGraph {
             .build());
   }
 
-  static Attr attr(String name, long... v) {
+  /** An integer list attribute. */
+  public static Attr attr(String name, long... v) {
     OnnxMl.AttributeProto.Builder b =
         OnnxMl.AttributeProto.newBuilder()
             .setName(name)
@@ -227,12 +235,12 @@ final class OnnxGraph {
   }
 
   /** A node of {@code type} with one output, which is returned. */
-  String op(String type, List<String> inputs, Attr... attrs) {
+  public String op(String type, List<String> inputs, Attr... attrs) {
     return op(type, 1, inputs, attrs)[0];
   }
 
   /** A node of {@code type} with {@code outputs} outputs, which are returned. */
-  String[] op(String type, int outputs, List<String> inputs, Attr... attrs) {
+  public String[] op(String type, int outputs, List<String> inputs, Attr... attrs) {
     String name = fresh(type);
     OnnxMl.NodeProto.Builder node =
         OnnxMl.NodeProto.newBuilder().setOpType(type).setName(name).addAllInput(inputs);
@@ -249,79 +257,92 @@ final class OnnxGraph {
   }
 
   /** A node with one input and one output. */
-  String op(String type, String input, Attr... attrs) {
+  public String op(String type, String input, Attr... attrs) {
     return op(type, List.of(input), attrs);
   }
 
-  String add(String a, String b) {
+  /** {@code a + b}, broadcasting. */
+  public String add(String a, String b) {
     return op("Add", List.of(a, b));
   }
 
-  String sub(String a, String b) {
+  /** {@code a - b}, broadcasting. */
+  public String sub(String a, String b) {
     return op("Sub", List.of(a, b));
   }
 
-  String mul(String a, String b) {
+  /** {@code a * b}, broadcasting. */
+  public String mul(String a, String b) {
     return op("Mul", List.of(a, b));
   }
 
-  String div(String a, String b) {
+  /** {@code a / b}, broadcasting (truncating for integers). */
+  public String div(String a, String b) {
     return op("Div", List.of(a, b));
   }
 
-  String min(String a, String b) {
+  /** The element-wise minimum of {@code a} and {@code b}. */
+  public String min(String a, String b) {
     return op("Min", List.of(a, b));
   }
 
-  String max(String a, String b) {
+  /** The element-wise maximum of {@code a} and {@code b}. */
+  public String max(String a, String b) {
     return op("Max", List.of(a, b));
   }
 
-  String cast(String x, int type) {
+  /** {@code x} converted to element type {@code type}. */
+  public String cast(String x, int type) {
     return op("Cast", x, attr("to", (long) type));
   }
 
   /** Elements of {@code x} at {@code indices} along {@code axis}. */
-  String gather(String x, String indices, long axis) {
+  public String gather(String x, String indices, long axis) {
     return op("Gather", List.of(x, indices), attr("axis", axis));
   }
 
-  String unsqueeze(String x, long... axes) {
+  /** {@code x} with dimensions of size 1 inserted at {@code axes}. */
+  public String unsqueeze(String x, long... axes) {
     return op("Unsqueeze", List.of(x, vector(axes)));
   }
 
-  String squeeze(String x, long... axes) {
+  /** {@code x} without its dimensions of size 1 at {@code axes}. */
+  public String squeeze(String x, long... axes) {
     return op("Squeeze", List.of(x, vector(axes)));
   }
 
-  String reshape(String x, long... shape) {
+  /** {@code x} in the constant {@code shape} (-1: inferred, 0: kept). */
+  public String reshape(String x, long... shape) {
     return op("Reshape", List.of(x, vector(shape)));
   }
 
-  String reshape(String x, String shape) {
+  /** {@code x} in the shape given by the int64 vector {@code shape}. */
+  public String reshape(String x, String shape) {
     return op("Reshape", List.of(x, shape));
   }
 
-  String transpose(String x, long... perm) {
+  /** {@code x} with its dimensions permuted by {@code perm}. */
+  public String transpose(String x, long... perm) {
     return op("Transpose", x, attr("perm", perm));
   }
 
-  String concat(long axis, String... parts) {
+  /** {@code parts} joined along {@code axis}. */
+  public String concat(long axis, String... parts) {
     return op("Concat", List.of(parts), attr("axis", axis));
   }
 
   /** {@code x[..., start:end]} along {@code axis} (constant bounds). */
-  String slice(String x, long axis, long start, long end) {
+  public String slice(String x, long axis, long start, long end) {
     return op("Slice", List.of(x, vector(start), vector(end), vector(axis)));
   }
 
   /** The sizes of dimensions {@code [start, end)} of {@code x}: an int64 vector. */
-  String shape(String x, long start, long end) {
+  public String shape(String x, long start, long end) {
     return op("Shape", x, attr("start", start), attr("end", end));
   }
 
   /** The size of dimension {@code axis} of {@code x}, as a one-element int64 vector. */
-  String dim(String x, long axis) {
+  public String dim(String x, long axis) {
     return shape(x, axis, axis + 1);
   }
 

@@ -1,6 +1,11 @@
 package io.maskstream.trainer.model;
 
+import static io.maskstream.trainer.export.OnnxGraph.FLOAT;
+
 import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.export.BoxGraph;
+import io.maskstream.trainer.export.GraphContext;
+import io.maskstream.trainer.export.OnnxGraph;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
@@ -102,5 +107,25 @@ public final class AnchorGenerator {
       }
     }
     return Torch.floats(out, total, 4);
+  }
+
+  /**
+   * The anchors {@code [N, 4]} of {@code level} in an exported graph, as {@link #anchors} makes
+   * them, for the feature map {@code feature [1, C, h, w]} of a padded image of the given size
+   * (one-element int64 vectors): the level's cell anchors shifted by the integer strides.
+   */
+  public String export(
+      GraphContext ctx, int level, String feature, String paddedHeight, String paddedWidth) {
+    OnnxGraph g = ctx.graph();
+    String h = g.dim(feature, 2);
+    String w = g.dim(feature, 3);
+    String strideY = g.div(paddedHeight, h);
+    String strideX = g.div(paddedWidth, w);
+    String ys = g.cast(g.mul(BoxGraph.range(g, h), strideY), FLOAT);
+    String xs = g.cast(g.mul(BoxGraph.range(g, w), strideX), FLOAT);
+    String shiftY = g.mul(g.reshape(ys, -1, 1, 1, 1), g.vector(0f, 1f, 0f, 1f));
+    String shiftX = g.mul(g.reshape(xs, 1, -1, 1, 1), g.vector(1f, 0f, 1f, 0f));
+    String base = g.floats("cell_anchors", cellAnchors(level), anchorsPerLocation(level), 4);
+    return g.reshape(g.add(g.add(shiftX, shiftY), base), -1, 4);
   }
 }

@@ -1,6 +1,7 @@
 package io.maskstream.trainer.model;
 
 import io.maskstream.trainer.engine.Module;
+import io.maskstream.trainer.export.GraphContext;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
@@ -60,5 +61,16 @@ public final class Backbone extends Module {
     } finally {
       stages.forEach(Tensor::close);
     }
+  }
+
+  /**
+   * {@link #forward} in an exported graph, for one image: the body's and the pyramid's own exports.
+   *
+   * @param name the backbone's state-dict prefix ({@code backbone})
+   * @param images the normalised, padded batch {@code [1, 3, H, W]}
+   * @return the pyramid levels P2..P6
+   */
+  public List<String> export(GraphContext ctx, String name, String images) {
+    return fpn.export(ctx, name + ".fpn", body.export(ctx, name + ".body", images));
   }
 }

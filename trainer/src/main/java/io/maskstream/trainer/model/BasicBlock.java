@@ -1,8 +1,10 @@
 package io.maskstream.trainer.model;
 
 import io.maskstream.trainer.engine.LayerModule;
+import io.maskstream.trainer.engine.nn.ChannelNorm;
 import io.maskstream.trainer.engine.nn.Conv2d;
 import io.maskstream.trainer.engine.nn.Sequential;
+import io.maskstream.trainer.export.GraphContext;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -12,11 +14,11 @@ import org.bytedeco.pytorch.global.torch;
  * bn1(conv1(x))))) + shortcut(x))}, two 3x3 convolutions, the first with the block's stride; the
  * shortcut is a {@link Shortcut}. Owns its parameters; outputs are the caller's.
  */
-public final class BasicBlock extends LayerModule {
+public final class BasicBlock extends LayerModule implements ResidualBlock {
   private final Conv2d conv1;
-  private final LayerModule bn1;
+  private final ChannelNorm bn1;
   private final Conv2d conv2;
-  private final LayerModule bn2;
+  private final ChannelNorm bn2;
   private final Sequential downsample;
 
   /** A block from {@code in} to {@code out} channels with the given stride. */
@@ -45,5 +47,12 @@ public final class BasicBlock extends LayerModule {
       y = bn2.forward(d);
     }
     return Shortcut.join(y, downsample, x);
+  }
+
+  @Override
+  public String export(GraphContext ctx, String name, String x) {
+    String a = ctx.graph().op("Relu", ctx.convNorm(x, name + ".conv1", conv1, name + ".bn1", bn1));
+    String c = ctx.convNorm(a, name + ".conv2", conv2, name + ".bn2", bn2);
+    return Shortcut.export(ctx, name, c, downsample, x);
   }
 }

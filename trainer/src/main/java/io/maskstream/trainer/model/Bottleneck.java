@@ -1,8 +1,11 @@
 package io.maskstream.trainer.model;
 
 import io.maskstream.trainer.engine.LayerModule;
+import io.maskstream.trainer.engine.nn.ChannelNorm;
 import io.maskstream.trainer.engine.nn.Conv2d;
 import io.maskstream.trainer.engine.nn.Sequential;
+import io.maskstream.trainer.export.GraphContext;
+import io.maskstream.trainer.export.OnnxGraph;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -14,16 +17,16 @@ import org.bytedeco.pytorch.global.torch;
  * #EXPANSION} times the width; the shortcut is a {@link Shortcut}. Owns its parameters; outputs are
  * the caller's.
  */
-public final class Bottleneck extends LayerModule {
+public final class Bottleneck extends LayerModule implements ResidualBlock {
   /** The ratio of a block's output channels to its width. */
   public static final long EXPANSION = 4;
 
   private final Conv2d conv1;
-  private final LayerModule bn1;
+  private final ChannelNorm bn1;
   private final Conv2d conv2;
-  private final LayerModule bn2;
+  private final ChannelNorm bn2;
   private final Conv2d conv3;
-  private final LayerModule bn3;
+  private final ChannelNorm bn3;
   private final Sequential downsample;
 
   /**
@@ -57,5 +60,14 @@ public final class Bottleneck extends LayerModule {
       y = bn3.forward(h);
     }
     return Shortcut.join(y, downsample, x);
+  }
+
+  @Override
+  public String export(GraphContext ctx, String name, String x) {
+    OnnxGraph g = ctx.graph();
+    String a = g.op("Relu", ctx.convNorm(x, name + ".conv1", conv1, name + ".bn1", bn1));
+    String d = g.op("Relu", ctx.convNorm(a, name + ".conv2", conv2, name + ".bn2", bn2));
+    String c = ctx.convNorm(d, name + ".conv3", conv3, name + ".bn3", bn3);
+    return Shortcut.export(ctx, name, c, downsample, x);
   }
 }

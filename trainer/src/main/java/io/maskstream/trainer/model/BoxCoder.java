@@ -1,7 +1,11 @@
 package io.maskstream.trainer.model;
 
+import static io.maskstream.trainer.export.OnnxGraph.attr;
 import static io.maskstream.trainer.model.BoxOps.keep;
 
+import io.maskstream.trainer.export.GraphContext;
+import io.maskstream.trainer.export.OnnxGraph;
+import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -93,6 +97,37 @@ public final class BoxCoder {
               2);
       return keep(stacked.flatten(1, 2));
     }
+  }
+
+  /**
+   * {@link #decode} in an exported graph, with this coder's weights and clip: {@code codes [...,
+   * 4]} applied to reference boxes {@code [..., 4]}, the shapes broadcasting.
+   */
+  public String export(GraphContext ctx, String codes, String references) {
+    OnnxGraph g = ctx.graph();
+    long axis = -1;
+    String[] r = g.op("Split", 4, List.of(references, g.vector(1, 1, 1, 1)), attr("axis", axis));
+    String[] c = g.op("Split", 4, List.of(codes, g.vector(1, 1, 1, 1)), attr("axis", axis));
+    String half = g.scalar(0.5f);
+    String widths = g.sub(r[2], r[0]);
+    String heights = g.sub(r[3], r[1]);
+    String ctrX = g.add(r[0], g.mul(widths, half));
+    String ctrY = g.add(r[1], g.mul(heights, half));
+    String dx = divide(g, c[0], wx);
+    String dy = divide(g, c[1], wy);
+    String clipValue = g.scalar((float) clip);
+    String dw = g.min(divide(g, c[2], ww), clipValue);
+    String dh = g.min(divide(g, c[3], wh), clipValue);
+    String predX = g.add(g.mul(dx, widths), ctrX);
+    String predY = g.add(g.mul(dy, heights), ctrY);
+    String halfW = g.mul(g.mul(g.op("Exp", dw), widths), half);
+    String halfH = g.mul(g.mul(g.op("Exp", dh), heights), half);
+    return g.concat(
+        axis, g.sub(predX, halfW), g.sub(predY, halfH), g.add(predX, halfW), g.add(predY, halfH));
+  }
+
+  private static String divide(OnnxGraph g, String x, double by) {
+    return by == 1 ? x : g.div(x, g.scalar((float) by));
   }
 
   private static Tensor every4(Tensor codes, long offset) {

@@ -1,10 +1,14 @@
 package io.maskstream.trainer.model;
 
+import static io.maskstream.trainer.export.OnnxGraph.attr;
+
 import io.maskstream.trainer.engine.Init;
 import io.maskstream.trainer.engine.Module;
 import io.maskstream.trainer.engine.nn.Conv2d;
 import io.maskstream.trainer.engine.nn.ModuleList;
 import io.maskstream.trainer.engine.nn.Sequential;
+import io.maskstream.trainer.export.GraphContext;
+import io.maskstream.trainer.export.OnnxGraph;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -68,5 +72,46 @@ public final class FeaturePyramid extends Module {
             new long[] {1, 1},
             false));
     return out;
+  }
+
+  /**
+   * {@link #forward} in an exported graph, for one image, from the pyramid's own convolutions.
+   *
+   * @param name the pyramid's state-dict prefix ({@code backbone.fpn})
+   * @param features the body's outputs, finest first
+   * @return the levels, finest first, and the pooled level
+   */
+  public List<String> export(GraphContext ctx, String name, List<String> features) {
+    OnnxGraph g = ctx.graph();
+    int n = features.size();
+    String[] results = new String[n];
+    String last = lateral(ctx, name, n - 1, features.get(n - 1));
+    results[n - 1] = output(ctx, name, n - 1, last);
+    for (int i = n - 2; i >= 0; i--) {
+      String lateral = lateral(ctx, name, i, features.get(i));
+      // upsample_nearest2d to the lateral's size; the sizes are exact doublings
+      String topDown =
+          g.op(
+              "Resize",
+              List.of(last, "", "", g.shape(lateral, 0, 4)),
+              attr("mode", "nearest"),
+              attr("coordinate_transformation_mode", "asymmetric"),
+              attr("nearest_mode", "floor"));
+      last = g.add(lateral, topDown);
+      results[i] = output(ctx, name, i, last);
+    }
+    List<String> out = new ArrayList<>(List.of(results));
+    out.add(g.op("MaxPool", results[n - 1], attr("kernel_shape", 1, 1), attr("strides", 2, 2)));
+    return out;
+  }
+
+  /** The lateral 1x1 convolution of level {@code i} ({@code inner_blocks.i.0}) in a graph. */
+  private String lateral(GraphContext ctx, String name, int i, String x) {
+    return ctx.conv(x, name + ".inner_blocks." + i + ".0", (Conv2d) inner.get(i).get(0));
+  }
+
+  /** The 3x3 output convolution of level {@code i} ({@code layer_blocks.i.0}) in a graph. */
+  private String output(GraphContext ctx, String name, int i, String x) {
+    return ctx.conv(x, name + ".layer_blocks." + i + ".0", (Conv2d) layer.get(i).get(0));
   }
 }

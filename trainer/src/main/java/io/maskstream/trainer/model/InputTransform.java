@@ -1,7 +1,15 @@
 package io.maskstream.trainer.model;
 
+import static io.maskstream.trainer.export.OnnxGraph.DOUBLE;
+import static io.maskstream.trainer.export.OnnxGraph.FLOAT;
+import static io.maskstream.trainer.export.OnnxGraph.INT64;
+import static io.maskstream.trainer.export.OnnxGraph.attr;
+
 import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.export.GraphContext;
+import io.maskstream.trainer.export.OnnxGraph;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import org.bytedeco.javacpp.LongPointer;
@@ -13,30 +21,66 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * The input and output transform of torchvision's {@code GeneralizedRCNNTransform} in evaluation
  * and in training (one {@code min_size} per transform; several for multi-scale training, see {@link
- * #batch(List, List)}): images normalised with the ImageNet mean and standard deviation, then
- * resized bilinearly ({@code align_corners=False}) by {@code scale = min(min_size / short_side,
- * max_size / long_side)} (in float32, see {@link #scale}) to {@code floor(side * scale)}, and
- * batched with zero padding to a multiple of 32; boxes scaled by the per-axis size ratios and masks
- * resized by nearest neighbour. Detections go back to the original image's size: boxes by the
- * inverse ratios, masks pasted at the original size. Immutable and thread-safe; every tensor it
- * returns is new and owned by the caller.
+ * #batch(List, List)}): images normalised with a per-channel mean and standard deviation
+ * (ImageNet's unless given), then resized bilinearly ({@code align_corners=False}) by {@code scale
+ * = min(min_size / short_side, max_size / long_side)} (in float32, see {@link #scale}) to {@code
+ * floor(side * scale)}, and batched with zero padding to a multiple of {@code size_divisible} (32
+ * unless given); boxes scaled by the per-axis size ratios and masks resized by nearest neighbour.
+ * Detections go back to the original image's size: boxes by the inverse ratios, masks pasted at the
+ * original size. The same settings write the transform into an exported graph ({@link #export}).
+ * Immutable and thread-safe; every tensor it returns is new and owned by the caller.
  */
 // each PointerScope releases the temporaries created inside it without naming them
 @SuppressWarnings("try")
 public final class InputTransform {
+  /** ImageNet's per-channel mean of RGB values in [0, 1], as torchvision normalises with. */
+  private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+
+  /** ImageNet's per-channel standard deviation of RGB values in [0, 1]. */
+  private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+
+  /** torchvision's {@code size_divisible}: batches padded to a multiple of 32. */
+  private static final int SIZE_DIVISIBLE = 32;
+
   private final int minSize;
   private final int maxSize;
+  private final float[] mean;
+  private final float[] std;
+  private final int sizeDivisible;
 
   /**
    * A transform to {@code minSize} on the short side, unless that makes the long side exceed {@code
-   * maxSize}.
+   * maxSize}, with ImageNet's mean and standard deviation and padding to a multiple of 32.
    */
   public InputTransform(int minSize, int maxSize) {
+    this(minSize, maxSize, IMAGENET_MEAN, IMAGENET_STD, SIZE_DIVISIBLE);
+  }
+
+  /**
+   * A transform to {@code minSize} on the short side, unless that makes the long side exceed {@code
+   * maxSize}, normalising RGB by {@code (x - mean) / std} per channel and padding batches to a
+   * multiple of {@code sizeDivisible}.
+   */
+  public InputTransform(int minSize, int maxSize, float[] mean, float[] std, int sizeDivisible) {
     if (minSize <= 0 || maxSize < minSize) {
       throw new IllegalArgumentException("min_size " + minSize + ", max_size " + maxSize);
     }
+    if (mean.length != 3 || std.length != 3) {
+      throw new IllegalArgumentException("mean and std need one value per RGB channel");
+    }
+    for (float s : std) {
+      if (!(s > 0)) {
+        throw new IllegalArgumentException("std must be positive: " + Arrays.toString(std));
+      }
+    }
+    if (sizeDivisible <= 0) {
+      throw new IllegalArgumentException("size_divisible " + sizeDivisible);
+    }
     this.minSize = minSize;
     this.maxSize = maxSize;
+    this.mean = mean.clone();
+    this.std = std.clone();
+    this.sizeDivisible = sizeDivisible;
   }
 
   /** The short side's target size. */
@@ -49,9 +93,61 @@ public final class InputTransform {
     return maxSize;
   }
 
-  /** This transform with another short-side size and the same long-side limit. */
+  /** The per-channel mean subtracted from RGB values in [0, 1]. */
+  public float[] mean() {
+    return mean.clone();
+  }
+
+  /** The per-channel standard deviation RGB values are divided by after the mean. */
+  public float[] std() {
+    return std.clone();
+  }
+
+  /** The multiple that a batch's height and width are padded to. */
+  public int sizeDivisible() {
+    return sizeDivisible;
+  }
+
+  /** This transform with another short-side size and the same other settings. */
   public InputTransform withMinSize(int size) {
-    return new InputTransform(size, maxSize);
+    return new InputTransform(size, maxSize, mean, std, sizeDivisible);
+  }
+
+  /** {@code (image - mean) / std} per channel of RGB images {@code [.., 3, H, W]} in [0, 1]. */
+  public Tensor normalize(Tensor images) {
+    try (Tensor m = Torch.floats(mean, 3, 1, 1);
+        Tensor s = Torch.floats(std, 3, 1, 1);
+        Tensor centred = images.sub(m)) {
+      return centred.div(s);
+    }
+  }
+
+  /**
+   * The images {@code [3, H_i, W_i]} in one zero-padded batch {@code [B, 3, H, W]}, H and W the
+   * largest sizes rounded up to a multiple of {@link #sizeDivisible}.
+   */
+  public Tensor pad(List<Tensor> images) {
+    return pad(images, sizeDivisible);
+  }
+
+  private static Tensor pad(List<Tensor> images, int sizeDivisible) {
+    long height = 0;
+    long width = 0;
+    for (Tensor image : images) {
+      height = Math.max(height, image.size(1));
+      width = Math.max(width, image.size(2));
+    }
+    height = (height + sizeDivisible - 1) / sizeDivisible * sizeDivisible;
+    width = (width + sizeDivisible - 1) / sizeDivisible * sizeDivisible;
+    Tensor out = torch.zeros(images.size(), 3, height, width);
+    try (PointerScope scope = new PointerScope()) {
+      for (int i = 0; i < images.size(); i++) {
+        Tensor image = images.get(i);
+        // in-place: returns the view itself, released with the scope
+        out.select(0, i).narrow(1, 0, image.size(1)).narrow(2, 0, image.size(2)).copy_(image);
+      }
+    }
+    return out;
   }
 
   /**
@@ -75,7 +171,7 @@ public final class InputTransform {
   public Tensor image(Tensor image) {
     int[] size = resizedSize((int) image.size(1), (int) image.size(2));
     try (PointerScope scope = new PointerScope()) {
-      Tensor normalised = MaskRcnn.normalize(image).unsqueeze(0);
+      Tensor normalised = normalize(image).unsqueeze(0);
       Tensor resized = torch.upsample_bilinear2d(normalised, new long[] {size[0], size[1]}, false);
       return BoxOps.keep(resized.squeeze(0));
     }
@@ -122,12 +218,19 @@ public final class InputTransform {
   /**
    * Images {@code [3, H_i, W_i]} in [0, 1] as one padded, normalised batch, image {@code i} resized
    * by {@code transforms[i]}: torchvision's multi-scale training, where each image of a batch gets
-   * its own {@code min_size}.
+   * its own {@code min_size}. The transforms must pad to the same multiple.
    */
   public static Batch batch(List<Tensor> images, List<InputTransform> transforms) {
     if (images.size() != transforms.size()) {
       throw new IllegalArgumentException(
           images.size() + " images but " + transforms.size() + " transforms");
+    }
+    int divisible = transforms.isEmpty() ? SIZE_DIVISIBLE : transforms.get(0).sizeDivisible;
+    for (InputTransform t : transforms) {
+      if (t.sizeDivisible != divisible) {
+        throw new IllegalArgumentException(
+            "one batch pads to one multiple: " + divisible + " and " + t.sizeDivisible);
+      }
     }
     List<int[]> originals = new ArrayList<>();
     List<int[]> sizes = new ArrayList<>();
@@ -140,7 +243,7 @@ public final class InputTransform {
         sizes.add(new int[] {(int) r.size(1), (int) r.size(2)});
         resized.add(r);
       }
-      return new Batch(BoxOps.keep(MaskRcnn.batch(resized)), sizes, originals);
+      return new Batch(BoxOps.keep(pad(resized, divisible)), sizes, originals);
     }
   }
 
@@ -164,6 +267,71 @@ public final class InputTransform {
     }
     return new Detections(boxes, found.scores(), found.labels(), masks);
   }
+
+  /**
+   * This transform in an exported graph, for one RGB image {@code [3, H, W]} in [0, 1] of any size:
+   * normalised, resized as {@link #image} (the scale in float32 as {@link #scale}, the size {@code
+   * floor(side * scale)} in double as {@code torch.nn.functional.interpolate}), and zero-padded to
+   * a multiple of {@link #sizeDivisible} as {@link #pad}.
+   */
+  public Exported export(GraphContext ctx, String image) {
+    OnnxGraph g = ctx.graph();
+    String imageH = g.dim(image, 1);
+    String imageW = g.dim(image, 2);
+    String normalised =
+        g.div(g.sub(image, g.floats("mean", mean, 3, 1, 1)), g.floats("std", std, 3, 1, 1));
+    // scale: min(min_size * (1 / short), max_size * (1 / long)) in float32
+    String h = g.cast(imageH, FLOAT);
+    String w = g.cast(imageW, FLOAT);
+    String one = g.scalar(1f);
+    String byShort = g.mul(g.div(one, g.min(h, w)), g.scalar((float) minSize));
+    String byLong = g.mul(g.div(one, g.max(h, w)), g.scalar((float) maxSize));
+    String scale = g.cast(g.min(byShort, byLong), DOUBLE);
+    String resizedH = g.cast(g.op("Floor", g.mul(g.cast(imageH, DOUBLE), scale)), INT64);
+    String resizedW = g.cast(g.op("Floor", g.mul(g.cast(imageW, DOUBLE), scale)), INT64);
+    String sizes = g.concat(0, g.vector(1, 3), resizedH, resizedW);
+    // upsample_bilinear2d(align_corners=False) is Resize linear with half_pixel coordinates
+    String resized =
+        g.op(
+            "Resize",
+            List.of(g.unsqueeze(normalised, 0), "", "", sizes),
+            attr("mode", "linear"),
+            attr("coordinate_transformation_mode", "half_pixel"));
+    String divisible = g.scalar((long) sizeDivisible);
+    String round = g.scalar((long) sizeDivisible - 1);
+    String paddedH = g.mul(g.div(g.add(resizedH, round), divisible), divisible);
+    String paddedW = g.mul(g.div(g.add(resizedW, round), divisible), divisible);
+    String pads =
+        g.concat(0, g.vector(0, 0, 0, 0, 0, 0), g.sub(paddedH, resizedH), g.sub(paddedW, resizedW));
+    String rh = g.cast(resizedH, FLOAT);
+    String rw = g.cast(resizedW, FLOAT);
+    String limits = g.concat(0, rw, rh, rw, rh);
+    String batch = g.op("Pad", List.of(resized, pads, g.scalar(0f)), attr("mode", "constant"));
+    return new Exported(batch, imageH, imageW, resizedH, resizedW, paddedH, paddedW, limits);
+  }
+
+  /**
+   * The tensors of an exported transform: the batch and the sizes the later stages read, each size
+   * a one-element int64 vector.
+   *
+   * @param batch the normalised, resized, padded image {@code [1, 3, Hp, Wp]}
+   * @param height the image's height H
+   * @param width the image's width W
+   * @param resizedHeight the resized height h
+   * @param resizedWidth the resized width w
+   * @param paddedHeight the padded height Hp
+   * @param paddedWidth the padded width Wp
+   * @param resizedLimits float {@code [w, h, w, h]}, the bounds boxes are clipped to
+   */
+  public record Exported(
+      String batch,
+      String height,
+      String width,
+      String resizedHeight,
+      String resizedWidth,
+      String paddedHeight,
+      String paddedWidth,
+      String resizedLimits) {}
 
   /**
    * A batch ready for the model. Closing it closes the images.

@@ -1,7 +1,6 @@
 package io.maskstream.trainer.model;
 
 import io.maskstream.trainer.engine.Module;
-import io.maskstream.trainer.engine.Torch;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Mask R-CNN as torchvision's {@code MaskRCNN}: backbone with feature pyramid, region proposal
@@ -24,9 +22,6 @@ import org.bytedeco.pytorch.global.torch;
 // each PointerScope releases the temporaries created inside it without naming them
 @SuppressWarnings("try")
 public final class MaskRcnn extends Module {
-  private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
-  private static final float[] STD = {0.229f, 0.224f, 0.225f};
-  private static final int SIZE_DIVISIBLE = 32;
   private static final int POOLED_LEVELS = 4;
 
   private final Backbone backbone;
@@ -127,6 +122,16 @@ public final class MaskRcnn extends Module {
         transform);
   }
 
+  /** The backbone with its feature pyramid. */
+  public Backbone backbone() {
+    return backbone;
+  }
+
+  /** The region proposal network. */
+  public RegionProposalNetwork rpn() {
+    return rpn;
+  }
+
   /** The input resizing and output rescaling. */
   public InputTransform transform() {
     return transform;
@@ -154,37 +159,21 @@ public final class MaskRcnn extends Module {
     return out;
   }
 
-  /** {@code (image - mean) / std} per channel of RGB images {@code [.., 3, H, W]} in [0, 1]. */
+  /**
+   * {@code (image - mean) / std} per channel of RGB images {@code [.., 3, H, W]} in [0, 1], with
+   * the default transforms' ImageNet statistics ({@link InputTransform#normalize}).
+   */
   public static Tensor normalize(Tensor images) {
-    try (Tensor mean = Torch.floats(MEAN, 3, 1, 1);
-        Tensor std = Torch.floats(STD, 3, 1, 1);
-        Tensor centred = images.sub(mean)) {
-      return centred.div(std);
-    }
+    return FPN_INPUT.normalize(images);
   }
 
   /**
    * The images {@code [3, H_i, W_i]} in one zero-padded batch {@code [B, 3, H, W]}, H and W the
-   * largest sizes rounded up to a multiple of 32.
+   * largest sizes rounded up to the default transforms' multiple of 32 ({@link
+   * InputTransform#pad}).
    */
   public static Tensor batch(List<Tensor> images) {
-    long height = 0;
-    long width = 0;
-    for (Tensor image : images) {
-      height = Math.max(height, image.size(1));
-      width = Math.max(width, image.size(2));
-    }
-    height = (height + SIZE_DIVISIBLE - 1) / SIZE_DIVISIBLE * SIZE_DIVISIBLE;
-    width = (width + SIZE_DIVISIBLE - 1) / SIZE_DIVISIBLE * SIZE_DIVISIBLE;
-    Tensor out = torch.zeros(images.size(), 3, height, width);
-    try (PointerScope scope = new PointerScope()) {
-      for (int i = 0; i < images.size(); i++) {
-        Tensor image = images.get(i);
-        // in-place: returns the view itself, released with the scope
-        out.select(0, i).narrow(1, 0, image.size(1)).narrow(2, 0, image.size(2)).copy_(image);
-      }
-    }
-    return out;
+    return FPN_INPUT.pad(images);
   }
 
   /**

@@ -1,7 +1,7 @@
 package io.maskstream.trainer.model;
 
-import io.maskstream.trainer.engine.LayerModule;
 import io.maskstream.trainer.engine.nn.BatchNorm2d;
+import io.maskstream.trainer.engine.nn.ChannelNorm;
 import io.maskstream.trainer.engine.nn.FrozenBatchNorm2d;
 
 /** The normalisation layer of a backbone: trained batch statistics, or frozen ones. */
@@ -12,7 +12,7 @@ public enum Norm {
   FROZEN;
 
   /** A new layer of this kind over {@code channels} channels; the caller owns it. */
-  LayerModule create(long channels) {
+  ChannelNorm create(long channels) {
     return this == BATCH ? new BatchNorm2d(channels) : new FrozenBatchNorm2d(channels);
   }
 }

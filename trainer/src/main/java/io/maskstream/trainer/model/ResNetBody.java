@@ -1,9 +1,14 @@
 package io.maskstream.trainer.model;
 
+import static io.maskstream.trainer.export.OnnxGraph.attr;
+
 import io.maskstream.trainer.engine.LayerModule;
 import io.maskstream.trainer.engine.Module;
+import io.maskstream.trainer.engine.nn.ChannelNorm;
 import io.maskstream.trainer.engine.nn.Conv2d;
 import io.maskstream.trainer.engine.nn.Sequential;
+import io.maskstream.trainer.export.GraphContext;
+import io.maskstream.trainer.export.OnnxGraph;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -18,7 +23,7 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class ResNetBody extends Module {
   private final Conv2d conv1;
-  private final LayerModule bn1;
+  private final ChannelNorm bn1;
   private final List<Sequential> stages = new ArrayList<>();
   private final long[] widths;
 
@@ -175,6 +180,37 @@ public final class ResNetBody extends Module {
         input = stage.forward(input);
         out.add(input);
       }
+    }
+    return out;
+  }
+
+  /**
+   * {@link #forward} in an exported graph, for one image: the stem and every block written from
+   * their own modules, the normalisations folded into the convolutions before them.
+   *
+   * @param name the body's state-dict prefix ({@code backbone.body})
+   * @param images the normalised, padded batch {@code [1, 3, H, W]}
+   * @return the stages' outputs, finest first
+   */
+  public List<String> export(GraphContext ctx, String name, String images) {
+    OnnxGraph g = ctx.graph();
+    String y = g.op("Relu", ctx.convNorm(images, name + ".conv1", conv1, name + ".bn1", bn1));
+    y =
+        g.op(
+            "MaxPool",
+            y,
+            attr("kernel_shape", 3, 3),
+            attr("strides", 2, 2),
+            attr("pads", 1, 1, 1, 1));
+    List<String> out = new ArrayList<>();
+    for (int s = 0; s < stages.size(); s++) {
+      Sequential stage = stages.get(s);
+      for (int b = 0; b < stage.size(); b++) {
+        // every block is made by Block.create
+        ResidualBlock block = (ResidualBlock) stage.get(b);
+        y = block.export(ctx, name + ".layer" + (s + 1) + "." + b, y);
+      }
+      out.add(y);
     }
     return out;
   }

@@ -4,6 +4,7 @@ import io.maskstream.trainer.engine.Module;
 import io.maskstream.trainer.engine.nn.Conv2d;
 import io.maskstream.trainer.engine.nn.Relu;
 import io.maskstream.trainer.engine.nn.Sequential;
+import io.maskstream.trainer.export.GraphContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -21,19 +22,15 @@ public final class RpnHead extends Module {
   private static final double STD = 0.01;
 
   private final Sequential conv;
+  private final Conv2d shared;
   private final Conv2d logits;
   private final Conv2d deltas;
 
   /** A head on {@code channels}-channel features with {@code anchors} anchors per location. */
   public RpnHead(SplittableRandom random, long channels, long anchors) {
+    this.shared = Conv2d.normal(random, channels, channels, 3, 1, 1, STD);
     this.conv =
-        registerModule(
-            "conv",
-            new Sequential()
-                .add(
-                    new Sequential()
-                        .add(Conv2d.normal(random, channels, channels, 3, 1, 1, STD))
-                        .add(new Relu())));
+        registerModule("conv", new Sequential().add(new Sequential().add(shared).add(new Relu())));
     this.logits =
         registerModule("cls_logits", Conv2d.normal(random, channels, anchors, 1, 1, 0, STD));
     this.deltas =
@@ -55,6 +52,26 @@ public final class RpnHead extends Module {
       }
     }
     return new Output(objectness, boxDeltas);
+  }
+
+  /** The anchors per location: the objectness logits of one location. */
+  public long anchors() {
+    return logits.weight().size(0);
+  }
+
+  /**
+   * {@link #forward} on one pyramid level in an exported graph, from the head's own convolutions
+   * (shared by the levels, stored once).
+   *
+   * @param name the head's state-dict prefix ({@code rpn.head})
+   * @param feature the level {@code [1, C, H, W]}
+   * @return the objectness logits {@code [1, A, H, W]} and the deltas {@code [1, 4A, H, W]}
+   */
+  public String[] export(GraphContext ctx, String name, String feature) {
+    String t = ctx.graph().op("Relu", ctx.conv(feature, name + ".conv.0.0", shared));
+    return new String[] {
+      ctx.conv(t, name + ".cls_logits", logits), ctx.conv(t, name + ".bbox_pred", deltas)
+    };
   }
 
   /**

@@ -1,6 +1,9 @@
 package io.maskstream.trainer.model;
 
+import io.maskstream.trainer.engine.nn.ChannelNorm;
+import io.maskstream.trainer.engine.nn.Conv2d;
 import io.maskstream.trainer.engine.nn.Sequential;
+import io.maskstream.trainer.export.GraphContext;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -34,5 +37,27 @@ final class Shortcut {
         Tensor sum = residual.add(shortcut == null ? x : shortcut)) {
       return torch.relu(sum);
     }
+  }
+
+  /**
+   * {@link #join} in an exported graph: {@code relu(branch + shortcut(x))}, the shortcut's
+   * normalisation folded into its convolution.
+   *
+   * @param name the block's state-dict prefix
+   * @param downsample the block's {@link #downsample} module (a {@link Conv2d} and a {@link
+   *     ChannelNorm}), or null
+   */
+  static String export(
+      GraphContext ctx, String name, String branch, Sequential downsample, String x) {
+    String shortcut =
+        downsample == null
+            ? x
+            : ctx.convNorm(
+                x,
+                name + ".downsample.0",
+                (Conv2d) downsample.get(0),
+                name + ".downsample.1",
+                (ChannelNorm) downsample.get(1));
+    return ctx.graph().op("Relu", ctx.graph().add(branch, shortcut));
   }
 }

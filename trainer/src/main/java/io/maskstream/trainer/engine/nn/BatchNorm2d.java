@@ -1,7 +1,6 @@
 package io.maskstream.trainer.engine.nn;
 
 import io.maskstream.trainer.engine.Init;
-import io.maskstream.trainer.engine.LayerModule;
 import io.maskstream.trainer.engine.Torch;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -14,7 +13,7 @@ import org.bytedeco.pytorch.global.torch;
  * num_batches_tracked}. Batch statistics in training mode (updating the running ones), running
  * statistics in evaluation mode.
  */
-public final class BatchNorm2d extends LayerModule {
+public final class BatchNorm2d extends ChannelNorm {
   private static final double MOMENTUM = 0.1;
   private static final double EPS = 1e-5;
 
@@ -31,6 +30,31 @@ public final class BatchNorm2d extends LayerModule {
     this.runningMean = registerBuffer("running_mean", Init.constant(0, channels));
     this.runningVar = registerBuffer("running_var", Init.constant(1, channels));
     this.batches = registerBuffer("num_batches_tracked", Torch.longs(new long[] {0}));
+  }
+
+  @Override
+  public Tensor weight() {
+    return weight;
+  }
+
+  @Override
+  public Tensor bias() {
+    return bias;
+  }
+
+  @Override
+  public Tensor runningMean() {
+    return runningMean;
+  }
+
+  @Override
+  public Tensor runningVar() {
+    return runningVar;
+  }
+
+  @Override
+  public double eps() {
+    return EPS;
   }
 
   /** Normalises {@code x [N, C, H, W]}; the result is the caller's. */

@@ -93,6 +93,21 @@ public final class Conv2d extends LayerModule {
     return weight;
   }
 
+  /** The bias, owned by this module, or null for a convolution without one. */
+  public Tensor bias() {
+    return bias;
+  }
+
+  /** The stride along both axes. */
+  public long stride() {
+    return stride;
+  }
+
+  /** The zero padding on every side. */
+  public long padding() {
+    return padding;
+  }
+
   /** The convolution of {@code x [N, in, H, W]}; the result is the caller's. */
   @Override
   public Tensor forward(Tensor x) {

@@ -1,7 +1,6 @@
 package io.maskstream.trainer.engine.nn;
 
 import io.maskstream.trainer.engine.Init;
-import io.maskstream.trainer.engine.LayerModule;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -13,7 +12,7 @@ import org.bytedeco.pytorch.global.torch;
  * {@code bias}, {@code running_mean}, {@code running_var}, none trained.
  */
 @SuppressWarnings("try") // the scope releases the temporaries of forward
-public final class FrozenBatchNorm2d extends LayerModule {
+public final class FrozenBatchNorm2d extends ChannelNorm {
   private static final double EPS = 1e-5;
 
   private final Tensor weight;
@@ -27,6 +26,31 @@ public final class FrozenBatchNorm2d extends LayerModule {
     this.bias = registerBuffer("bias", Init.constant(0, channels));
     this.runningMean = registerBuffer("running_mean", Init.constant(0, channels));
     this.runningVar = registerBuffer("running_var", Init.constant(1, channels));
+  }
+
+  @Override
+  public Tensor weight() {
+    return weight;
+  }
+
+  @Override
+  public Tensor bias() {
+    return bias;
+  }
+
+  @Override
+  public Tensor runningMean() {
+    return runningMean;
+  }
+
+  @Override
+  public Tensor runningVar() {
+    return runningVar;
+  }
+
+  @Override
+  public double eps() {
+    return EPS;
   }
 
   /**

@@ -20,6 +20,16 @@ public final class Sequential extends LayerModule {
     return this;
   }
 
+  /** The layer at {@code index}. */
+  public LayerModule get(int index) {
+    return layers.get(index);
+  }
+
+  /** The number of layers. */
+  public int size() {
+    return layers.size();
+  }
+
   @Override
   public Tensor forward(Tensor x) {
     Tensor current = x;
