@@ -17,13 +17,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code maskstream eval}: COCO box and mask AP of a results file against a dataset, printed as
- * pycocotools' {@code COCOeval.summarize()} prints them (box, then mask).
+ * {@code maskstream eval}: COCO box, mask and keypoint AP of a results file against a dataset,
+ * printed as pycocotools' {@code COCOeval.summarize()} prints them (box, then mask, then keypoints
+ * when the results have them).
  */
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
-    description = "COCO box and mask AP of results against a dataset, printed as pycocotools does.")
+    description =
+        "COCO box, mask and keypoint AP of results against a dataset, printed as pycocotools"
+            + " does.")
 public final class EvalCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -38,8 +41,19 @@ public final class EvalCommand implements Callable<Integer> {
       names = "--results",
       paramLabel = "FILE",
       required = true,
-      description = "Results JSON: a list of {image_id, category_id, bbox, score, segmentation}.")
+      description =
+          "Results JSON: a list of {image_id, category_id, bbox, score, segmentation} (and"
+              + " keypoints: then keypoint AP too).")
   Path results;
+
+  @Option(
+      names = "--keypoint-sigmas",
+      paramLabel = "S",
+      split = ",",
+      description =
+          "Keypoint AP: the per-keypoint sigmas of the object keypoint similarity, one per keypoint"
+              + " (default: COCO's 17 person keypoints' sigmas, as pycocotools).")
+  double[] keypointSigmas;
 
   @Override
   public Integer call() {
@@ -61,7 +75,13 @@ public final class EvalCommand implements Callable<Integer> {
         out.println("No segmentation in " + results + ": mask AP not evaluated.");
         continue;
       }
-      EvalSummary summary = CocoEvaluator.evaluate(groundTruth, detections, type);
+      if (type == IouType.KEYPOINTS && !detections.hasKeypoints()) {
+        continue;
+      }
+      EvalSummary summary =
+          type == IouType.KEYPOINTS && keypointSigmas != null
+              ? CocoEvaluator.evaluate(groundTruth, detections, type, keypointSigmas)
+              : CocoEvaluator.evaluate(groundTruth, detections, type);
       out.println("Evaluate annotation type *" + type.cocoName() + "*");
       summary.lines().forEach(out::println);
     }

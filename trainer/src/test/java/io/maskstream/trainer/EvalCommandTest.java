@@ -36,6 +36,26 @@ class EvalCommandTest {
   }
 
   @Test
+  void keypointResultsGiveKeypointApAsPycocotoolsWithTheSigmasGiven() throws Exception {
+    for (String name : List.of("person", "shapes")) {
+      Path dir = resource("keypoints/" + name);
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "--data", dir.toString(), "--results", dir.resolve("results.json").toString()));
+      if (name.equals("shapes")) {
+        args.addAll(List.of("--keypoint-sigmas", "0.05,0.05,0.05,0.05"));
+      }
+      List<String> out = run(args.toArray(String[]::new)).lines().toList();
+      JsonNode expected = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
+      List<String> want = new ArrayList<>();
+      want.add("Evaluate annotation type *keypoints*");
+      expected.get("keypoints_lines").forEach(l -> want.add(l.asText()));
+      assertThat(out.subList(out.size() - 11, out.size())).containsExactlyElementsOf(want);
+    }
+  }
+
+  @Test
   void boxOnlyResultsSkipMaskAp(@TempDir Path tmp) throws Exception {
     Path results = tmp.resolve("boxes.json");
     Files.writeString(

@@ -15,6 +15,9 @@ import java.util.List;
  * @param area the {@code area}, or null
  * @param iscrowd the {@code iscrowd} flag (absent = false)
  * @param segmentation the {@code segmentation}, or null
+ * @param keypoints the {@code keypoints} {@code [x1, y1, v1, ...]} (v 0 unlabelled, 1 hidden, 2
+ *     visible), or null
+ * @param numKeypoints the {@code num_keypoints} (labelled keypoints), or null
  * @param defects what could not be read, one phrase each; empty for a well-formed entry
  */
 public record CocoAnnotation(
@@ -26,6 +29,8 @@ public record CocoAnnotation(
     Double area,
     boolean iscrowd,
     Segmentation segmentation,
+    double[] keypoints,
+    Integer numKeypoints,
     List<String> defects) {
 
   /** Copies the defect list. */

@@ -158,7 +158,7 @@ public final class CocoJson {
     List<String> defects = new ArrayList<>();
     if (!n.isObject()) {
       return new CocoAnnotation(
-          index, null, null, null, null, null, false, null, List.of("not an object"));
+          index, null, null, null, null, null, false, null, null, null, List.of("not an object"));
     }
     Long id = integral(n, "id", defects);
     Long imageId = integral(n, "image_id", defects);
@@ -167,21 +167,35 @@ public final class CocoJson {
     Double area = number(n, "area", defects);
     boolean iscrowd = flag(n, "iscrowd", defects);
     Segmentation segmentation = segmentation(n.get("segmentation"), defects);
+    double[] keypoints = keypoints(n, defects);
+    Long numKeypoints = integral(n, "num_keypoints", defects);
     return new CocoAnnotation(
-        index, id, imageId, categoryId, bbox, area, iscrowd, segmentation, defects);
+        index,
+        id,
+        imageId,
+        categoryId,
+        bbox,
+        area,
+        iscrowd,
+        segmentation,
+        keypoints,
+        numKeypoints == null ? null : numKeypoints.intValue(),
+        defects);
   }
 
   static CocoResult result(int index, JsonNode n) {
     List<String> defects = new ArrayList<>();
     if (!n.isObject()) {
-      return new CocoResult(index, null, null, null, null, null, List.of("not an object"));
+      return new CocoResult(index, null, null, null, null, null, null, List.of("not an object"));
     }
     Long imageId = integral(n, "image_id", defects);
     Long categoryId = integral(n, "category_id", defects);
     Double score = number(n, "score", defects);
     double[] bbox = box(n, defects);
     Segmentation segmentation = segmentation(n.get("segmentation"), defects);
-    return new CocoResult(index, imageId, categoryId, score, bbox, segmentation, defects);
+    double[] keypoints = keypoints(n, defects);
+    return new CocoResult(
+        index, imageId, categoryId, score, bbox, segmentation, keypoints, defects);
   }
 
   private static Long integral(JsonNode n, String field, List<String> defects) {
@@ -221,6 +235,19 @@ public final class CocoJson {
     }
     defects.add("\"" + field + "\" is not 0 or 1: " + v);
     return false;
+  }
+
+  private static double[] keypoints(JsonNode n, List<String> defects) {
+    JsonNode v = n.get("keypoints");
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    double[] keypoints = numbers(v);
+    if (keypoints == null || keypoints.length % 3 != 0) {
+      defects.add("\"keypoints\" is not [x1, y1, v1, x2, y2, v2, ...]: " + abbreviate(v));
+      return null;
+    }
+    return keypoints;
   }
 
   private static double[] box(JsonNode n, List<String> defects) {

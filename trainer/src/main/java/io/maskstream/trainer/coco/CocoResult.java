@@ -12,6 +12,7 @@ import java.util.List;
  * @param score the {@code score}, or null
  * @param bbox the {@code bbox} {@code [x, y, w, h]}, or null (an empty list reads as null)
  * @param segmentation the {@code segmentation}, or null
+ * @param keypoints the {@code keypoints} {@code [x1, y1, v1, ...]}, or null
  * @param defects what could not be read, one phrase each
  */
 public record CocoResult(
@@ -21,10 +22,23 @@ public record CocoResult(
     Double score,
     double[] bbox,
     Segmentation segmentation,
+    double[] keypoints,
     List<String> defects) {
 
   /** Copies the defect list. */
   public CocoResult {
     defects = List.copyOf(defects);
+  }
+
+  /** A result without keypoints. */
+  public CocoResult(
+      int index,
+      Long imageId,
+      Long categoryId,
+      Double score,
+      double[] bbox,
+      Segmentation segmentation,
+      List<String> defects) {
+    this(index, imageId, categoryId, score, bbox, segmentation, null, defects);
   }
 }

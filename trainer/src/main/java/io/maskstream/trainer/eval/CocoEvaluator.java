@@ -17,9 +17,10 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * COCO detection evaluation (box or mask AP and AR) with pycocotools' {@code COCOeval} semantics,
- * step for step: {@code evaluate}, {@code accumulate} and {@code summarize} with the default
- * parameters.
+ * COCO detection evaluation (box, mask or keypoint AP and AR) with pycocotools' {@code COCOeval}
+ * semantics, step for step: {@code evaluate}, {@code accumulate} and {@code summarize} with the
+ * default parameters ({@code setDetParams}, or {@code setKpParams} for keypoints: 20 detections per
+ * image, areas all / medium / large, object keypoint similarity with per-keypoint sigmas).
  *
  * <p>pycocotools has no Java port, so the algorithm is written out here; every detail that moves a
  * number is kept: detections sorted by score with a stable sort and cut to 100 per image and
@@ -49,6 +50,44 @@ public final class CocoEvaluator {
 
   static final String[] AREA_LABELS = {"all", "small", "medium", "large"};
 
+  /** Detections per image for keypoints. */
+  static final int[] KEYPOINT_MAX_DETS = {20};
+
+  /** Area ranges all, medium, large for keypoints. */
+  static final double[][] KEYPOINT_AREA_RANGES = {
+    {0, 1e5 * 1e5}, {32 * 32, 96 * 96}, {96 * 96, 1e5 * 1e5}
+  };
+
+  /**
+   * pycocotools' {@code kpt_oks_sigmas}: the per-keypoint standard deviations of COCO's 17 person
+   * keypoints (nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles).
+   */
+  public static final double[] COCO_PERSON_SIGMAS = cocoSigmas();
+
+  private static double[] cocoSigmas() {
+    double[] tenths = {
+      .26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89
+    };
+    double[] sigmas = new double[tenths.length];
+    for (int i = 0; i < tenths.length; i++) {
+      sigmas[i] = tenths[i] / 10.0; // numpy divides the array by 10.0 element by element
+    }
+    return sigmas;
+  }
+
+  /** The parameters of one IoU type: detections per image and area ranges. */
+  private record Params(int[] maxDets, double[][] areaRanges, double[] sigmas) {
+    static Params of(IouType type, double[] sigmas) {
+      return type == IouType.KEYPOINTS
+          ? new Params(KEYPOINT_MAX_DETS, KEYPOINT_AREA_RANGES, sigmas)
+          : new Params(MAX_DETS, AREA_RANGES, null);
+    }
+
+    int lastMaxDet() {
+      return maxDets[maxDets.length - 1];
+    }
+  }
+
   /** numpy's {@code np.spacing(1)}: keeps precision defined when nothing was detected. */
   private static final double EPS = Math.ulp(1.0);
 
@@ -61,10 +100,25 @@ public final class CocoEvaluator {
    *     evaluation needs (a segmentation for masks)
    */
   public static EvalSummary evaluate(CocoFile groundTruth, CocoResults results, IouType type) {
-    Prepared prepared = prepare(groundTruth, results, type);
+    return evaluate(
+        groundTruth, results, type, type == IouType.KEYPOINTS ? COCO_PERSON_SIGMAS : null);
+  }
+
+  /**
+   * Evaluates keypoints with the given per-keypoint sigmas (pycocotools' {@code
+   * params.kpt_oks_sigmas}, one per keypoint of every category), or boxes or masks ({@code sigmas}
+   * unused).
+   *
+   * @throws CocoFormatException if an annotation is malformed or lacks what this evaluation needs,
+   *     or an object has another number of keypoints than there are sigmas
+   */
+  public static EvalSummary evaluate(
+      CocoFile groundTruth, CocoResults results, IouType type, double[] sigmas) {
+    Params params = Params.of(type, sigmas);
+    Prepared prepared = prepare(groundTruth, results, type, params);
     int images = prepared.imageIds.length;
     int categories = prepared.categoryIds.length;
-    int areas = AREA_RANGES.length;
+    int areas = params.areaRanges().length;
     // evalImgs[k][a][i] as pycocotools orders them: category, area range, image
     ImageEval[][][] evals = new ImageEval[categories][areas][images];
     for (int k = 0; k < categories; k++) {
@@ -75,16 +129,17 @@ public final class CocoEvaluator {
         if (gt.isEmpty() && dt.isEmpty()) {
           continue;
         }
-        double[][] ious = computeIou(gt, dt, type);
+        double[][] ious = computeIou(gt, dt, type, params);
         for (int a = 0; a < areas; a++) {
-          evals[k][a][i] = evaluateImage(gt, dt, ious, AREA_RANGES[a]);
+          evals[k][a][i] = evaluateImage(gt, dt, ious, params.areaRanges()[a]);
         }
       }
     }
-    return accumulate(type, evals, prepared.categoryIds, images);
+    return accumulate(type, params, evals, prepared.categoryIds, images);
   }
 
-  private static Prepared prepare(CocoFile groundTruth, CocoResults results, IouType type) {
+  private static Prepared prepare(
+      CocoFile groundTruth, CocoResults results, IouType type, Params params) {
     long[] imageIds =
         groundTruth.images().stream().mapToLong(CocoImage::id).sorted().distinct().toArray();
     long[] categoryIds =
@@ -112,6 +167,15 @@ public final class CocoEvaluator {
       Obj o = new Obj();
       o.id = ann.id();
       o.crowd = ann.iscrowd();
+      if (type == IouType.KEYPOINTS) {
+        if (ann.keypoints() == null || ann.numKeypoints() == null) {
+          throw new CocoFormatException(
+              where + " needs \"keypoints\" and \"num_keypoints\" for keypoint AP");
+        }
+        o.keypoints = keypoints(ann.keypoints(), params, where);
+        // pycocotools ignores a ground truth without labelled keypoints, as it does a crowd
+        o.ignore = ann.numKeypoints() == 0;
+      }
       Segmentation segmentation = ann.segmentation();
       CocoRle rle = null;
       if (segmentation != null
@@ -147,6 +211,13 @@ public final class CocoEvaluator {
       o.score = d.score();
       o.bbox = d.bbox();
       o.area = d.area();
+      if (type == IouType.KEYPOINTS) {
+        String where = "results: detection " + d.id();
+        if (d.keypoints() == null) {
+          throw new CocoFormatException(where + " has no \"keypoints\" for keypoint AP");
+        }
+        o.keypoints = keypoints(d.keypoints(), params, where);
+      }
       if (type == IouType.SEGM) {
         o.rle =
             CocoResults.toRle(
@@ -154,8 +225,8 @@ public final class CocoEvaluator {
       }
       p.dts.computeIfAbsent((long) k * imageIds.length + i, x -> new ArrayList<>()).add(o);
     }
-    // highest score first, ties in file order (numpy's mergesort is stable), at most 100
-    int maxDet = MAX_DETS[MAX_DETS.length - 1];
+    // highest score first, ties in file order (numpy's mergesort is stable), at most 100 (20)
+    int maxDet = params.lastMaxDet();
     for (Map.Entry<Long, List<Obj>> e : p.dts.entrySet()) {
       List<Obj> sorted = new ArrayList<>(e.getValue());
       sorted.sort(Comparator.comparingDouble((Obj o) -> -o.score));
@@ -164,9 +235,25 @@ public final class CocoEvaluator {
     return p;
   }
 
-  private static double[][] computeIou(List<Obj> gt, List<Obj> dt, IouType type) {
+  private static double[] keypoints(double[] keypoints, Params params, String where) {
+    if (keypoints.length != 3 * params.sigmas().length) {
+      throw new CocoFormatException(
+          where
+              + " has "
+              + keypoints.length / 3
+              + " keypoints, but there are "
+              + params.sigmas().length
+              + " keypoint sigmas: give one sigma per keypoint");
+    }
+    return keypoints;
+  }
+
+  private static double[][] computeIou(List<Obj> gt, List<Obj> dt, IouType type, Params params) {
     if (gt.isEmpty() || dt.isEmpty()) {
       return null;
+    }
+    if (type == IouType.KEYPOINTS) {
+      return oks(gt, dt, params.sigmas());
     }
     boolean[] crowd = new boolean[gt.size()];
     for (int g = 0; g < crowd.length; g++) {
@@ -181,6 +268,64 @@ public final class CocoEvaluator {
         dt.stream().map(o -> o.rle).toList(), gt.stream().map(o -> o.rle).toList(), crowd);
   }
 
+  /**
+   * pycocotools' {@code computeOks}: for each detection and ground truth, the mean over the ground
+   * truth's labelled keypoints of {@code exp(-d^2 / (2 * area * (2 sigma)^2))}; for a ground truth
+   * without labelled keypoints, d is each detected keypoint's distance outside the ground truth's
+   * box enlarged by its size on every side, over all keypoints. Indexed [detection][ground truth].
+   */
+  private static double[][] oks(List<Obj> gt, List<Obj> dt, double[] sigmas) {
+    int k = sigmas.length;
+    double[] vars = new double[k];
+    for (int j = 0; j < k; j++) {
+      double twice = sigmas[j] * 2;
+      vars[j] = twice * twice;
+    }
+    double[][] ious = new double[dt.size()][gt.size()];
+    for (int g = 0; g < gt.size(); g++) {
+      Obj truth = gt.get(g);
+      double[] kg = truth.keypoints;
+      int labelled = 0;
+      for (int j = 0; j < k; j++) {
+        if (kg[3 * j + 2] > 0) {
+          labelled++;
+        }
+      }
+      double[] bb = truth.bbox;
+      double x0 = bb[0] - bb[2];
+      double x1 = bb[0] + bb[2] * 2;
+      double y0 = bb[1] - bb[3];
+      double y1 = bb[1] + bb[3] * 2;
+      for (int d = 0; d < dt.size(); d++) {
+        double[] kd = dt.get(d).keypoints;
+        double sum = 0;
+        int count = 0;
+        for (int j = 0; j < k; j++) {
+          double xd = kd[3 * j];
+          double yd = kd[3 * j + 1];
+          double dx;
+          double dy;
+          if (labelled > 0) {
+            if (kg[3 * j + 2] <= 0) {
+              continue;
+            }
+            dx = xd - kg[3 * j];
+            dy = yd - kg[3 * j + 1];
+          } else {
+            dx = Math.max(0, x0 - xd) + Math.max(0, xd - x1);
+            dy = Math.max(0, y0 - yd) + Math.max(0, yd - y1);
+          }
+          // numpy evaluates (dx**2 + dy**2) / vars / (area + spacing(1)) / 2 left to right
+          double e = (dx * dx + dy * dy) / vars[j] / (truth.area + EPS) / 2;
+          sum += Math.exp(-e);
+          count++;
+        }
+        ious[d][g] = sum / count;
+      }
+    }
+    return ious;
+  }
+
   private static ImageEval evaluateImage(
       List<Obj> gtIn, List<Obj> dt, double[][] iousIn, double[] range) {
     int gCount = gtIn.size();
@@ -189,7 +334,7 @@ public final class CocoEvaluator {
     boolean[] ignoreIn = new boolean[gCount];
     for (int g = 0; g < gCount; g++) {
       Obj o = gtIn.get(g);
-      ignoreIn[g] = o.crowd || o.area < range[0] || o.area > range[1];
+      ignoreIn[g] = o.crowd || o.ignore || o.area < range[0] || o.area > range[1];
     }
     // ground truths not ignored first, each group in its original order
     int[] order = new int[gCount];
@@ -254,12 +399,12 @@ public final class CocoEvaluator {
   }
 
   private static EvalSummary accumulate(
-      IouType type, ImageEval[][][] evals, long[] categoryIds, int images) {
+      IouType type, Params params, ImageEval[][][] evals, long[] categoryIds, int images) {
     int categories = categoryIds.length;
     int tCount = IOU_THRESHOLDS.length;
     int rCount = RECALL_THRESHOLDS.length;
-    int aCount = AREA_RANGES.length;
-    int mCount = MAX_DETS.length;
+    int aCount = params.areaRanges().length;
+    int mCount = params.maxDets().length;
     double[][][][][] precision = new double[tCount][rCount][categories][aCount][mCount];
     double[][][][] recall = new double[tCount][categories][aCount][mCount];
     for (double[][][][] a : precision) {
@@ -281,7 +426,7 @@ public final class CocoEvaluator {
     for (int k = 0; k < categories; k++) {
       for (int a = 0; a < aCount; a++) {
         for (int m = 0; m < mCount; m++) {
-          int maxDet = MAX_DETS[m];
+          int maxDet = params.maxDets()[m];
           List<ImageEval> e = new ArrayList<>();
           for (int i = 0; i < images; i++) {
             if (evals[k][a][i] != null) {
@@ -355,20 +500,11 @@ public final class CocoEvaluator {
         }
       }
     }
-    double[] stats = new double[12];
-    stats[0] = mean(precision, recall, true, null, 0, 2);
-    stats[1] = mean(precision, recall, true, 0.5, 0, 2);
-    stats[2] = mean(precision, recall, true, 0.75, 0, 2);
-    stats[3] = mean(precision, recall, true, null, 1, 2);
-    stats[4] = mean(precision, recall, true, null, 2, 2);
-    stats[5] = mean(precision, recall, true, null, 3, 2);
-    stats[6] = mean(precision, recall, false, null, 0, 0);
-    stats[7] = mean(precision, recall, false, null, 0, 1);
-    stats[8] = mean(precision, recall, false, null, 0, 2);
-    stats[9] = mean(precision, recall, false, null, 1, 2);
-    stats[10] = mean(precision, recall, false, null, 2, 2);
-    stats[11] = mean(precision, recall, false, null, 3, 2);
-    // each category's AP as detectron2 reports it: precision[:, :, k, area all, maxDets 100]
+    double[] stats = type == IouType.KEYPOINTS ? keypointStats(precision, recall) : new double[12];
+    if (type != IouType.KEYPOINTS) {
+      detectionStats(precision, recall, stats);
+    }
+    // each category's AP as detectron2 reports it: precision[:, :, k, area all, last maxDets]
     Map<Long, Double> byCategory = new java.util.LinkedHashMap<>();
     for (int k = 0; k < categories; k++) {
       double sum = 0;
@@ -387,6 +523,37 @@ public final class CocoEvaluator {
       }
     }
     return new EvalSummary(type, stats, byCategory);
+  }
+
+  /** pycocotools' {@code _summarizeKps}: AP and AR at 20 detections, all / .50 / .75 / M / L. */
+  private static double[] keypointStats(double[][][][][] precision, double[][][][] recall) {
+    double[] stats = new double[10];
+    for (int i = 0; i < 2; i++) {
+      boolean ap = i == 0;
+      stats[5 * i] = mean(precision, recall, ap, null, 0, 0);
+      stats[5 * i + 1] = mean(precision, recall, ap, 0.5, 0, 0);
+      stats[5 * i + 2] = mean(precision, recall, ap, 0.75, 0, 0);
+      stats[5 * i + 3] = mean(precision, recall, ap, null, 1, 0);
+      stats[5 * i + 4] = mean(precision, recall, ap, null, 2, 0);
+    }
+    return stats;
+  }
+
+  /** pycocotools' {@code _summarizeDets}: the 12 box or mask stats. */
+  private static void detectionStats(
+      double[][][][][] precision, double[][][][] recall, double[] stats) {
+    stats[0] = mean(precision, recall, true, null, 0, 2);
+    stats[1] = mean(precision, recall, true, 0.5, 0, 2);
+    stats[2] = mean(precision, recall, true, 0.75, 0, 2);
+    stats[3] = mean(precision, recall, true, null, 1, 2);
+    stats[4] = mean(precision, recall, true, null, 2, 2);
+    stats[5] = mean(precision, recall, true, null, 3, 2);
+    stats[6] = mean(precision, recall, false, null, 0, 0);
+    stats[7] = mean(precision, recall, false, null, 0, 1);
+    stats[8] = mean(precision, recall, false, null, 0, 2);
+    stats[9] = mean(precision, recall, false, null, 1, 2);
+    stats[10] = mean(precision, recall, false, null, 2, 2);
+    stats[11] = mean(precision, recall, false, null, 3, 2);
   }
 
   /** pycocotools' {@code _summarize}: the mean over every entry above -1, or -1 if none. */
@@ -469,6 +636,8 @@ public final class CocoEvaluator {
     boolean crowd;
     double score;
     CocoRle rle;
+    double[] keypoints;
+    boolean ignore;
   }
 
   private static final class Prepared {

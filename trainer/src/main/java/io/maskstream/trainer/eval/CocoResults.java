@@ -17,13 +17,15 @@ import java.util.Map;
  *
  * <p>When the first detection has a box, every detection's area is its box's {@code w * h} (also
  * for mask evaluation) and a detection without mask gets its box as a polygon; otherwise the area
- * is the mask's pixel count and a missing box is the mask's bounding box. Ids are positions from 1.
+ * is the mask's pixel count and a missing box is the mask's bounding box; when it has neither but
+ * keypoints, the box is the keypoints' extent and the area that box's. Ids are positions from 1.
  * Immutable.
  *
  * @param detections the detections, in file order
  * @param hasMasks whether any detection has a segmentation (mask AP is meaningful)
+ * @param hasKeypoints whether any detection has keypoints (keypoint AP is meaningful)
  */
-public record CocoResults(List<Detection> detections, boolean hasMasks) {
+public record CocoResults(List<Detection> detections, boolean hasMasks, boolean hasKeypoints) {
 
   /** Copies the list. */
   public CocoResults {
@@ -48,7 +50,13 @@ public record CocoResults(List<Detection> detections, boolean hasMasks) {
   public static CocoResults of(List<CocoResult> results, CocoFile groundTruth, String source) {
     Map<Long, CocoImage> images = groundTruth.imagesById();
     boolean boxMode = !results.isEmpty() && results.get(0).bbox() != null;
+    boolean keypointMode =
+        !boxMode
+            && !results.isEmpty()
+            && results.get(0).segmentation() == null
+            && results.get(0).keypoints() != null;
     boolean hasMasks = false;
+    boolean hasKeypoints = false;
     List<Detection> detections = new ArrayList<>(results.size());
     for (CocoResult r : results) {
       String where = source + ": detection [" + r.index() + "]";
@@ -69,8 +77,19 @@ public record CocoResults(List<Detection> detections, boolean hasMasks) {
                 + " results were made for");
       }
       hasMasks |= r.segmentation() != null;
+      hasKeypoints |= r.keypoints() != null;
+      double[] keypoints = r.keypoints() == null ? null : r.keypoints().clone();
       long id = r.index() + 1L;
-      if (boxMode) {
+      if (keypointMode) {
+        if (keypoints == null || keypoints.length == 0) {
+          throw new CocoFormatException(
+              where + " has no \"keypoints\" while the first detection has them: give every one");
+        }
+        double[] bb = extent(keypoints);
+        detections.add(
+            new Detection(
+                id, r.imageId(), r.categoryId(), r.score(), bb, bb[2] * bb[3], null, keypoints));
+      } else if (boxMode) {
         double[] bb = r.bbox();
         if (bb == null) {
           throw new CocoFormatException(
@@ -93,20 +112,45 @@ public record CocoResults(List<Detection> detections, boolean hasMasks) {
                 r.score(),
                 bb.clone(),
                 bb[2] * bb[3],
-                segmentation));
+                segmentation,
+                keypoints));
       } else {
         if (r.segmentation() == null) {
           throw new CocoFormatException(
-              where + " has neither \"bbox\" nor \"segmentation\": a detection needs one of them");
+              where
+                  + " has neither \"bbox\" nor \"segmentation\" nor \"keypoints\": a detection"
+                  + " needs one of them");
         }
         CocoRle rle = toRle(r.segmentation(), image, where);
         double[] bb = r.bbox() != null ? r.bbox().clone() : rle.toBbox();
         detections.add(
             new Detection(
-                id, r.imageId(), r.categoryId(), r.score(), bb, rle.area(), r.segmentation()));
+                id,
+                r.imageId(),
+                r.categoryId(),
+                r.score(),
+                bb,
+                rle.area(),
+                r.segmentation(),
+                keypoints));
       }
     }
-    return new CocoResults(detections, hasMasks);
+    return new CocoResults(detections, hasMasks, hasKeypoints);
+  }
+
+  /** The box {@code [x, y, w, h]} from the smallest to the largest keypoint coordinates. */
+  private static double[] extent(double[] keypoints) {
+    double x0 = Double.POSITIVE_INFINITY;
+    double y0 = Double.POSITIVE_INFINITY;
+    double x1 = Double.NEGATIVE_INFINITY;
+    double y1 = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < keypoints.length; i += 3) {
+      x0 = Math.min(x0, keypoints[i]);
+      x1 = Math.max(x1, keypoints[i]);
+      y0 = Math.min(y0, keypoints[i + 1]);
+      y1 = Math.max(y1, keypoints[i + 1]);
+    }
+    return new double[] {x0, y0, x1 - x0, y1 - y0};
   }
 
   static CocoRle toRle(Segmentation segmentation, CocoImage image, String where) {

@@ -13,6 +13,7 @@ import io.maskstream.trainer.coco.Segmentation;
  * @param bbox {@code [x, y, w, h]}
  * @param area the area used for area ranges
  * @param segmentation the mask, or null when the results have none
+ * @param keypoints {@code [x1, y1, v1, ...]}, or null when the detection has none
  */
 public record Detection(
     long id,
@@ -21,4 +22,18 @@ public record Detection(
     double score,
     double[] bbox,
     double area,
-    Segmentation segmentation) {}
+    Segmentation segmentation,
+    double[] keypoints) {
+
+  /** A detection without keypoints. */
+  public Detection(
+      long id,
+      long imageId,
+      long categoryId,
+      double score,
+      double[] bbox,
+      double area,
+      Segmentation segmentation) {
+    this(id, imageId, categoryId, score, bbox, area, segmentation, null);
+  }
+}

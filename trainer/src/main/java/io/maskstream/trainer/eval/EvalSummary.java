@@ -8,12 +8,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The 12 numbers of pycocotools' {@code COCOeval.stats} for one IoU type, and their summary lines.
+ * The numbers of pycocotools' {@code COCOeval.stats} for one IoU type, and their summary lines.
  * Immutable.
  *
- * <p>Stats: 0 AP, 1 AP50, 2 AP75, 3-5 AP small / medium / large, 6-8 AR with 1 / 10 / 100
- * detections, 9-11 AR small / medium / large; -1 where nothing could be measured. Also the AP of
- * each category ({@link #categoryAp()}).
+ * <p>Boxes and masks, 12 stats: 0 AP, 1 AP50, 2 AP75, 3-5 AP small / medium / large, 6-8 AR with 1
+ * / 10 / 100 detections, 9-11 AR small / medium / large. Keypoints, 10 stats at 20 detections: 0
+ * AP, 1 AP50, 2 AP75, 3-4 AP medium / large, 5 AR, 6 AR50, 7 AR75, 8-9 AR medium / large. -1 where
+ * nothing could be measured. Also the AP of each category ({@link #categoryAp()}).
  */
 public final class EvalSummary {
   private final IouType type;
@@ -32,7 +33,7 @@ public final class EvalSummary {
     return type;
   }
 
-  /** A copy of the 12 stats. */
+  /** A copy of the stats (12, or 10 for keypoints). */
   public double[] stats() {
     return stats.clone();
   }
@@ -52,8 +53,20 @@ public final class EvalSummary {
     return categoryAp;
   }
 
-  /** The 12 lines pycocotools' {@code summarize()} prints, character for character. */
+  /** The lines pycocotools' {@code summarize()} prints, character for character. */
   public List<String> lines() {
+    if (type == IouType.KEYPOINTS) {
+      List<String> lines = new ArrayList<>(10);
+      for (int i = 0; i < 2; i++) {
+        boolean ap = i == 0;
+        lines.add(line(ap, null, "all", 20, stats[5 * i]));
+        lines.add(line(ap, 0.5, "all", 20, stats[5 * i + 1]));
+        lines.add(line(ap, 0.75, "all", 20, stats[5 * i + 2]));
+        lines.add(line(ap, null, "medium", 20, stats[5 * i + 3]));
+        lines.add(line(ap, null, "large", 20, stats[5 * i + 4]));
+      }
+      return lines;
+    }
     List<String> lines = new ArrayList<>(12);
     lines.add(line(true, null, "all", 100, stats[0]));
     lines.add(line(true, 0.5, "all", 100, stats[1]));

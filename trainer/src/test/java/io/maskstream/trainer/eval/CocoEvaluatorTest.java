@@ -24,7 +24,7 @@ class CocoEvaluatorTest {
     CocoFile gt = CocoJson.readAnnotations(resource("eval/annotations.json"));
     CocoResults results = CocoResults.read(resource("eval/results.json"), gt);
     JsonNode expected = new ObjectMapper().readTree(resource("eval/expected.json").toFile());
-    for (IouType type : IouType.values()) {
+    for (IouType type : List.of(IouType.BBOX, IouType.SEGM)) {
       EvalSummary summary = CocoEvaluator.evaluate(gt, results, type);
       JsonNode want = expected.get(type.cocoName());
       for (int i = 0; i < 12; i++) {
@@ -40,7 +40,7 @@ class CocoEvaluatorTest {
       throws Exception {
     CocoFile gt = CocoJson.readAnnotations(resource("eval/annotations.json"));
     CocoResults results = CocoResults.read(resource("eval/results.json"), gt);
-    for (IouType type : IouType.values()) {
+    for (IouType type : List.of(IouType.BBOX, IouType.SEGM)) {
       EvalSummary summary = CocoEvaluator.evaluate(gt, results, type);
       assertThat(summary.categoryAp()).hasSizeGreaterThan(1);
       assertThat(summary.categoryAp().values().stream().mapToDouble(d -> d).average().orElseThrow())
@@ -66,7 +66,7 @@ class CocoEvaluatorTest {
     JsonNode expected = new ObjectMapper().readTree(resource("crowd/expected.json").toFile());
     for (String file : List.of("results.json", "results-masks-only.json")) {
       CocoResults results = CocoResults.read(resource("crowd/" + file), gt);
-      for (IouType type : IouType.values()) {
+      for (IouType type : List.of(IouType.BBOX, IouType.SEGM)) {
         EvalSummary summary = CocoEvaluator.evaluate(gt, results, type);
         JsonNode want = expected.get(file).get(type.cocoName());
         for (int i = 0; i < 12; i++) {

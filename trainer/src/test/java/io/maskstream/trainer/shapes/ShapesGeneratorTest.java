@@ -101,7 +101,7 @@ class ShapesGeneratorTest {
               results.size(), ann.imageId(), ann.categoryId(), 1.0, ann.bbox(), rle, List.of()));
     }
     CocoResults detections = CocoResults.of(results, gt, "ground truth");
-    for (IouType type : IouType.values()) {
+    for (IouType type : List.of(IouType.BBOX, IouType.SEGM)) {
       EvalSummary summary = CocoEvaluator.evaluate(gt, detections, type);
       assertThat(summary.stat(0)).as(type + " AP").isEqualTo(1.0);
       assertThat(summary.stat(1)).as(type + " AP50").isEqualTo(1.0);
