@@ -46,6 +46,13 @@ public final class ShapesCommand implements Callable<Integer> {
   @Option(names = "--video", paramLabel = "FRAMES", description = "Write a clip of FRAMES frames.")
   Integer video;
 
+  @Option(
+      names = "--keypoints",
+      description =
+          "Also annotate each object's four extreme points (top, right, bottom, left) as COCO"
+              + " keypoints, with the categories' keypoint names, skeleton and flip_map.")
+  boolean keypoints;
+
   @Override
   public Integer call() throws IOException {
     if ((n == null) == (video == null)) {
@@ -61,7 +68,7 @@ public final class ShapesCommand implements Callable<Integer> {
       throw new UserException(out + " exists and is not an empty folder: choose a new --out");
     }
     Files.createDirectories(out);
-    ShapesGenerator generator = new ShapesGenerator(ShapesConfig.defaults());
+    ShapesGenerator generator = new ShapesGenerator(ShapesConfig.defaults(), keypoints);
     PrintWriter console = spec.commandLine().getOut();
     if (video != null) {
       generator.writeClip(out, video, seed);

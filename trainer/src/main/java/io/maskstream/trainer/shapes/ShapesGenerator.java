@@ -41,10 +41,22 @@ public final class ShapesGenerator {
   private static final int MIN_CONTRAST = 90;
 
   private final ShapesConfig config;
+  private final boolean keypoints;
 
   /** A generator drawing as {@code config} says. */
   public ShapesGenerator(ShapesConfig config) {
+    this(config, false);
+  }
+
+  /**
+   * A generator drawing as {@code config} says that, with {@code keypoints}, also writes each
+   * object's {@link ShapeKeypoints} into the annotations (COCO's {@code keypoints}, {@code
+   * num_keypoints}; the categories' {@code keypoints}, {@code skeleton} and {@code flip_map}). The
+   * images are the same either way.
+   */
+  public ShapesGenerator(ShapesConfig config, boolean keypoints) {
     this.config = config;
+    this.keypoints = keypoints;
   }
 
   /** Still image {@code index} of the dataset of {@code seed}. */
@@ -85,7 +97,7 @@ public final class ShapesGenerator {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
-    writeAnnotations(out.resolve("annotations.json"), entries, false);
+    writeAnnotations(out.resolve("annotations.json"), entries, false, keypoints);
   }
 
   /**
@@ -128,7 +140,7 @@ public final class ShapesGenerator {
       }
       tracked.add(new ImageEntry(e.id, e.fileName, new ShapesImage(e.image.image(), objects)));
     }
-    writeAnnotations(out.resolve("annotations.json"), tracked, true);
+    writeAnnotations(out.resolve("annotations.json"), tracked, true, keypoints);
     writeMotGroundTruth(out.resolve("gt.txt"), tracked);
   }
 
@@ -269,9 +281,12 @@ public final class ShapesGenerator {
     for (int i = 0; i < objects.size(); i++) {
       if (masks[i] != null) {
         Placed o = objects.get(i);
+        double[] points =
+            ShapeKeypoints.keypoints(
+                o.kind.outline(o.cx, o.cy, o.radius, o.angle), index, i + 1, width, height);
         out.add(
             new ShapesObject(
-                o.kind, o.color, CocoRle.encodeRowMajor(masks[i], height, width), o.id));
+                o.kind, o.color, CocoRle.encodeRowMajor(masks[i], height, width), o.id, points));
       }
     }
     return new ShapesImage(image, out);
@@ -324,8 +339,8 @@ public final class ShapesGenerator {
     }
   }
 
-  private static void writeAnnotations(Path file, List<ImageEntry> entries, boolean tracks)
-      throws IOException {
+  private static void writeAnnotations(
+      Path file, List<ImageEntry> entries, boolean tracks, boolean keypoints) throws IOException {
     try (JsonGenerator json = new JsonFactory().createGenerator(file.toFile(), JsonEncoding.UTF8)) {
       json.writeStartObject();
       json.writeObjectFieldStart("info");
@@ -365,6 +380,20 @@ public final class ShapesGenerator {
           }
           json.writeEndArray();
           json.writeNumberField("iscrowd", 0);
+          if (keypoints) {
+            double[] points = o.keypoints();
+            json.writeArrayFieldStart("keypoints");
+            int labelled = 0;
+            for (int k = 0; k < points.length; k += 3) {
+              // two decimals are far below a pixel and keep the file small
+              json.writeNumber(Math.round(points[k] * 100) / 100.0);
+              json.writeNumber(Math.round(points[k + 1] * 100) / 100.0);
+              json.writeNumber((int) points[k + 2]);
+              labelled += points[k + 2] > 0 ? 1 : 0;
+            }
+            json.writeEndArray();
+            json.writeNumberField("num_keypoints", labelled);
+          }
           if (tracks) {
             json.writeNumberField("track_id", o.trackId());
           }
@@ -378,6 +407,23 @@ public final class ShapesGenerator {
         json.writeNumberField("id", kind.categoryId());
         json.writeStringField("name", kind.label());
         json.writeStringField("supercategory", "shape");
+        if (keypoints) {
+          json.writeArrayFieldStart("keypoints");
+          for (String name : ShapeKeypoints.NAMES) {
+            json.writeString(name);
+          }
+          json.writeEndArray();
+          json.writeArrayFieldStart("skeleton");
+          for (List<Integer> edge : ShapeKeypoints.SKELETON) {
+            json.writeArray(edge.stream().mapToInt(Integer::intValue).toArray(), 0, 2);
+          }
+          json.writeEndArray();
+          json.writeArrayFieldStart("flip_map");
+          for (List<String> pair : ShapeKeypoints.FLIP_MAP) {
+            json.writeArray(pair.toArray(String[]::new), 0, 2);
+          }
+          json.writeEndArray();
+        }
         json.writeEndObject();
       }
       json.writeEndArray();

@@ -110,6 +110,58 @@ class ShapesGeneratorTest {
   }
 
   @Test
+  void keypointsAreEachObjectsExtremePointsOnTheSameImagesAndScorePerfectOks() throws IOException {
+    Path withKeypoints = tmp.resolve("keypoints");
+    new ShapesGenerator(ShapesConfig.defaults(), true).writeDataset(withKeypoints, 16, 42);
+    for (Path file : tree(dataset)) {
+      if (!file.toString().endsWith(".json")) {
+        assertThat(Files.readAllBytes(withKeypoints.resolve(file)))
+            .as(file.toString())
+            .isEqualTo(Files.readAllBytes(dataset.resolve(file)));
+      }
+    }
+    CocoFile gt = CocoJson.readAnnotations(withKeypoints.resolve("annotations.json"));
+    int visible = 0;
+    int hidden = 0;
+    List<CocoResult> results = new ArrayList<>();
+    for (var ann : gt.annotations()) {
+      double[] k = ann.keypoints();
+      assertThat(k).hasSize(12);
+      double[] b = ann.bbox();
+      // top, right, bottom, left: the coordinate each one is the extreme of, and the box's side
+      double[][] sides = {{k[1], b[1]}, {k[3], b[0] + b[2]}, {k[7], b[1] + b[3]}, {k[9], b[0]}};
+      int labelled = 0;
+      for (int j = 0; j < 4; j++) {
+        double v = k[3 * j + 2];
+        labelled += v > 0 ? 1 : 0;
+        if (v == 2) {
+          // not hidden: the object's visible box reaches its extreme point, give or take a
+          // sharp tip's last pixels
+          assertThat(sides[j][0])
+              .as("keypoint %d of %s", j, ann.describe())
+              .isCloseTo(sides[j][1], org.assertj.core.api.Assertions.within(2.5));
+          visible++;
+        } else if (v == 1) {
+          hidden++;
+        }
+      }
+      assertThat(ann.numKeypoints()).isEqualTo(labelled);
+      results.add(
+          new CocoResult(
+              results.size(), ann.imageId(), ann.categoryId(), 1.0, null, null, k, List.of()));
+    }
+    assertThat(visible).isGreaterThan(3 * gt.annotations().size());
+    assertThat(hidden).as("occluded extreme points").isPositive();
+    EvalSummary oks =
+        CocoEvaluator.evaluate(
+            gt,
+            CocoResults.of(results, gt, "ground truth"),
+            IouType.KEYPOINTS,
+            new double[] {0.05, 0.05, 0.05, 0.05});
+    assertThat(oks.stat(0)).as("keypoint AP").isEqualTo(1.0);
+  }
+
+  @Test
   void theSameSeedGivesTheSameFilesAndAnotherSeedOthers() throws IOException {
     Path again = tmp.resolve("again");
     Path other = tmp.resolve("other");
