@@ -38,6 +38,22 @@ final class DetectionFixtures {
     return root.get(stage);
   }
 
+  private static JsonNode keypoints;
+
+  /** A stage of the keypoint head fixtures (keypoints.json, make_keypoint_head_fixtures.py). */
+  static synchronized JsonNode keypoints(String stage) {
+    if (keypoints == null) {
+      try (InputStream in =
+          DetectionFixtures.class.getResourceAsStream("/torchvision/keypoints.json")) {
+        keypoints = new ObjectMapper().readTree(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      Torch.load();
+    }
+    return keypoints.get(stage);
+  }
+
   static long[] shape(JsonNode packed) {
     long[] out = new long[packed.get("shape").size()];
     for (int i = 0; i < out.length; i++) {
@@ -108,7 +124,7 @@ final class DetectionFixtures {
     return out;
   }
 
-  private static long[] longsOf(JsonNode packed) {
+  static long[] longsOf(JsonNode packed) {
     try {
       ByteBuffer b =
           ByteBuffer.wrap(packed.get("i64").binaryValue()).order(ByteOrder.LITTLE_ENDIAN);
