@@ -22,8 +22,6 @@ import io.maskstream.trainer.shapes.ShapesConfig;
 import io.maskstream.trainer.shapes.ShapesGenerator;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +38,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code maskstream capture} against a real broker: generated shapes frames of two cameras with
@@ -59,8 +56,6 @@ class CaptureIT {
   private static final Box B1 = new Box(10f, 10f, 40f, 40f);
   private static final Box B2 = new Box(60f, 10f, 90f, 40f);
   private static final Box B3 = new Box(10f, 60f, 40f, 90f);
-
-  record Run(int exitCode, String out, String err) {}
 
   @BeforeAll
   static void frames() throws Exception {
@@ -127,7 +122,7 @@ class CaptureIT {
   void keepsTheUsefulFramesOnceWithTheirReasonsAndTheDatasetTrainsAndEvaluates(@TempDir Path dir)
       throws Exception {
     Path out = dir.resolve("captured");
-    Run run =
+    CommandRun run =
         run(
             "capture",
             "--camera",
@@ -182,7 +177,7 @@ class CaptureIT {
     assertThat(dataset.skippedAnnotations()).isZero();
     Path results = dir.resolve("results.json");
     JSON.writeValue(results.toFile(), root.get("annotations"));
-    Run eval = run("eval", "--data", out.toString(), "--results", results.toString());
+    CommandRun eval = run("eval", "--data", out.toString(), "--results", results.toString());
     assertThat(eval.exitCode()).as(eval.err()).isZero();
     assertThat(eval.out().lines().filter(l -> l.contains("IoU=0.50:0.95 | area=   all")))
         .filteredOn(l -> l.contains("Average Precision"))
@@ -190,7 +185,7 @@ class CaptureIT {
         .allSatisfy(l -> assertThat(l).endsWith("= 1.000"));
 
     // a second run into the same folder continues it: nothing is there twice
-    Run again =
+    CommandRun again =
         run(
             "capture",
             "--camera",
@@ -230,7 +225,7 @@ class CaptureIT {
 
   @Test
   void stopsAtTheFrameCountAndBeforeTheSize(@TempDir Path dir) throws Exception {
-    Run count =
+    CommandRun count =
         run(
             "capture",
             "--camera",
@@ -260,7 +255,7 @@ class CaptureIT {
     assertThat(CocoDataset.load(dir.resolve("two"), false).skippedAnnotations()).isZero();
 
     long bound = 3 * jpeg(SHAPES.image(11, 1).image(), 0.75f).length;
-    Run size =
+    CommandRun size =
         run(
             "capture",
             "--camera",
@@ -291,7 +286,8 @@ class CaptureIT {
   @Test
   void badInputIsOneLine(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("annotations.json"), "[]");
-    Run notCoco = run("capture", "--camera", "gate", "--out", dir.toString(), "--duration", "5s");
+    CommandRun notCoco =
+        run("capture", "--camera", "gate", "--out", dir.toString(), "--duration", "5s");
     assertThat(notCoco.exitCode()).isEqualTo(2);
     assertThat(notCoco.err().lines())
         .singleElement()
@@ -304,7 +300,7 @@ class CaptureIT {
 
     Path props = dir.resolve("other-topics.properties");
     Files.writeString(props, "maskstream.topic.frames=no.such.frames\n");
-    Run missing =
+    CommandRun missing =
         run(
             "capture",
             "--camera",
@@ -321,7 +317,8 @@ class CaptureIT {
             "maskstream capture: topic no.such.frames does not exist: start the ingest and the"
                 + " detector first, or name the topics with maskstream.topic.* in --kafka-config");
 
-    Run band = run("capture", "--camera", "gate", "--out", dir.toString(), "--unsure", "0.7,0.2");
+    CommandRun band =
+        run("capture", "--camera", "gate", "--out", dir.toString(), "--unsure", "0.7,0.2");
     assertThat(band.exitCode()).isEqualTo(2);
     assertThat(band.err().lines()).singleElement().asString().contains("--unsure '0.7,0.2'");
   }
@@ -380,17 +377,9 @@ class CaptureIT {
     return bytes.toByteArray();
   }
 
-  private static Run run(String... args) {
-    CommandLine cli = Maskstream.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    List<String> all = new ArrayList<>(List.of(args));
-    if (args[0].equals("capture")) {
-      all.addAll(List.of("--bootstrap", kafka.bootstrapServers()));
-    }
-    int code = cli.execute(all.toArray(String[]::new));
-    return new Run(code, out.toString(), err.toString());
+  private static CommandRun run(String... args) {
+    return args[0].equals("capture")
+        ? CommandRun.on(kafka.bootstrapServers(), args)
+        : CommandRun.of(args);
   }
 }

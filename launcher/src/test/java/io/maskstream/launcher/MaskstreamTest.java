@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.maskstream.schemas.cli.KafkaOptions;
 import io.maskstream.schemas.cli.UserException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,21 +34,13 @@ class MaskstreamTest {
           "shadow",
           "shapes");
 
-  record Run(int exitCode, String out, String err) {}
-
-  static Run run(String... args) {
-    CommandLine cli = Maskstream.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  static CommandRun run(String... args) {
+    return CommandRun.of(args);
   }
 
   @Test
   void helpListsEveryProductCommand() {
-    Run run = run("--help");
+    CommandRun run = run("--help");
     assertThat(run.exitCode()).isZero();
     for (String command : PRODUCT_COMMANDS) {
       assertThat(run.out()).containsPattern("(?m)^\\s+" + command + "\\s");
@@ -60,7 +50,7 @@ class MaskstreamTest {
   @Test
   void everyCommandHasHelp() {
     for (String command : PRODUCT_COMMANDS) {
-      Run run = run(command, "--help");
+      CommandRun run = run(command, "--help");
       assertThat(run.exitCode()).as(command).isZero();
       assertThat(run.out()).as(command).contains("Usage: maskstream " + command);
     }
@@ -95,7 +85,7 @@ class MaskstreamTest {
 
   @Test
   void unknownOptionIsOneLineAndExitTwo() {
-    Run run = run("broker", "--bogus");
+    CommandRun run = run("broker", "--bogus");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err().strip())
         .doesNotContain("\n")
@@ -104,43 +94,45 @@ class MaskstreamTest {
 
   @Test
   void missingCommandAndBadValuesAreOneLine() {
-    Run none = run();
+    CommandRun none = run();
     assertThat(none.exitCode()).isEqualTo(2);
     assertThat(none.err().strip())
         .isEqualTo("maskstream: a command is required (see 'maskstream --help')");
 
-    Run badPort = run("broker", "--port", "eighty");
+    CommandRun badPort = run("broker", "--port", "eighty");
     assertThat(badPort.exitCode()).isEqualTo(2);
     assertThat(badPort.err().strip()).doesNotContain("\n").contains("eighty");
 
-    Run badPreset = run("train", "--data", "d", "--out", "m.onnx", "--preset", "huge");
+    CommandRun badPreset = run("train", "--data", "d", "--out", "m.onnx", "--preset", "huge");
     assertThat(badPreset.exitCode()).isEqualTo(2);
     assertThat(badPreset.err()).contains("unknown preset 'huge': use tiny, r18-fpn or r50-fpn");
 
-    Run twoInputs = run("infer", "--model", "m", "--images", "a", "--video", "v", "--out", "o");
+    CommandRun twoInputs =
+        run("infer", "--model", "m", "--images", "a", "--video", "v", "--out", "o");
     assertThat(twoInputs.exitCode()).isEqualTo(2);
     assertThat(twoInputs.err().strip()).doesNotContain("\n");
   }
 
   @Test
   void cameraAddRefusesBadDefinitionsInOneLine() {
-    Run badId = run("camera", "add", "--camera", "gate 1", "--url", "rtsp://cam/s1");
+    CommandRun badId = run("camera", "add", "--camera", "gate 1", "--url", "rtsp://cam/s1");
     assertThat(badId.exitCode()).isEqualTo(2);
     assertThat(badId.err().strip())
         .isEqualTo(
             "maskstream camera add: --camera 'gate 1': use 1-64 characters from A-Z a-z 0-9 . _ -");
-    Run fps = run("camera", "add", "--camera", "gate", "--url", "rtsp://cam/s1", "--fps", "0");
+    CommandRun fps =
+        run("camera", "add", "--camera", "gate", "--url", "rtsp://cam/s1", "--fps", "0");
     assertThat(fps.exitCode()).isEqualTo(2);
     assertThat(fps.err().strip())
         .isEqualTo("maskstream camera add: camera gate: fps must be in (0, 1000], got 0.0");
-    Run url = run("camera", "add", "--camera", "gate", "--url", "rtsp://viewer:pw@[cam/s1");
+    CommandRun url = run("camera", "add", "--camera", "gate", "--url", "rtsp://viewer:pw@[cam/s1");
     assertThat(url.exitCode()).isEqualTo(2);
     assertThat(url.err().strip())
         .doesNotContain("\n")
         .startsWith(
             "maskstream camera add: camera gate: url 'rtsp://viewer:***@[cam/s1' is not a valid URL")
         .doesNotContain("pw@");
-    Run noUrl = run("camera", "add", "--camera", "gate");
+    CommandRun noUrl = run("camera", "add", "--camera", "gate");
     assertThat(noUrl.exitCode()).isEqualTo(2);
     assertThat(noUrl.err().strip())
         .isEqualTo(
@@ -149,14 +141,14 @@ class MaskstreamTest {
 
   @Test
   void zonesRefuseABadCameraOrFileInOneLine(@TempDir Path dir) throws Exception {
-    Run badCamera = run("zones", "set", "--camera", "gate 1", "--file", "zones.yaml");
+    CommandRun badCamera = run("zones", "set", "--camera", "gate 1", "--file", "zones.yaml");
     assertThat(badCamera.exitCode()).isEqualTo(2);
     assertThat(badCamera.err().strip())
         .isEqualTo(
             "maskstream zones set: --camera 'gate 1': use 1-64 characters from A-Z a-z 0-9 . _ -");
 
     Path file = Files.writeString(dir.resolve("zones.yaml"), "zones:\n  - name: dock\n");
-    Run badFile = run("zones", "set", "--camera", "gate-1", "--file", file.toString());
+    CommandRun badFile = run("zones", "set", "--camera", "gate-1", "--file", file.toString());
     assertThat(badFile.exitCode()).isEqualTo(2);
     assertThat(badFile.err().strip())
         .isEqualTo(
@@ -173,7 +165,7 @@ class MaskstreamTest {
       System.arraycopy(words, 0, args, 0, words.length);
       args[words.length] = "--host";
       args[words.length + 1] = "0.0.0.0";
-      Run run = run(args);
+      CommandRun run = run(args);
       assertThat(run.exitCode()).as(command).isEqualTo(2);
       assertThat(run.err().strip())
           .as(command)
@@ -188,7 +180,7 @@ class MaskstreamTest {
 
   @Test
   void brokerRefusesBadNumbersBeforeStarting() {
-    Run run = run("broker", "--port", "70000");
+    CommandRun run = run("broker", "--port", "70000");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err().strip())
         .isEqualTo("maskstream broker: --port must be 0..65535, got 70000");
@@ -196,13 +188,13 @@ class MaskstreamTest {
 
   @Test
   void trainRefusesBadInputInOneLine(@TempDir Path dir) {
-    Run noBudget = run("train", "--data", dir.toString(), "--out", "m.onnx");
+    CommandRun noBudget = run("train", "--data", dir.toString(), "--out", "m.onnx");
     assertThat(noBudget.exitCode()).isEqualTo(2);
     assertThat(noBudget.err().strip())
         .doesNotContain("\n")
         .contains("(--minutes=N | --iterations=N)");
 
-    Run noData =
+    CommandRun noData =
         run(
             "train",
             "--data",
@@ -218,7 +210,7 @@ class MaskstreamTest {
                 + dir.resolve("nothing")
                 + " is not a folder: give a COCO dataset folder");
 
-    Run notADataset =
+    CommandRun notADataset =
         run("train", "--data", dir.toString(), "--out", "m.onnx", "--iterations", "5");
     assertThat(notADataset.exitCode()).isEqualTo(2);
     assertThat(notADataset.err().strip()).doesNotContain("\n").contains("no annotations.json");
@@ -230,14 +222,14 @@ class MaskstreamTest {
     Files.writeString(gt, "1,1,10,10,40,80,1,-1,-1,-1\n");
     Path results = dir.resolve("results.txt");
     Files.writeString(results, "1,1,10,10,40,80\n0,1,10,10,40,80\n");
-    Run run = run("track-eval", "--gt", gt.toString(), "--results", results.toString());
+    CommandRun run = run("track-eval", "--gt", gt.toString(), "--results", results.toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err().strip())
         .isEqualTo(
             "maskstream track-eval: " + results + ":2: frame must be a whole number from 1, got 0");
 
     Files.writeString(results, "1,7,10,10,40,80\n");
-    Run ok = run("track-eval", "--gt", gt.toString(), "--results", results.toString());
+    CommandRun ok = run("track-eval", "--gt", gt.toString(), "--results", results.toString());
     assertThat(ok.exitCode()).isZero();
     assertThat(ok.out()).contains("HOTA").contains("100");
   }
@@ -265,7 +257,8 @@ class MaskstreamTest {
 
   @Test
   void missingKafkaConfigIsAUserError(@TempDir Path dir) {
-    Run run = run("publish", "--model", "m.onnx", "--kafka-config", dir.resolve("nope").toString());
+    CommandRun run =
+        run("publish", "--model", "m.onnx", "--kafka-config", dir.resolve("nope").toString());
     // publish is not implemented yet, so the file is checked by KafkaOptions directly
     KafkaOptions options = new KafkaOptions();
     CommandLine.populateCommand(options, "--kafka-config", dir.resolve("nope").toString());

@@ -20,8 +20,6 @@ import io.maskstream.schemas.models.ModelRegistry;
 import io.maskstream.schemas.models.ModelStore;
 import io.maskstream.trainer.shapes.ShapesConfig;
 import io.maskstream.trainer.shapes.ShapesGenerator;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +39,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The retrain loop as a user runs it, end to end: a detector serves v1 (trained briefly); the
@@ -56,8 +53,6 @@ class RetrainLoopEndToEndIT {
 
   private static final String NAME = "shapes";
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  record Run(int exitCode, String out, String err) {}
 
   @Test
   void captureLabelFineTuneShadowPromoteRefuseAndRollBack(@TempDir Path dir) throws Exception {
@@ -76,7 +71,7 @@ class RetrainLoopEndToEndIT {
     String v1 = version(v1File);
     ModelRegistry registry = new ModelRegistry(client(), TopicNames.DEFAULTS.models());
 
-    Run first = run("publish", "--model", v1File.toString(), "--gate", val.toString());
+    CommandRun first = run("publish", "--model", v1File.toString(), "--gate", val.toString());
     assertThat(first.exitCode()).as(first.err()).isZero();
 
     Properties detectorProps = client();
@@ -92,14 +87,14 @@ class RetrainLoopEndToEndIT {
     try (DetectorService detector = DetectorService.start(config);
         EventVersions events = new EventVersions()) {
       // frames flow: the clip's 60 frames through ingest, every one detected by v1
-      Run ingest = ingest("clip", clip.resolve("images"));
+      CommandRun ingest = ingest("clip", clip.resolve("images"));
       assertThat(ingest.exitCode()).as(ingest.err()).isZero();
       await().atMost(Duration.ofMinutes(3)).until(() -> events.frames("clip") == 60);
       assertThat(events.versions("clip")).containsOnly(v1);
 
       // capture: frames of the clip with v1's predictions as pre-annotations
       Path captured = dir.resolve("captured");
-      Run capture =
+      CommandRun capture =
           run(
               "capture",
               "--camera",
@@ -125,7 +120,7 @@ class RetrainLoopEndToEndIT {
       String v2 = version(v2File);
 
       // shadow: v2 beside v1 on the frames of a second camera
-      Run shadow =
+      CommandRun shadow =
           run(
               "shadow",
               "start",
@@ -144,7 +139,7 @@ class RetrainLoopEndToEndIT {
       await()
           .atMost(Duration.ofMinutes(3))
           .until(() -> compared(registry, v2) > 0 && events.frames("again") == 60);
-      Run show = run("shadow", "show", "--model", NAME);
+      CommandRun show = run("shadow", "show", "--model", NAME);
       System.out.println(show.out());
       assertThat(show.exitCode()).as(show.err()).isZero();
       assertThat(show.out()).contains(v2);
@@ -154,7 +149,7 @@ class RetrainLoopEndToEndIT {
       Thread streaming =
           new Thread(() -> ingest("during", clip.resolve("images")), "ingest-during-swap");
       streaming.start();
-      Run promote = run("shadow", "promote", "--model", NAME, "--gate", val.toString());
+      CommandRun promote = run("shadow", "promote", "--model", NAME, "--gate", val.toString());
       System.out.println(promote.out());
       assertThat(promote.exitCode()).as(promote.err()).isZero();
       ModelAnnouncement announced = registry.announced(NAME).orElseThrow();
@@ -170,14 +165,14 @@ class RetrainLoopEndToEndIT {
       assertThat(events.lostOrTwice("during", 60)).isEmpty();
 
       // a worse model is refused by the gate; v2 still serves
-      Run worse = run("publish", "--model", v3File.toString(), "--gate", val.toString());
+      CommandRun worse = run("publish", "--model", v3File.toString(), "--gate", val.toString());
       System.out.println(worse.out());
       assertThat(worse.exitCode()).isEqualTo(1);
       assertThat(worse.err()).contains("refused by the gate");
       assertThat(registry.announced(NAME).orElseThrow().getVersion()).isEqualTo(v2);
 
       // back to v1
-      Run back = run("rollback", "--model", NAME, "--to", v1);
+      CommandRun back = run("rollback", "--model", NAME, "--to", v1);
       assertThat(back.exitCode()).as(back.err()).isZero();
       await()
           .atMost(Duration.ofMinutes(2))
@@ -297,7 +292,7 @@ class RetrainLoopEndToEndIT {
     }
   }
 
-  private static Run ingest(String camera, Path images) {
+  private static CommandRun ingest(String camera, Path images) {
     return run(
         "ingest", "--camera", camera + "=" + images, "--no-realtime", "--metrics-port", "-1");
   }
@@ -339,16 +334,8 @@ class RetrainLoopEndToEndIT {
     return ModelStore.sha256Hex(Files.readAllBytes(model)).substring(0, 12);
   }
 
-  private static Run run(String... args) {
-    CommandLine cli = Maskstream.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--bootstrap", kafka.bootstrapServers()));
-    int code = cli.execute(all.toArray(String[]::new));
-    return new Run(code, out.toString(), err.toString());
+  private static CommandRun run(String... args) {
+    return CommandRun.on(kafka.bootstrapServers(), args);
   }
 
   private static Properties client() {

@@ -16,18 +16,14 @@ import io.maskstream.schemas.models.ModelStore;
 import io.maskstream.trainer.shapes.ShapesConfig;
 import io.maskstream.trainer.shapes.ShapesGenerator;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The guarded retrain loop through the {@code maskstream} command with real models and a detector
@@ -41,8 +37,6 @@ class RetrainLoopIT {
   @RegisterExtension static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 
   private static final String NAME = "shapes";
-
-  record Run(int exitCode, String out, String err) {}
 
   @Test
   void publishThroughTheGateRefuseTheWorseModelAndRollBack(@TempDir Path dir) throws Exception {
@@ -62,7 +56,7 @@ class RetrainLoopIT {
     String v3 = version(v3File);
     ModelRegistry registry = new ModelRegistry(client(), TopicNames.DEFAULTS.models());
 
-    Run first = run("publish", "--model", v1File.toString(), "--gate", val.toString());
+    CommandRun first = run("publish", "--model", v1File.toString(), "--gate", val.toString());
     assertThat(first.exitCode()).as(first.err()).isZero();
     assertThat(first.out()).contains("passed: the first version of shapes");
 
@@ -77,7 +71,7 @@ class RetrainLoopIT {
             .build();
     try (DetectorService detector = DetectorService.start(config)) {
       // the bundled model is better than one trained for two iterations: it passes
-      Run better =
+      CommandRun better =
           run("publish", "--model", v2File.toString(), "--name", NAME, "--gate", val.toString());
       assertThat(better.exitCode()).as(better.err()).isZero();
       System.out.println(better.out());
@@ -91,7 +85,7 @@ class RetrainLoopIT {
       assertThat(announced.getGate().getCandidate().getClasses()).hasSize(6);
 
       // another briefly trained model is worse than the bundled one: refused, nothing changes
-      Run worse = run("publish", "--model", v3File.toString(), "--gate", val.toString());
+      CommandRun worse = run("publish", "--model", v3File.toString(), "--gate", val.toString());
       System.out.println(worse.out());
       assertThat(worse.exitCode()).isEqualTo(1);
       assertThat(worse.err().lines())
@@ -103,18 +97,18 @@ class RetrainLoopIT {
       assertThat(registry.announced(NAME).orElseThrow().getVersion()).isEqualTo(v2);
       assertThat(registry.versions(NAME)).extracting(a -> a.getVersion()).containsExactly(v1, v2);
 
-      Run forced =
+      CommandRun forced =
           run("publish", "--model", v3File.toString(), "--gate", val.toString(), "--force");
       assertThat(forced.exitCode()).as(forced.err()).isZero();
       awaitServing(detector, registry, v3);
       assertThat(registry.announced(NAME).orElseThrow().getGate().getForced()).isTrue();
 
       // back to the first version: the detector swaps back to it
-      Run back = run("rollback", "--model", NAME, "--to", v1);
+      CommandRun back = run("rollback", "--model", NAME, "--to", v1);
       assertThat(back.exitCode()).as(back.err()).isZero();
       awaitServing(detector, registry, v1);
 
-      Run models = run("models");
+      CommandRun models = run("models");
       System.out.println(models.out());
       List<String> lines = models.out().lines().toList();
       assertThat(lines.get(0))
@@ -137,7 +131,7 @@ class RetrainLoopIT {
 
     // fine-tune from what serves: the weights published with the version announced now
     Path v4File = dir.resolve("v4.onnx");
-    Run fineTune =
+    CommandRun fineTune =
         run(
             "train",
             "--data",
@@ -154,7 +148,7 @@ class RetrainLoopIT {
     assertThat(metadata(v4File))
         .containsEntry(
             ModelFile.INIT_KEY, NAME + "@" + v1 + " (announced now) from the model store");
-    Run noWeights =
+    CommandRun noWeights =
         run(
             "train",
             "--data",
@@ -225,15 +219,7 @@ class RetrainLoopIT {
     return p;
   }
 
-  private static Run run(String... args) {
-    CommandLine cli = Maskstream.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--bootstrap", kafka.bootstrapServers()));
-    int code = cli.execute(all.toArray(String[]::new));
-    return new Run(code, out.toString(), err.toString());
+  private static CommandRun run(String... args) {
+    return CommandRun.on(kafka.bootstrapServers(), args);
   }
 }
