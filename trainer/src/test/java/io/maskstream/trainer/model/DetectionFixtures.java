@@ -21,37 +21,32 @@ import org.bytedeco.pytorch.Tensor;
  * src/test/python/make_torchvision_fixtures.py), with tensors stored bit-exactly.
  */
 final class DetectionFixtures {
-  private static JsonNode root;
+  private static final java.util.Map<String, JsonNode> FILES = new java.util.HashMap<>();
 
   private DetectionFixtures() {}
 
-  static synchronized JsonNode get(String stage) {
+  /** A stage of the detection fixtures (detection.json). */
+  static JsonNode get(String stage) {
+    return file("detection.json").get(stage);
+  }
+
+  /** A stage of the keypoint head fixtures (keypoints.json, make_keypoint_head_fixtures.py). */
+  static JsonNode keypoints(String stage) {
+    return file("keypoints.json").get(stage);
+  }
+
+  private static synchronized JsonNode file(String name) {
+    JsonNode root = FILES.get(name);
     if (root == null) {
-      try (InputStream in =
-          DetectionFixtures.class.getResourceAsStream("/torchvision/detection.json")) {
+      try (InputStream in = DetectionFixtures.class.getResourceAsStream("/torchvision/" + name)) {
         root = new ObjectMapper().readTree(in);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
       Torch.load();
+      FILES.put(name, root);
     }
-    return root.get(stage);
-  }
-
-  private static JsonNode keypoints;
-
-  /** A stage of the keypoint head fixtures (keypoints.json, make_keypoint_head_fixtures.py). */
-  static synchronized JsonNode keypoints(String stage) {
-    if (keypoints == null) {
-      try (InputStream in =
-          DetectionFixtures.class.getResourceAsStream("/torchvision/keypoints.json")) {
-        keypoints = new ObjectMapper().readTree(in);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      Torch.load();
-    }
-    return keypoints.get(stage);
+    return root;
   }
 
   static long[] shape(JsonNode packed) {
