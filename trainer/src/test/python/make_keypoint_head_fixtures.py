@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes torchvision's values for the keypoint head's target, loss and decoding functions
 (torchvision.models.detection.roi_heads: keypoints_to_heatmap, keypointrcnn_loss,
-heatmaps_to_keypoints) to trainer/src/test/resources/torchvision/keypoints.json, for
+heatmaps_to_keypoints) and its modules (KeypointRCNNHeads, KeypointRCNNPredictor) to trainer/src/test/resources/torchvision/keypoints.json, for
 KeypointHeadFunctionsTest. Tensors are stored bit-exactly as make_torchvision_fixtures.py stores
 them. Run with Debian's python3-torchvision:
 
@@ -12,11 +12,12 @@ import os
 import sys
 
 import torch
+from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
 from torchvision.models.detection.roi_heads import (heatmaps_to_keypoints, keypointrcnn_loss,
                                                     keypoints_to_heatmap)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_torchvision_fixtures import OUT, packed, random_boxes  # noqa: E402
+from make_torchvision_fixtures import OUT, packed, packed_state, random_boxes  # noqa: E402
 
 SEED = 20261203
 K = 4
@@ -67,9 +68,25 @@ def decode(g):
             "scores": packed(scores)}
 
 
+def head(g):
+    """KeypointRCNNHeads (3x3 convolutions + ReLU) and KeypointRCNNPredictor (a 4x4 stride-2
+    transposed convolution, then bilinear x2), small widths, weights drawn from g."""
+    heads = KeypointRCNNHeads(8, [16, 16])
+    predictor = KeypointRCNNPredictor(16, K)
+    with torch.no_grad():
+        for module in (heads, predictor):
+            for p in module.parameters():
+                p.copy_(torch.randn(p.shape, generator=g) * 0.2)
+    x = torch.randn(2, 8, 14, 14, generator=g)
+    features = heads(x)
+    return {"heads": packed_state(heads), "predictor": packed_state(predictor), "input": packed(x),
+            "features": packed(features), "logits": packed(predictor(features).detach())}
+
+
 def main():
     g = torch.Generator().manual_seed(SEED)
-    fixtures = {"heatmap_targets": heatmap_targets(g), "loss": loss(g), "decode": decode(g)}
+    fixtures = {"heatmap_targets": heatmap_targets(g), "loss": loss(g), "decode": decode(g),
+                "head": head(g)}
     with open(os.path.join(OUT, "keypoints.json"), "w") as f:
         json.dump(fixtures, f)
 

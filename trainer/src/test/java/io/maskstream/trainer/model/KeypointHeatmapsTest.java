@@ -57,6 +57,18 @@ class KeypointHeatmapsTest {
   }
 
   @Test
+  void theHeadsConvolutionsEqualTorchvisionsKeypointRcnnHeads() {
+    JsonNode c = keypoints("head");
+    try (PointerScope scope = new PointerScope();
+        KeypointHead head = new KeypointHead(new java.util.SplittableRandom(1), 8, 16, 16)) {
+      head.loadStateDict(DetectionFixtures.state(c.get("heads")), true);
+      assertThat(head.stateDict().keySet())
+          .containsExactly("0.weight", "0.bias", "2.weight", "2.bias");
+      assertClose(head.forward(tensor(c.get("input"))), c.get("features"), 1e-5);
+    }
+  }
+
+  @Test
   void decodedKeypointsAndScoresEqualTorchvisions() {
     JsonNode c = keypoints("decode");
     try (PointerScope scope = new PointerScope();
