@@ -57,7 +57,7 @@ class KeypointHeatmapsTest {
   }
 
   @Test
-  void theHeadsConvolutionsEqualTorchvisionsKeypointRcnnHeads() {
+  void theHeadAndPredictorEqualTorchvisionsKeypointRcnnHeadsAndPredictor() {
     JsonNode c = keypoints("head");
     try (PointerScope scope = new PointerScope();
         KeypointHead head = new KeypointHead(new java.util.SplittableRandom(1), 8, 16, 16)) {
@@ -65,6 +65,12 @@ class KeypointHeatmapsTest {
       assertThat(head.stateDict().keySet())
           .containsExactly("0.weight", "0.bias", "2.weight", "2.bias");
       assertClose(head.forward(tensor(c.get("input"))), c.get("features"), 1e-5);
+    }
+    try (PointerScope scope = new PointerScope();
+        KeypointPredictor predictor =
+            new KeypointPredictor(new java.util.SplittableRandom(1), 16, 4)) {
+      predictor.loadStateDict(DetectionFixtures.state(c.get("predictor")), true);
+      assertClose(predictor.forward(tensor(c.get("features"))), c.get("logits"), 1e-5);
     }
   }
 

@@ -8,13 +8,14 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * A 2-D transposed convolution ({@code torch.nn.ConvTranspose2d}, no padding): {@code weight [in,
- * out, k, k]} and {@code bias [out]}, initialised as PyTorch does by default.
+ * A 2-D transposed convolution ({@code torch.nn.ConvTranspose2d}): {@code weight [in, out, k, k]}
+ * and {@code bias [out]}, initialised as PyTorch does by default.
  */
 public final class ConvTranspose2d extends LayerModule {
   private final Tensor weight;
   private final Tensor bias;
   private final long stride;
+  private final long padding;
 
   /** A {@code kernel x kernel} transposed convolution with the given stride. */
   public ConvTranspose2d(SplittableRandom random, long in, long out, long kernel, long stride) {
@@ -30,9 +31,18 @@ public final class ConvTranspose2d extends LayerModule {
    * [out]}; the module takes ownership of both.
    */
   public ConvTranspose2d(Tensor weight, Tensor bias, long stride) {
+    this(weight, bias, stride, 0);
+  }
+
+  /**
+   * A transposed convolution with the given initial {@code weight [in, out, k, k]} and {@code bias
+   * [out]}, stride and padding; the module takes ownership of both.
+   */
+  public ConvTranspose2d(Tensor weight, Tensor bias, long stride, long padding) {
     this.weight = registerParameter("weight", weight);
     this.bias = registerParameter("bias", bias);
     this.stride = stride;
+    this.padding = padding;
   }
 
   /** The transposed convolution of {@code x [N, in, H, W]}; the result is the caller's. */
@@ -40,7 +50,15 @@ public final class ConvTranspose2d extends LayerModule {
   public Tensor forward(Tensor x) {
     try (TensorOptional b = new TensorOptional(bias)) {
       return torch.conv_transpose2d(
-          x, weight, b, new long[] {stride, stride}, new long[] {0, 0}, new long[] {0, 0}, 1, 1, 1);
+          x,
+          weight,
+          b,
+          new long[] {stride, stride},
+          new long[] {padding, padding},
+          new long[] {0, 0},
+          1,
+          1,
+          1);
     }
   }
 }
