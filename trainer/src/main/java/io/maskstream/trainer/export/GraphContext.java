@@ -5,6 +5,7 @@ import static io.maskstream.trainer.export.OnnxGraph.attr;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.engine.nn.ChannelNorm;
 import io.maskstream.trainer.engine.nn.Conv2d;
+import io.maskstream.trainer.engine.nn.Linear;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,6 +179,14 @@ public final class GraphContext {
         attr("pads", padding, padding, padding, padding),
         attr("dilations", 1, 1),
         attr("group", 1L));
+  }
+
+  /**
+   * The fully connected layer {@code linear}, named {@code name} (its state-dict prefix), with its
+   * own weight and bias, as {@link #linear(String, String, Weight, Weight)}.
+   */
+  public String linear(String x, String name, Linear linear) {
+    return linear(x, name, Weight.of(linear.weight()), Weight.of(linear.bias()));
   }
 
   /** The fully connected layer {@code name}: {@code x W^T + b} for {@code weight [out, in]}. */

@@ -4,7 +4,6 @@ import ai.onnx.proto.OnnxMl;
 import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.model.MaskRcnn;
-import io.maskstream.trainer.model.RoiHeads;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -100,13 +99,9 @@ public final class OnnxExporter {
               + classes
               + " classes (background included)");
     }
-    RoiHeads.Options options = model.detectionOptions();
-    MaskRcnnGraph.Settings settings =
-        new MaskRcnnGraph.Settings(
-            options.scoreThreshold(), options.nmsThreshold(), options.detectionsPerImage());
     OnnxGraph g = new OnnxGraph(info.name());
     String image = g.input(ModelFile.INPUT_IMAGE, OnnxGraph.FLOAT, 3L, "height", "width");
-    MaskRcnnGraph net = new MaskRcnnGraph(new GraphContext(g), model, weights, settings);
+    MaskRcnnGraph net = new MaskRcnnGraph(new GraphContext(g), model, weights);
     MaskRcnnGraph.Outputs out = net.build(image);
     g.output(out.boxes(), ModelFile.OUTPUT_BOXES, OnnxGraph.FLOAT, "detections", 4L);
     g.output(out.labels(), ModelFile.OUTPUT_LABELS, OnnxGraph.INT64, "detections");
