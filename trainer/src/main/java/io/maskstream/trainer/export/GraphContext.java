@@ -5,6 +5,7 @@ import static io.maskstream.trainer.export.OnnxGraph.attr;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.engine.nn.ChannelNorm;
 import io.maskstream.trainer.engine.nn.Conv2d;
+import io.maskstream.trainer.engine.nn.ConvTranspose2d;
 import io.maskstream.trainer.engine.nn.Linear;
 import java.util.HashMap;
 import java.util.List;
@@ -179,6 +180,24 @@ public final class GraphContext {
         attr("pads", padding, padding, padding, padding),
         attr("dilations", 1, 1),
         attr("group", 1L));
+  }
+
+  /**
+   * The transposed convolution {@code conv}, named {@code name} (its state-dict prefix), with its
+   * own weight {@code [in, out, k, k]}, bias and stride and no padding: an ONNX {@code
+   * ConvTranspose}.
+   */
+  public String convTranspose(String x, String name, ConvTranspose2d conv) {
+    Weight weight = Weight.of(conv.weight());
+    long[] shape = weight.shape();
+    return g.op(
+        "ConvTranspose",
+        List.of(
+            x,
+            g.floats(name + ".weight", weight.values(), shape),
+            g.floats(name + ".bias", Weight.of(conv.bias()).values(), shape[1])),
+        attr("kernel_shape", shape[2], shape[3]),
+        attr("strides", conv.stride(), conv.stride()));
   }
 
   /**

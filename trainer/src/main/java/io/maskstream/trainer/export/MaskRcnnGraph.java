@@ -40,9 +40,8 @@ import java.util.Map;
  * <p>The input transform, the backbone and the region proposal network write themselves, from their
  * own modules and settings ({@link InputTransform#export}, {@link
  * io.maskstream.trainer.model.Backbone#export}, {@link RegionProposalNetwork#export}) and the
- * second stage its box detections ({@link RoiHeads#export}); the mask branch reads its weights from
- * the model's state dict by their torchvision names. Not thread-safe; one instance writes one
- * graph.
+ * second stage ({@link RoiHeads#export}, {@link RoiHeads#exportMasks}). Not thread-safe; one
+ * instance writes one graph.
  */
 final class MaskRcnnGraph {
   private final GraphContext ctx;
@@ -104,43 +103,12 @@ final class MaskRcnnGraph {
         model.roiHeads().export(ctx, "roi_heads", features, proposals, input);
     debug.put("detections.resized", detections.boxes());
     g.scope("mask");
-    String masks = masks(features, detections.boxes(), detections.labels());
+    String masks = model.roiHeads().exportMasks(ctx, "roi_heads", features, detections, input);
     g.scope("paste");
     String boxes = originalBoxes(detections.boxes());
     String pasted = paste(masks, boxes);
     g.scope("");
     return new Outputs(boxes, detections.labels(), detections.scores(), pasted);
-  }
-
-  // ---------------------------------------------------------------- mask head
-
-  /** The mask probabilities {@code [D, 1, M, M]} of each detection's own class. */
-  private String masks(List<String> features, String boxes, String labels) {
-    String x = model.roiHeads().maskPool().export(ctx, features, boxes, resizedH);
-    for (int i = 0; has("roi_heads.mask_head." + i + ".0.weight"); i++) {
-      x = g.op("Relu", conv(x, "roi_heads.mask_head." + i + ".0", 1));
-    }
-    String up = "roi_heads.mask_predictor.conv5_mask";
-    Weight uw = weight(up + ".weight");
-    x =
-        g.op(
-            "Relu",
-            g.op(
-                "ConvTranspose",
-                List.of(
-                    x,
-                    g.floats(up + ".weight", uw.values(), uw.shape()),
-                    g.floats(up + ".bias", weight(up + ".bias").values(), uw.shape()[1])),
-                attr("kernel_shape", uw.shape()[2], uw.shape()[3]),
-                attr("strides", 2, 2)));
-    String probabilities = g.op("Sigmoid", conv(x, "roi_heads.mask_predictor.mask_fcn_logits", 1));
-    String index =
-        g.op(
-            "Expand",
-            List.of(
-                g.reshape(labels, -1, 1, 1, 1),
-                g.concat(0, g.dim(probabilities, 0), g.vector(1), g.shape(probabilities, 2, 4))));
-    return g.op("GatherElements", List.of(probabilities, index), attr("axis", 1L));
   }
 
   // ---------------------------------------------------------------- back to the image
@@ -160,7 +128,7 @@ final class MaskRcnnGraph {
    * only on the padded border, which is zero, so the result is the resize's.
    */
   private String paste(String masks, String boxes) {
-    int m = 2 * model.roiHeads().maskPool().outputSize();
+    int m = model.roiHeads().maskSize();
     int side = m + 2;
     String padded =
         g.squeeze(
@@ -242,30 +210,5 @@ final class MaskRcnnGraph {
 
   private String range(String n) {
     return BoxGraph.range(g, n);
-  }
-
-  // ---------------------------------------------------------------- layers
-
-  private boolean has(String key) {
-    return weights.containsKey(key);
-  }
-
-  private Weight weight(String key) {
-    Weight w = weights.get(key);
-    if (w == null) {
-      throw new IllegalArgumentException("the model has no weight " + key);
-    }
-    return w;
-  }
-
-  /** The convolution {@code key} (weight, optional bias), padded by half its kernel. */
-  private String conv(String x, String key, long stride) {
-    Weight w = weight(key + ".weight");
-    return ctx.conv(x, key, w, weights.get(key + ".bias"), stride, w.shape()[2] / 2);
-  }
-
-  /** The fully connected layer {@code key}: {@code x W^T + b}. */
-  private String linear(String x, String key) {
-    return ctx.linear(x, key, weight(key + ".weight"), weight(key + ".bias"));
   }
 }

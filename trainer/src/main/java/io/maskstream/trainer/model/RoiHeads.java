@@ -92,9 +92,9 @@ public final class RoiHeads extends Module {
     return numClasses;
   }
 
-  /** The pooler of the mask branch. */
-  public MultiScaleRoiAlign maskPool() {
-    return maskPool;
+  /** The side {@code M} of the masks {@code [K, 1, M, M]} the mask branch predicts. */
+  public int maskSize() {
+    return maskPool.outputSize() * MASK_SIZE_FACTOR;
   }
 
   /**
@@ -421,6 +421,36 @@ public final class RoiHeads extends Module {
                 kept, g.vector(0L), g.vector((long) options.detectionsPerImage()), g.vector(0L)));
     return new Exported(
         g.gather(boxes, best, 0), g.gather(scores, best, 0), g.gather(labels, best, 0));
+  }
+
+  /**
+   * The masks of {@link #detect} for one image's detections in an exported graph: the mask head and
+   * predictor on the boxes pooled from the pyramid, and the probabilities of each detection's own
+   * class.
+   *
+   * @param name the stage's state-dict prefix ({@code roi_heads})
+   * @param pyramid the pyramid levels, finest first
+   * @param detections the box detections of {@link #export}
+   * @param image the exported input transform, whose resized height gives the levels' scales
+   * @return the mask probabilities {@code [D, 1, M, M]}, M = {@link #maskSize}
+   */
+  public String exportMasks(
+      GraphContext ctx,
+      String name,
+      List<String> pyramid,
+      Exported detections,
+      InputTransform.Exported image) {
+    OnnxGraph g = ctx.graph();
+    String pooled = maskPool.export(ctx, pyramid, detections.boxes(), image.resizedHeight());
+    String x = maskHead.export(ctx, name + ".mask_head", pooled);
+    String probabilities = g.op("Sigmoid", maskPredictor.export(ctx, name + ".mask_predictor", x));
+    String index =
+        g.op(
+            "Expand",
+            List.of(
+                g.reshape(detections.labels(), -1, 1, 1, 1),
+                g.concat(0, g.dim(probabilities, 0), g.vector(1), g.shape(probabilities, 2, 4))));
+    return g.op("GatherElements", List.of(probabilities, index), attr("axis", 1L));
   }
 
   /**
