@@ -1,6 +1,5 @@
 package io.maskstream.trainer.export;
 
-import io.maskstream.trainer.export.GraphContext.Weight;
 import io.maskstream.trainer.model.InputTransform;
 import io.maskstream.trainer.model.MaskRcnn;
 import io.maskstream.trainer.model.RegionProposalNetwork;
@@ -33,28 +32,25 @@ import java.util.Map;
  *       the same answer for every float.
  * </ul>
  *
- * <p>The input transform, the backbone and the region proposal network write themselves, from their
- * own modules and settings ({@link InputTransform#export}, {@link
- * io.maskstream.trainer.model.Backbone#export}, {@link RegionProposalNetwork#export}) and the
- * second stage ({@link RoiHeads#export}, {@link RoiHeads#exportMasks}). Not thread-safe; one
- * instance writes one graph.
+ * <p>Every part writes itself, from its own modules and settings: the input transform ({@link
+ * InputTransform#export}), the backbone ({@link io.maskstream.trainer.model.Backbone#export}), the
+ * region proposal network ({@link RegionProposalNetwork#export}), the second stage ({@link
+ * RoiHeads#export}, {@link RoiHeads#exportMasks}) and the output side ({@link
+ * InputTransform#exportPostprocess}); this class only connects them, in scopes named after the
+ * stages, and names the intermediate tensors worth checking. Not thread-safe; one instance writes
+ * one graph.
  */
 final class MaskRcnnGraph {
   private final GraphContext ctx;
   private final OnnxGraph g;
   private final MaskRcnn model;
-  private final Map<String, Weight> weights;
   private final Map<String, String> debug = new LinkedHashMap<>();
 
-  /**
-   * A graph of {@code model} written into {@code ctx}: by the components that export themselves,
-   * and the rest from the model's {@code weights} by state-dict name.
-   */
-  MaskRcnnGraph(GraphContext ctx, MaskRcnn model, Map<String, Weight> weights) {
+  /** A graph of {@code model} written into {@code ctx} by its components. */
+  MaskRcnnGraph(GraphContext ctx, MaskRcnn model) {
     this.ctx = ctx;
     this.g = ctx.graph();
     this.model = model;
-    this.weights = weights;
   }
 
   /**
@@ -98,17 +94,5 @@ final class MaskRcnnGraph {
     g.scope("");
     return new Outputs(
         restored.boxes(), detections.labels(), detections.scores(), restored.masks());
-  }
-
-  // ---------------------------------------------------------------- box arithmetic
-
-  /** The smallest float at least {@code v}: for a float x, {@code x < v} iff {@code x < it}. */
-  static float floatAtLeast(double v) {
-    return BoxGraph.floatAtLeast(v);
-  }
-
-  /** The largest float at most {@code v}: for a float x, {@code x > v} iff {@code x > it}. */
-  static float floatBelow(double v) {
-    return BoxGraph.floatBelow(v);
   }
 }
