@@ -5,6 +5,8 @@ import static io.maskstream.trainer.export.OnnxGraph.attr;
 import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.engine.nn.ChannelNorm;
 import io.maskstream.trainer.engine.nn.Conv2d;
+import io.maskstream.trainer.engine.nn.ConvTranspose2d;
+import io.maskstream.trainer.engine.nn.Linear;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,6 +180,32 @@ public final class GraphContext {
         attr("pads", padding, padding, padding, padding),
         attr("dilations", 1, 1),
         attr("group", 1L));
+  }
+
+  /**
+   * The transposed convolution {@code conv}, named {@code name} (its state-dict prefix), with its
+   * own weight {@code [in, out, k, k]}, bias and stride and no padding: an ONNX {@code
+   * ConvTranspose}.
+   */
+  public String convTranspose(String x, String name, ConvTranspose2d conv) {
+    Weight weight = Weight.of(conv.weight());
+    long[] shape = weight.shape();
+    return g.op(
+        "ConvTranspose",
+        List.of(
+            x,
+            g.floats(name + ".weight", weight.values(), shape),
+            g.floats(name + ".bias", Weight.of(conv.bias()).values(), shape[1])),
+        attr("kernel_shape", shape[2], shape[3]),
+        attr("strides", conv.stride(), conv.stride()));
+  }
+
+  /**
+   * The fully connected layer {@code linear}, named {@code name} (its state-dict prefix), with its
+   * own weight and bias, as {@link #linear(String, String, Weight, Weight)}.
+   */
+  public String linear(String x, String name, Linear linear) {
+    return linear(x, name, Weight.of(linear.weight()), Weight.of(linear.bias()));
   }
 
   /** The fully connected layer {@code name}: {@code x W^T + b} for {@code weight [out, in]}. */

@@ -1,16 +1,9 @@
 package io.maskstream.trainer.export;
 
-import static io.maskstream.trainer.export.OnnxGraph.DOUBLE;
-import static io.maskstream.trainer.export.OnnxGraph.FLOAT;
-import static io.maskstream.trainer.export.OnnxGraph.INT64;
-import static io.maskstream.trainer.export.OnnxGraph.attr;
-
-import io.maskstream.trainer.export.GraphContext.Weight;
-import io.maskstream.trainer.model.BoxCoder;
 import io.maskstream.trainer.model.InputTransform;
 import io.maskstream.trainer.model.MaskRcnn;
 import io.maskstream.trainer.model.RegionProposalNetwork;
-import java.util.ArrayList;
+import io.maskstream.trainer.model.RoiHeads;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,56 +32,25 @@ import java.util.Map;
  *       the same answer for every float.
  * </ul>
  *
- * <p>The input transform, the backbone and the region proposal network write themselves, from their
- * own modules and settings ({@link InputTransform#export}, {@link
- * io.maskstream.trainer.model.Backbone#export}, {@link RegionProposalNetwork#export}); the second
- * stage reads its weights from the model's state dict by their torchvision names. Not thread-safe;
- * one instance writes one graph.
+ * <p>Every part writes itself, from its own modules and settings: the input transform ({@link
+ * InputTransform#export}), the backbone ({@link io.maskstream.trainer.model.Backbone#export}), the
+ * region proposal network ({@link RegionProposalNetwork#export}), the second stage ({@link
+ * RoiHeads#export}, {@link RoiHeads#exportMasks}) and the output side ({@link
+ * InputTransform#exportPostprocess}); this class only connects them, in scopes named after the
+ * stages, and names the intermediate tensors worth checking. Not thread-safe; one instance writes
+ * one graph.
  */
 final class MaskRcnnGraph {
-  // RoiHeads' smallest detection side
-  private static final double DETECTION_MIN_SIZE = 1e-2;
-  private static final int POOLED_LEVELS = 4;
-  private static final int BOX_POOL = 7;
-  private static final int MASK_POOL = 14;
-  private static final long SAMPLING_RATIO = 2;
-  private static final BoxCoder HEAD_CODER = new BoxCoder(10, 10, 5, 5);
-  private static final float CANONICAL_SCALE = 224;
-  private static final float CANONICAL_LEVEL = 4;
-  private static final float LEVEL_EPS = 1e-6f;
-
-  /**
-   * The model's settings that are not weights.
-   *
-   * @param scoreThreshold the lowest class probability kept
-   * @param nmsThreshold the IoU above which a detection of the same class is suppressed
-   * @param detectionsPerImage the most detections kept
-   */
-  record Settings(double scoreThreshold, double nmsThreshold, int detectionsPerImage) {}
-
   private final GraphContext ctx;
   private final OnnxGraph g;
   private final MaskRcnn model;
-  private final Map<String, Weight> weights;
-  private final Settings settings;
   private final Map<String, String> debug = new LinkedHashMap<>();
 
-  private String imageH;
-  private String imageW;
-  private String resizedH;
-  private String resizedW;
-  private String resizedLimits;
-
-  /**
-   * A graph of {@code model} written into {@code ctx}: by the components that export themselves,
-   * and the rest from the model's {@code weights} by state-dict name.
-   */
-  MaskRcnnGraph(GraphContext ctx, MaskRcnn model, Map<String, Weight> weights, Settings settings) {
+  /** A graph of {@code model} written into {@code ctx} by its components. */
+  MaskRcnnGraph(GraphContext ctx, MaskRcnn model) {
     this.ctx = ctx;
     this.g = ctx.graph();
     this.model = model;
-    this.weights = weights;
-    this.settings = settings;
   }
 
   /**
@@ -106,11 +68,6 @@ final class MaskRcnnGraph {
   Outputs build(String image) {
     g.scope("transform");
     InputTransform.Exported input = model.transform().export(ctx, image);
-    imageH = input.height();
-    imageW = input.width();
-    resizedH = input.resizedHeight();
-    resizedW = input.resizedWidth();
-    resizedLimits = input.resizedLimits();
     String batch = input.batch();
     g.scope("backbone");
     List<String> features = model.backbone().export(ctx, "backbone", batch);
@@ -124,310 +81,18 @@ final class MaskRcnnGraph {
     }
     String proposals = rpn.proposals();
     debug.put("proposals", proposals);
-    List<String> pooledLevels = features.subList(0, POOLED_LEVELS);
     g.scope("roi_heads");
-    String[] detections = detections(pooledLevels, proposals);
-    debug.put("detections.resized", detections[0]);
+    RoiHeads.Exported detections =
+        model.roiHeads().export(ctx, "roi_heads", features, proposals, input);
+    debug.put("detections.resized", detections.boxes());
     g.scope("mask");
-    String masks = masks(pooledLevels, detections[0], detections[2]);
+    String masks = model.roiHeads().exportMasks(ctx, "roi_heads", features, detections, input);
     g.scope("paste");
-    String boxes = originalBoxes(detections[0]);
-    String pasted = paste(masks, boxes);
+    InputTransform.Restored restored =
+        InputTransform.exportPostprocess(
+            ctx, input, detections.boxes(), masks, model.roiHeads().maskSize());
     g.scope("");
-    return new Outputs(boxes, detections[2], detections[1], pasted);
-  }
-
-  // ---------------------------------------------------------------- box head
-
-  /** Boxes {@code [D, 4]}, scores {@code [D]} and labels {@code [D]} in the resized image. */
-  private String[] detections(List<String> features, String proposals) {
-    String pooled = pool(features, proposals, BOX_POOL);
-    String x = g.op("Flatten", pooled, attr("axis", 1L));
-    x = g.op("Relu", linear(x, "roi_heads.box_head.fc6"));
-    x = g.op("Relu", linear(x, "roi_heads.box_head.fc7"));
-    String classLogits = linear(x, "roi_heads.box_predictor.cls_score");
-    String regression = linear(x, "roi_heads.box_predictor.bbox_pred");
-    long classes = weight("roi_heads.box_predictor.cls_score.weight").shape()[0];
-    String probabilities = g.op("Softmax", classLogits, attr("axis", 1L));
-    String rows = g.dim(regression, 0);
-    String codes = g.reshape(regression, g.concat(0, rows, g.vector(classes, 4)));
-    String decoded = clip(HEAD_CODER.export(ctx, codes, g.unsqueeze(proposals, 1)));
-    // every (proposal, class) pair but the background, proposal-major
-    String boxes = g.reshape(g.slice(decoded, 1, 1, classes), -1, 4);
-    String scores = g.reshape(g.slice(probabilities, 1, 1, classes), -1);
-    String labels =
-        g.reshape(
-            g.op(
-                "Expand",
-                List.of(
-                    range(g.scalar(1L), g.scalar(classes)),
-                    g.concat(0, rows, g.vector(classes - 1)))),
-            -1);
-    String confident =
-        g.op("Greater", List.of(scores, g.scalar(floatBelow(settings.scoreThreshold()))));
-    String keep = g.op("And", List.of(confident, g.op("Not", small(boxes, DETECTION_MIN_SIZE))));
-    boxes = compress(boxes, keep);
-    scores = compress(scores, keep);
-    labels = compress(labels, keep);
-    // descending score, lower index first on ties: the order of a stable sort
-    String[] order =
-        g.op(
-            "TopK",
-            2,
-            List.of(scores, g.shape(scores, 0, 1)),
-            attr("axis", 0L),
-            attr("largest", 1L),
-            attr("sorted", 1L));
-    boxes = g.gather(boxes, order[1], 0);
-    labels = g.gather(labels, order[1], 0);
-    scores = order[0];
-    String kept =
-        sortAscending(nms(boxes, labels, 1, (int) classes - 1, (float) settings.nmsThreshold()));
-    String best =
-        g.op(
-            "Slice",
-            List.of(
-                kept, g.vector(0L), g.vector((long) settings.detectionsPerImage()), g.vector(0L)));
-    return new String[] {
-      g.gather(boxes, best, 0), g.gather(scores, best, 0), g.gather(labels, best, 0)
-    };
-  }
-
-  // ---------------------------------------------------------------- mask head
-
-  /** The mask probabilities {@code [D, 1, M, M]} of each detection's own class. */
-  private String masks(List<String> features, String boxes, String labels) {
-    String x = pool(features, boxes, MASK_POOL);
-    for (int i = 0; has("roi_heads.mask_head." + i + ".0.weight"); i++) {
-      x = g.op("Relu", conv(x, "roi_heads.mask_head." + i + ".0", 1));
-    }
-    String up = "roi_heads.mask_predictor.conv5_mask";
-    Weight uw = weight(up + ".weight");
-    x =
-        g.op(
-            "Relu",
-            g.op(
-                "ConvTranspose",
-                List.of(
-                    x,
-                    g.floats(up + ".weight", uw.values(), uw.shape()),
-                    g.floats(up + ".bias", weight(up + ".bias").values(), uw.shape()[1])),
-                attr("kernel_shape", uw.shape()[2], uw.shape()[3]),
-                attr("strides", 2, 2)));
-    String probabilities = g.op("Sigmoid", conv(x, "roi_heads.mask_predictor.mask_fcn_logits", 1));
-    String index =
-        g.op(
-            "Expand",
-            List.of(
-                g.reshape(labels, -1, 1, 1, 1),
-                g.concat(0, g.dim(probabilities, 0), g.vector(1), g.shape(probabilities, 2, 4))));
-    return g.op("GatherElements", List.of(probabilities, index), attr("axis", 1L));
-  }
-
-  // ---------------------------------------------------------------- back to the image
-
-  /** Boxes of the resized image in the original image: x by W / w, y by H / h, in float32. */
-  private String originalBoxes(String boxes) {
-    String rh = g.div(g.cast(imageH, FLOAT), g.cast(resizedH, FLOAT));
-    String rw = g.div(g.cast(imageW, FLOAT), g.cast(resizedW, FLOAT));
-    return g.mul(boxes, g.concat(0, rw, rh, rw, rh));
-  }
-
-  /**
-   * MaskPaster (torchvision's {@code paste_masks_in_image}) as two matrix products per mask: the
-   * padded {@code (M + 2)^2} mask between the bilinear weights of the rows and of the columns of
-   * its integer paste rectangle. Each weight is the triangle {@code max(0, 1 - |src - j|)} at the
-   * source coordinate of align_corners=False; it differs from the resize kernel's clamped weights
-   * only on the padded border, which is zero, so the result is the resize's.
-   */
-  private String paste(String masks, String boxes) {
-    int m = 2 * MASK_POOL;
-    int side = m + 2;
-    String padded =
-        g.squeeze(
-            g.op(
-                "Pad",
-                List.of(masks, g.vector(0, 0, 1, 1, 0, 0, 1, 1), g.scalar(0f)),
-                attr("mode", "constant")),
-            1);
-    float scale = (float) ((double) side / m);
-    String half = g.scalar(0.5f);
-    String x1 = column(boxes, 0);
-    String y1 = column(boxes, 1);
-    String x2 = column(boxes, 2);
-    String y2 = column(boxes, 3);
-    String halfW = g.mul(g.mul(g.sub(x2, x1), half), g.scalar(scale));
-    String halfH = g.mul(g.mul(g.sub(y2, y1), half), g.scalar(scale));
-    String cx = g.mul(g.add(x2, x1), half);
-    String cy = g.mul(g.add(y2, y1), half);
-    // truncation towards zero, as the (long) casts of MaskPaster
-    String left = g.cast(g.sub(cx, halfW), INT64);
-    String right = g.cast(g.add(cx, halfW), INT64);
-    String top = g.cast(g.sub(cy, halfH), INT64);
-    String bottom = g.cast(g.add(cy, halfH), INT64);
-    String one = g.scalar(1L);
-    String width = g.max(g.add(g.sub(right, left), one), one);
-    String height = g.max(g.add(g.sub(bottom, top), one), one);
-    String rows = interpolation(imageH, top, height, side);
-    String columns = interpolation(imageW, left, width, side);
-    String pasted =
-        g.op(
-            "MatMul",
-            List.of(g.op("MatMul", List.of(rows, padded)), g.transpose(columns, 0, 2, 1)));
-    return g.unsqueeze(pasted, 1);
-  }
-
-  /**
-   * The weights {@code [D, size, side]} with which each image row (or column) of a paste rectangle
-   * starting at {@code start} and {@code length} long reads the {@code side}-long padded mask; rows
-   * outside the rectangle read nothing.
-   */
-  private String interpolation(String size, String start, String length, int side) {
-    String d = g.sub(g.unsqueeze(range(size), 0), g.unsqueeze(start, 1));
-    String inside =
-        g.op(
-            "And",
-            List.of(
-                g.op("GreaterOrEqual", List.of(d, g.scalar(0L))),
-                g.op("Less", List.of(d, g.unsqueeze(length, 1)))));
-    // the resize's source coordinate: max(scale * (dst + 0.5) - 0.5, 0), scale = side / length
-    String scale = g.div(g.scalar((float) side), g.cast(length, FLOAT));
-    String half = g.scalar(0.5f);
-    String source =
-        g.max(
-            g.sub(g.mul(g.add(g.cast(d, FLOAT), half), g.unsqueeze(scale, 1)), half), g.scalar(0f));
-    float[] taps = new float[side];
-    for (int j = 0; j < side; j++) {
-      taps[j] = j;
-    }
-    String distance = g.op("Abs", g.sub(g.unsqueeze(source, 2), g.vector(taps)));
-    String triangle = g.max(g.sub(g.scalar(1f), distance), g.scalar(0f));
-    return g.op("Where", List.of(g.unsqueeze(inside, 2), triangle, g.scalar(0f)));
-  }
-
-  // ---------------------------------------------------------------- RoIAlign over the pyramid
-
-  /**
-   * MultiScaleRoiAlign: each box pooled to {@code size x size} from its level {@code floor(4 +
-   * log2(sqrt(area) / 224) + 1e-6)}, clamped to the levels, whose scales are inferred from the
-   * feature heights and the resized image height; RoIAlign with aligned=False (ONNX {@code
-   * output_half_pixel}), 2 samples per bin side. The level's scale (a power of two) is applied to
-   * the boxes, which is exact, so the operator's own scale is 1.
-   */
-  private String pool(List<String> features, String boxes, int size) {
-    String h = g.cast(resizedH, DOUBLE);
-    String ln2 = g.scalarDouble(Math.log(2));
-    String[] levels = new String[features.size()];
-    for (int l = 0; l < levels.length; l++) {
-      // MultiScaleRoiAlign.levelOf: -rint((float) log2((float) (feature height / image height)))
-      String ratio = g.cast(g.div(g.cast(g.dim(features.get(l), 2), DOUBLE), h), FLOAT);
-      String log2 = g.cast(g.div(g.op("Log", g.cast(ratio, DOUBLE)), ln2), FLOAT);
-      levels[l] = g.op("Neg", g.op("Round", log2));
-    }
-    String x1 = column(boxes, 0);
-    String y1 = column(boxes, 1);
-    String x2 = column(boxes, 2);
-    String y2 = column(boxes, 3);
-    String side = g.op("Sqrt", g.mul(g.sub(x2, x1), g.sub(y2, y1)));
-    String ratio = g.cast(g.div(side, g.scalar(CANONICAL_SCALE)), DOUBLE);
-    String log2 = g.cast(g.div(g.op("Log", ratio), ln2), FLOAT);
-    String level =
-        g.op("Floor", g.add(g.add(log2, g.scalar(CANONICAL_LEVEL)), g.scalar(LEVEL_EPS)));
-    level = g.min(g.max(level, levels[0]), levels[levels.length - 1]);
-    List<String> parts = new ArrayList<>();
-    List<String> positions = new ArrayList<>();
-    for (int l = 0; l < levels.length; l++) {
-      String mine = g.squeeze(g.op("NonZero", g.op("Equal", List.of(level, levels[l]))), 0);
-      String scale = g.op("Pow", List.of(g.scalar(2f), g.op("Neg", levels[l])));
-      String rois = g.mul(g.gather(boxes, mine, 0), scale);
-      String batch = g.mul(mine, g.scalar(0L));
-      parts.add(
-          g.op(
-              "RoiAlign",
-              List.of(features.get(l), rois, batch),
-              attr("mode", "avg"),
-              attr("output_height", (long) size),
-              attr("output_width", (long) size),
-              attr("sampling_ratio", SAMPLING_RATIO),
-              attr("spatial_scale", 1f),
-              attr("coordinate_transformation_mode", "output_half_pixel")));
-      positions.add(mine);
-    }
-    String pooled = g.concat(0, parts.toArray(String[]::new));
-    String index = g.unsqueeze(g.concat(0, positions.toArray(String[]::new)), 1);
-    String shape =
-        g.concat(0, g.dim(boxes, 0), g.dim(features.get(0), 1), g.vector((long) size, (long) size));
-    String zeros = g.op("ConstantOfShape", shape);
-    return g.op("ScatterND", List.of(zeros, index, pooled));
-  }
-
-  // ---------------------------------------------------------------- box arithmetic
-
-  /** Boxes {@code [..., 4]} clamped to the resized image. */
-  private String clip(String boxes) {
-    return BoxGraph.clip(g, boxes, resizedLimits);
-  }
-
-  private String small(String boxes, double minSize) {
-    return BoxGraph.small(g, boxes, minSize);
-  }
-
-  /** The smallest float at least {@code v}: for a float x, {@code x < v} iff {@code x < it}. */
-  static float floatAtLeast(double v) {
-    return BoxGraph.floatAtLeast(v);
-  }
-
-  /** The largest float at most {@code v}: for a float x, {@code x > v} iff {@code x > it}. */
-  static float floatBelow(double v) {
-    return BoxGraph.floatBelow(v);
-  }
-
-  private String nms(String boxes, String category, long first, int categories, float threshold) {
-    return BoxGraph.nms(g, boxes, category, first, categories, threshold);
-  }
-
-  private String sortAscending(String values) {
-    return BoxGraph.sortAscending(g, values);
-  }
-
-  private String compress(String x, String keep) {
-    return BoxGraph.compress(g, x, keep);
-  }
-
-  private String column(String boxes, long i) {
-    return BoxGraph.column(g, boxes, i);
-  }
-
-  private String range(String n) {
-    return BoxGraph.range(g, n);
-  }
-
-  private String range(String start, String limit) {
-    return BoxGraph.range(g, start, limit);
-  }
-
-  // ---------------------------------------------------------------- layers
-
-  private boolean has(String key) {
-    return weights.containsKey(key);
-  }
-
-  private Weight weight(String key) {
-    Weight w = weights.get(key);
-    if (w == null) {
-      throw new IllegalArgumentException("the model has no weight " + key);
-    }
-    return w;
-  }
-
-  /** The convolution {@code key} (weight, optional bias), padded by half its kernel. */
-  private String conv(String x, String key, long stride) {
-    Weight w = weight(key + ".weight");
-    return ctx.conv(x, key, w, weights.get(key + ".bias"), stride, w.shape()[2] / 2);
-  }
-
-  /** The fully connected layer {@code key}: {@code x W^T + b}. */
-  private String linear(String x, String key) {
-    return ctx.linear(x, key, weight(key + ".weight"), weight(key + ".bias"));
+    return new Outputs(
+        restored.boxes(), detections.labels(), detections.scores(), restored.masks());
   }
 }

@@ -2,9 +2,7 @@ package io.maskstream.trainer.export;
 
 import ai.onnx.proto.OnnxMl;
 import io.maskstream.schemas.models.ModelFile;
-import io.maskstream.trainer.engine.Torch;
 import io.maskstream.trainer.model.MaskRcnn;
-import io.maskstream.trainer.model.RoiHeads;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -14,8 +12,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
 
 /**
  * Writes a {@link MaskRcnn} as an ONNX model that follows torchvision's Mask R-CNN export contract,
@@ -37,8 +33,6 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>Stateless; the model is only read.
  */
-// the PointerScope releases the weight copies made while reading the model
-@SuppressWarnings("try")
 public final class OnnxExporter {
   /** The ONNX IR version written. */
   public static final long IR_VERSION = 8;
@@ -87,12 +81,7 @@ public final class OnnxExporter {
    * extra outputs (float, any shape) for checking parts of the graph.
    */
   static OnnxMl.ModelProto model(MaskRcnn model, ExportInfo info, Set<String> extraOutputs) {
-    Map<String, GraphContext.Weight> weights = weights(model);
-    GraphContext.Weight classifier = weights.get("roi_heads.box_predictor.cls_score.weight");
-    if (classifier == null) {
-      throw new IllegalArgumentException("not a Mask R-CNN: no roi_heads.box_predictor");
-    }
-    long classes = classifier.shape()[0];
+    long classes = model.roiHeads().numClasses();
     if (info.classNames().size() != classes) {
       throw new IllegalArgumentException(
           info.classNames().size()
@@ -100,13 +89,9 @@ public final class OnnxExporter {
               + classes
               + " classes (background included)");
     }
-    RoiHeads.Options options = model.detectionOptions();
-    MaskRcnnGraph.Settings settings =
-        new MaskRcnnGraph.Settings(
-            options.scoreThreshold(), options.nmsThreshold(), options.detectionsPerImage());
     OnnxGraph g = new OnnxGraph(info.name());
     String image = g.input(ModelFile.INPUT_IMAGE, OnnxGraph.FLOAT, 3L, "height", "width");
-    MaskRcnnGraph net = new MaskRcnnGraph(new GraphContext(g), model, weights, settings);
+    MaskRcnnGraph net = new MaskRcnnGraph(new GraphContext(g), model);
     MaskRcnnGraph.Outputs out = net.build(image);
     g.output(out.boxes(), ModelFile.OUTPUT_BOXES, OnnxGraph.FLOAT, "detections", 4L);
     g.output(out.labels(), ModelFile.OUTPUT_LABELS, OnnxGraph.INT64, "detections");
@@ -152,22 +137,6 @@ public final class OnnxExporter {
             "provenance must not set " + e.getKey() + ": the exporter writes it");
       }
       out.put(e.getKey(), e.getValue());
-    }
-    return out;
-  }
-
-  /** The float parameters and buffers of the model by state-dict name, copied out of libtorch. */
-  private static Map<String, GraphContext.Weight> weights(MaskRcnn model) {
-    Torch.load();
-    Map<String, GraphContext.Weight> out = new LinkedHashMap<>();
-    try (PointerScope scope = new PointerScope()) {
-      for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
-        Tensor t = e.getValue();
-        if (!t.is_floating_point()) {
-          continue; // num_batches_tracked
-        }
-        out.put(e.getKey(), GraphContext.Weight.of(t));
-      }
     }
     return out;
   }

@@ -2,6 +2,7 @@ package io.maskstream.trainer.model;
 
 import io.maskstream.trainer.engine.Module;
 import io.maskstream.trainer.engine.nn.Linear;
+import io.maskstream.trainer.export.GraphContext;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 
@@ -18,6 +19,24 @@ public final class FastRcnnPredictor extends Module {
   public FastRcnnPredictor(SplittableRandom random, long in, long numClasses) {
     this.classes = registerModule("cls_score", new Linear(random, in, numClasses));
     this.boxes = registerModule("bbox_pred", new Linear(random, in, numClasses * 4));
+  }
+
+  /** The number of classes, background included. */
+  public long numClasses() {
+    return classes.weight().size(0);
+  }
+
+  /**
+   * {@link #forward} in an exported graph, from the predictor's own layers.
+   *
+   * @param name the predictor's state-dict prefix ({@code roi_heads.box_predictor})
+   * @param x the box head's representation {@code [K, in]}
+   * @return the class logits {@code [K, C]} and the deltas {@code [K, 4C]}
+   */
+  public String[] export(GraphContext ctx, String name, String x) {
+    return new String[] {
+      ctx.linear(x, name + ".cls_score", classes), ctx.linear(x, name + ".bbox_pred", boxes)
+    };
   }
 
   /** Class logits {@code [K, C]} and deltas {@code [K, 4C]}; the caller closes both. */

@@ -269,6 +269,33 @@ public final class InputTransform {
   }
 
   /**
+   * {@link #postprocess} for one image's detections in an exported graph: boxes {@code [D, 4]} of
+   * the resized image scaled to the original one (x by W / w, y by H / h, in float32), and masks
+   * {@code [D, 1, M, M]} pasted into {@code [D, 1, H, W]} at the scaled boxes ({@link
+   * MaskPaster#export}).
+   *
+   * @param image the exported transform of the image
+   * @param maskSize the masks' side M
+   */
+  public static Restored exportPostprocess(
+      GraphContext ctx, Exported image, String boxes, String masks, int maskSize) {
+    OnnxGraph g = ctx.graph();
+    String rh = g.div(g.cast(image.height(), FLOAT), g.cast(image.resizedHeight(), FLOAT));
+    String rw = g.div(g.cast(image.width(), FLOAT), g.cast(image.resizedWidth(), FLOAT));
+    String scaled = g.mul(boxes, g.concat(0, rw, rh, rw, rh));
+    return new Restored(
+        scaled, MaskPaster.export(ctx, masks, maskSize, scaled, image.height(), image.width()));
+  }
+
+  /**
+   * Exported detections at the image's own size.
+   *
+   * @param boxes {@code [D, 4]} in the image's pixels
+   * @param masks {@code [D, 1, H, W]} probabilities
+   */
+  public record Restored(String boxes, String masks) {}
+
+  /**
    * This transform in an exported graph, for one RGB image {@code [3, H, W]} in [0, 1] of any size:
    * normalised, resized as {@link #image} (the scale in float32 as {@link #scale}, the size {@code
    * floor(side * scale)} in double as {@code torch.nn.functional.interpolate}), and zero-padded to

@@ -4,6 +4,7 @@ import io.maskstream.trainer.engine.LayerModule;
 import io.maskstream.trainer.engine.nn.Conv2d;
 import io.maskstream.trainer.engine.nn.Relu;
 import io.maskstream.trainer.engine.nn.Sequential;
+import io.maskstream.trainer.export.GraphContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -29,6 +30,22 @@ public final class MaskHead extends LayerModule {
       blocks.add(block);
       channels = widths[i];
     }
+  }
+
+  /**
+   * {@link #forward} in an exported graph, from the head's own convolutions.
+   *
+   * @param name the head's state-dict prefix ({@code roi_heads.mask_head})
+   * @param pooled the pooled features {@code [K, C, S, S]}
+   * @return the features {@code [K, last width, S, S]}
+   */
+  public String export(GraphContext ctx, String name, String pooled) {
+    String x = pooled;
+    for (int i = 0; i < blocks.size(); i++) {
+      Conv2d conv = (Conv2d) blocks.get(i).get(0);
+      x = ctx.graph().op("Relu", ctx.conv(x, name + "." + i + ".0", conv));
+    }
+    return x;
   }
 
   @Override

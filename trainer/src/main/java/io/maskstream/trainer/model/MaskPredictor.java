@@ -4,6 +4,7 @@ import io.maskstream.trainer.engine.Init;
 import io.maskstream.trainer.engine.LayerModule;
 import io.maskstream.trainer.engine.nn.Conv2d;
 import io.maskstream.trainer.engine.nn.ConvTranspose2d;
+import io.maskstream.trainer.export.GraphContext;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -36,6 +37,18 @@ public final class MaskPredictor extends LayerModule {
                 Init.uniform(random, Init.defaultBound(reduced), numClasses),
                 1,
                 0));
+  }
+
+  /**
+   * {@link #forward} in an exported graph, from the predictor's own layers.
+   *
+   * @param name the predictor's state-dict prefix ({@code roi_heads.mask_predictor})
+   * @param x the mask head's features {@code [K, in, S, S]}
+   * @return the mask logits {@code [K, numClasses, 2S, 2S]}
+   */
+  public String export(GraphContext ctx, String name, String x) {
+    String up = ctx.graph().op("Relu", ctx.convTranspose(x, name + ".conv5_mask", upsample));
+    return ctx.conv(up, name + ".mask_fcn_logits", logits);
   }
 
   /** {@code [K, in, S, S]} to mask logits {@code [K, numClasses, 2S, 2S]}. */

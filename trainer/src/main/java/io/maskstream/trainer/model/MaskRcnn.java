@@ -22,8 +22,6 @@ import org.bytedeco.pytorch.Tensor;
 // each PointerScope releases the temporaries created inside it without naming them
 @SuppressWarnings("try")
 public final class MaskRcnn extends Module {
-  private static final int POOLED_LEVELS = 4;
-
   private final Backbone backbone;
   private final RegionProposalNetwork rpn;
   private final RoiHeads roiHeads;
@@ -137,6 +135,11 @@ public final class MaskRcnn extends Module {
     return transform;
   }
 
+  /** The second stage: box and mask heads on the RoIs pooled from the pyramid. */
+  public RoiHeads roiHeads() {
+    return roiHeads;
+  }
+
   /** The second stage's settings: score and NMS thresholds, detections per image. */
   public RoiHeads.Options detectionOptions() {
     return roiHeads.options();
@@ -202,7 +205,7 @@ public final class MaskRcnn extends Module {
           rpn.forward(levels, (int) batch.size(2), (int) batch.size(3), imageSizes, null, null);
       List<Tensor> boxes = new ArrayList<>();
       proposals.proposals().forEach(p -> boxes.add(p.boxes()));
-      out.addAll(roiHeads.detect(levels.subList(0, POOLED_LEVELS), boxes, imageSizes));
+      out.addAll(roiHeads.detect(levels, boxes, imageSizes));
       proposals.proposals().forEach(Proposals::close);
       levels.forEach(Tensor::close);
     }
@@ -246,7 +249,7 @@ public final class MaskRcnn extends Module {
       proposals.proposals().forEach(p -> boxes.add(p.boxes()));
       out.putAll(
           roiHeads.losses(
-              levels.subList(0, POOLED_LEVELS),
+              levels,
               boxes,
               imageSizes,
               targets,

@@ -1,10 +1,14 @@
 package io.maskstream.trainer.model;
 
+import static io.maskstream.trainer.export.OnnxGraph.attr;
 import static io.maskstream.trainer.model.BoxOps.adopt;
 import static io.maskstream.trainer.model.BoxOps.keep;
 
 import io.maskstream.trainer.engine.Module;
 import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.export.BoxGraph;
+import io.maskstream.trainer.export.GraphContext;
+import io.maskstream.trainer.export.OnnxGraph;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -83,11 +87,21 @@ public final class RoiHeads extends Module {
     return options;
   }
 
+  /** The number of classes, background included. */
+  public long numClasses() {
+    return numClasses;
+  }
+
+  /** The side {@code M} of the masks {@code [K, 1, M, M]} the mask branch predicts. */
+  public int maskSize() {
+    return maskPool.outputSize() * MASK_SIZE_FACTOR;
+  }
+
   /**
    * The training losses {@code loss_classifier}, {@code loss_box_reg}, {@code loss_mask} of a
    * batch, with RoIs sampled from {@code random}.
    *
-   * @param features the pyramid levels the RoIs are pooled from (P2..P5)
+   * @param features the pyramid levels, finest first; the RoIs are pooled from the poolers' levels
    * @param proposals per image, {@code [N_i, 4]}
    * @param imageSizes per image, {@code {height, width}} before padding
    * @param targets per image
@@ -157,7 +171,7 @@ public final class RoiHeads extends Module {
         maskLabels = concat(maskLabels, classes);
       }
       times.lap("roi targets");
-      Tensor pooled = adopt(boxPool.apply(features, sampledBoxes, imageSizes));
+      Tensor pooled = adopt(boxPool.apply(boxPool.pooled(features), sampledBoxes, imageSizes));
       times.lap("box roialign");
       Tensor representation = boxHead.forward(pooled);
       Losses.Pair predicted = boxPredictor.forward(representation);
@@ -167,7 +181,7 @@ public final class RoiHeads extends Module {
               Losses.fastRcnn(
                   predicted.classification(), predicted.boxRegression(), labels, cat(regression)));
       times.lap("box loss");
-      Tensor maskPooled = adopt(maskPool.apply(features, maskBoxes, imageSizes));
+      Tensor maskPooled = adopt(maskPool.apply(maskPool.pooled(features), maskBoxes, imageSizes));
       times.lap("mask roialign");
       Tensor maskFeatures = maskHead.forward(maskPooled);
       Tensor maskLogits = maskPredictor.forward(maskFeatures);
@@ -233,6 +247,7 @@ public final class RoiHeads extends Module {
   /**
    * The detections of every image (evaluation).
    *
+   * @param features the pyramid levels, finest first; the RoIs are pooled from the poolers' levels
    * @param proposals per image, {@code [N_i, 4]}
    * @return per image; the caller closes them
    */
@@ -241,7 +256,7 @@ public final class RoiHeads extends Module {
     List<Detections> out = new ArrayList<>();
     try (PointerScope scope = new PointerScope()) {
       Tensor representation =
-          boxHead.forward(adopt(boxPool.apply(features, proposals, imageSizes)));
+          boxHead.forward(adopt(boxPool.apply(boxPool.pooled(features), proposals, imageSizes)));
       Losses.Pair predicted = boxPredictor.forward(representation);
       List<Detections> boxes =
           postprocess(predicted.classification(), predicted.boxRegression(), proposals, imageSizes);
@@ -249,7 +264,8 @@ public final class RoiHeads extends Module {
       boxes.forEach(d -> detected.add(d.boxes()));
       Tensor maskLogits =
           maskPredictor.forward(
-              maskHead.forward(adopt(maskPool.apply(features, detected, imageSizes))));
+              maskHead.forward(
+                  adopt(maskPool.apply(maskPool.pooled(features), detected, imageSizes))));
       Tensor probabilities = maskLogits.sigmoid();
       long offset = 0;
       for (Detections d : boxes) {
@@ -334,6 +350,117 @@ public final class RoiHeads extends Module {
     }
     return out;
   }
+
+  /**
+   * The box detections of {@link #postprocess} for one image in an exported graph: the box head and
+   * predictor on the proposals pooled from the pyramid, softmax, per-class decoding with this
+   * stage's coder, clipping to the resized image, background dropped, scores above the threshold,
+   * small boxes dropped, NMS per class, the best {@code detectionsPerImage} - the decisions of the
+   * Java code, made with the same float32 arithmetic and tie rules.
+   *
+   * @param name the stage's state-dict prefix ({@code roi_heads})
+   * @param pyramid the pyramid levels, finest first
+   * @param proposals the proposals {@code [P, 4]} in the resized image
+   * @param image the exported input transform, whose resized size clips the boxes
+   */
+  public Exported export(
+      GraphContext ctx,
+      String name,
+      List<String> pyramid,
+      String proposals,
+      InputTransform.Exported image) {
+    OnnxGraph g = ctx.graph();
+    String pooled = boxPool.export(ctx, pyramid, proposals, image.resizedHeight());
+    String x = boxHead.export(ctx, name + ".box_head", pooled);
+    String[] predicted = boxPredictor.export(ctx, name + ".box_predictor", x);
+    String probabilities = g.op("Softmax", predicted[0], attr("axis", 1L));
+    String rows = g.dim(predicted[1], 0);
+    String codes = g.reshape(predicted[1], g.concat(0, rows, g.vector(numClasses, 4)));
+    String decoded =
+        BoxGraph.clip(
+            g, coder.export(ctx, codes, g.unsqueeze(proposals, 1)), image.resizedLimits());
+    // every (proposal, class) pair but the background, proposal-major
+    String boxes = g.reshape(g.slice(decoded, 1, 1, numClasses), -1, 4);
+    String scores = g.reshape(g.slice(probabilities, 1, 1, numClasses), -1);
+    String labels =
+        g.reshape(
+            g.op(
+                "Expand",
+                List.of(
+                    BoxGraph.range(g, g.scalar(1L), g.scalar(numClasses)),
+                    g.concat(0, rows, g.vector(numClasses - 1)))),
+            -1);
+    String confident =
+        g.op("Greater", List.of(scores, g.scalar(BoxGraph.floatBelow(options.scoreThreshold()))));
+    String keep =
+        g.op("And", List.of(confident, g.op("Not", BoxGraph.small(g, boxes, MIN_DETECTION_SIZE))));
+    boxes = BoxGraph.compress(g, boxes, keep);
+    scores = BoxGraph.compress(g, scores, keep);
+    labels = BoxGraph.compress(g, labels, keep);
+    // descending score, lower index first on ties: the order of a stable sort
+    String[] order =
+        g.op(
+            "TopK",
+            2,
+            List.of(scores, g.shape(scores, 0, 1)),
+            attr("axis", 0L),
+            attr("largest", 1L),
+            attr("sorted", 1L));
+    boxes = g.gather(boxes, order[1], 0);
+    labels = g.gather(labels, order[1], 0);
+    scores = order[0];
+    String kept =
+        BoxGraph.sortAscending(
+            g,
+            BoxGraph.nms(
+                g, boxes, labels, 1, (int) numClasses - 1, (float) options.nmsThreshold()));
+    String best =
+        g.op(
+            "Slice",
+            List.of(
+                kept, g.vector(0L), g.vector((long) options.detectionsPerImage()), g.vector(0L)));
+    return new Exported(
+        g.gather(boxes, best, 0), g.gather(scores, best, 0), g.gather(labels, best, 0));
+  }
+
+  /**
+   * The masks of {@link #detect} for one image's detections in an exported graph: the mask head and
+   * predictor on the boxes pooled from the pyramid, and the probabilities of each detection's own
+   * class.
+   *
+   * @param name the stage's state-dict prefix ({@code roi_heads})
+   * @param pyramid the pyramid levels, finest first
+   * @param detections the box detections of {@link #export}
+   * @param image the exported input transform, whose resized height gives the levels' scales
+   * @return the mask probabilities {@code [D, 1, M, M]}, M = {@link #maskSize}
+   */
+  public String exportMasks(
+      GraphContext ctx,
+      String name,
+      List<String> pyramid,
+      Exported detections,
+      InputTransform.Exported image) {
+    OnnxGraph g = ctx.graph();
+    String pooled = maskPool.export(ctx, pyramid, detections.boxes(), image.resizedHeight());
+    String x = maskHead.export(ctx, name + ".mask_head", pooled);
+    String probabilities = g.op("Sigmoid", maskPredictor.export(ctx, name + ".mask_predictor", x));
+    String index =
+        g.op(
+            "Expand",
+            List.of(
+                g.reshape(detections.labels(), -1, 1, 1, 1),
+                g.concat(0, g.dim(probabilities, 0), g.vector(1), g.shape(probabilities, 2, 4))));
+    return g.op("GatherElements", List.of(probabilities, index), attr("axis", 1L));
+  }
+
+  /**
+   * The tensors of an exported second stage.
+   *
+   * @param boxes the detections' boxes {@code [D, 4]} in the resized image, best first
+   * @param scores their scores {@code [D]}, descending
+   * @param labels their classes {@code [D]} (int64)
+   */
+  public record Exported(String boxes, String scores, String labels) {}
 
   private static float clamp(float v, int max) {
     return Math.min(Math.max(v, 0f), (float) max);

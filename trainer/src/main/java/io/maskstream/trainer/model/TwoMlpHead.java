@@ -1,7 +1,11 @@
 package io.maskstream.trainer.model;
 
+import static io.maskstream.trainer.export.OnnxGraph.attr;
+
 import io.maskstream.trainer.engine.LayerModule;
 import io.maskstream.trainer.engine.nn.Linear;
+import io.maskstream.trainer.export.GraphContext;
+import io.maskstream.trainer.export.OnnxGraph;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -19,6 +23,20 @@ public final class TwoMlpHead extends LayerModule {
   public TwoMlpHead(SplittableRandom random, long in, long representation) {
     this.fc6 = registerModule("fc6", new Linear(random, in, representation));
     this.fc7 = registerModule("fc7", new Linear(random, representation, representation));
+  }
+
+  /**
+   * {@link #forward} in an exported graph, from the head's own layers.
+   *
+   * @param name the head's state-dict prefix ({@code roi_heads.box_head})
+   * @param pooled the pooled features {@code [K, C, P, P]}
+   * @return the representation {@code [K, representation]}
+   */
+  public String export(GraphContext ctx, String name, String pooled) {
+    OnnxGraph g = ctx.graph();
+    String x = g.op("Flatten", pooled, attr("axis", 1L));
+    x = g.op("Relu", ctx.linear(x, name + ".fc6", fc6));
+    return g.op("Relu", ctx.linear(x, name + ".fc7", fc7));
   }
 
   /** {@code [K, C, P, P]} pooled features to {@code [K, representation]}. */

@@ -492,8 +492,8 @@ class OnnxExporterTest {
   @Test
   void exactFloatThresholdsGiveTheDoubleComparisonsAnswer() {
     for (double t : new double[] {1e-3, 1e-2, 0.05, 0.5, 0.7, 0.25}) {
-      float atLeast = MaskRcnnGraph.floatAtLeast(t);
-      float below = MaskRcnnGraph.floatBelow(t);
+      float atLeast = BoxGraph.floatAtLeast(t);
+      float below = BoxGraph.floatBelow(t);
       for (float x :
           new float[] {
             (float) t, Math.nextUp((float) t), Math.nextDown((float) t), atLeast, below

@@ -45,6 +45,21 @@ public final class ConvTranspose2d extends LayerModule {
     this.padding = padding;
   }
 
+  /** The weight {@code [in, out, k, k]}, owned by the layer. */
+  public Tensor weight() {
+    return weight;
+  }
+
+  /** The bias {@code [out]}, owned by the layer. */
+  public Tensor bias() {
+    return bias;
+  }
+
+  /** The stride, the same along both axes. */
+  public long stride() {
+    return stride;
+  }
+
   /** The transposed convolution of {@code x [N, in, H, W]}; the result is the caller's. */
   @Override
   public Tensor forward(Tensor x) {

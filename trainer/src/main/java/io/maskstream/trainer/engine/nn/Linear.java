@@ -22,6 +22,16 @@ public final class Linear extends LayerModule {
     this.bias = registerParameter("bias", Init.uniform(random, bound, out));
   }
 
+  /** The weight {@code [out, in]}, owned by the layer. */
+  public Tensor weight() {
+    return weight;
+  }
+
+  /** The bias {@code [out]}, owned by the layer. */
+  public Tensor bias() {
+    return bias;
+  }
+
   /** {@code x W^T + b} for {@code x [N, in]}; the result is the caller's. */
   @Override
   public Tensor forward(Tensor x) {
