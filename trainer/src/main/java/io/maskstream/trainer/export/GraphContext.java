@@ -190,14 +190,20 @@ public final class GraphContext {
   public String convTranspose(String x, String name, ConvTranspose2d conv) {
     Weight weight = Weight.of(conv.weight());
     long[] shape = weight.shape();
+    List<OnnxGraph.Attr> attrs = new java.util.ArrayList<>();
+    attrs.add(attr("kernel_shape", shape[2], shape[3]));
+    attrs.add(attr("strides", conv.stride(), conv.stride()));
+    if (conv.padding() > 0) {
+      long p = conv.padding();
+      attrs.add(attr("pads", p, p, p, p));
+    }
     return g.op(
         "ConvTranspose",
         List.of(
             x,
             g.floats(name + ".weight", weight.values(), shape),
             g.floats(name + ".bias", Weight.of(conv.bias()).values(), shape[1])),
-        attr("kernel_shape", shape[2], shape[3]),
-        attr("strides", conv.stride(), conv.stride()));
+        attrs.toArray(OnnxGraph.Attr[]::new));
   }
 
   /**

@@ -60,6 +60,11 @@ public final class ConvTranspose2d extends LayerModule {
     return stride;
   }
 
+  /** The implicit zero padding removed from each side of the output. */
+  public long padding() {
+    return padding;
+  }
+
   /** The transposed convolution of {@code x [N, in, H, W]}; the result is the caller's. */
   @Override
   public Tensor forward(Tensor x) {
