@@ -148,10 +148,76 @@ public final class CocoJson {
     }
     JsonNode name = n.get("name");
     JsonNode supercategory = n.get("supercategory");
+    String where = file + ": categories[" + index + "] (id " + id + ")";
+    List<String> keypoints = strings(n.get("keypoints"), where, "keypoints");
+    List<List<Integer>> skeleton = new ArrayList<>();
+    for (JsonNode edge : list(n.get("skeleton"), where, "skeleton")) {
+      if (!edge.isArray()
+          || edge.size() != 2
+          || !edge.get(0).canConvertToInt()
+          || !edge.get(1).canConvertToInt()
+          || !edge.get(0).isIntegralNumber()
+          || !edge.get(1).isIntegralNumber()) {
+        throw new CocoFormatException(
+            where + ": \"skeleton\" entries must be pairs of keypoint numbers, got " + edge);
+      }
+      int a = edge.get(0).asInt();
+      int b = edge.get(1).asInt();
+      if (a < 1 || b < 1 || a > keypoints.size() || b > keypoints.size()) {
+        throw new CocoFormatException(
+            where
+                + ": \"skeleton\" pair "
+                + edge
+                + " names a keypoint outside 1.."
+                + keypoints.size()
+                + " (the numbers are 1-based positions in \"keypoints\")");
+      }
+      skeleton.add(List.of(a, b));
+    }
+    List<List<String>> flipMap = new ArrayList<>();
+    for (JsonNode pair : list(n.get("flip_map"), where, "flip_map")) {
+      List<String> names = strings(pair, where, "flip_map");
+      if (names.size() != 2 || !keypoints.containsAll(names)) {
+        throw new CocoFormatException(
+            where
+                + ": \"flip_map\" entries must be pairs of the category's keypoint names, got "
+                + pair);
+      }
+      flipMap.add(names);
+    }
     return new CocoCategory(
         id,
         name != null && name.isTextual() ? name.asText() : String.valueOf(id),
-        supercategory != null && supercategory.isTextual() ? supercategory.asText() : null);
+        supercategory != null && supercategory.isTextual() ? supercategory.asText() : null,
+        keypoints,
+        skeleton,
+        flipMap);
+  }
+
+  /** The elements of an optional JSON array field (none when absent or null). */
+  private static List<JsonNode> list(JsonNode v, String where, String field) {
+    if (v == null || v.isNull()) {
+      return List.of();
+    }
+    if (!v.isArray()) {
+      throw new CocoFormatException(where + ": \"" + field + "\" must be a list, got " + v);
+    }
+    List<JsonNode> out = new ArrayList<>();
+    v.forEach(out::add);
+    return out;
+  }
+
+  /** An optional JSON array of strings (empty when absent). */
+  private static List<String> strings(JsonNode v, String where, String field) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode s : list(v, where, field)) {
+      if (!s.isTextual()) {
+        throw new CocoFormatException(
+            where + ": \"" + field + "\" must hold names (strings), got " + s);
+      }
+      out.add(s.asText());
+    }
+    return out;
   }
 
   static CocoAnnotation annotation(int index, JsonNode n) {

@@ -277,6 +277,9 @@ public final class BatchLoader implements AutoCloseable {
     static void closeTarget(GroundTruth t) {
       t.boxes().close();
       t.masks().close();
+      if (t.keypoints() != null) {
+        t.keypoints().close();
+      }
     }
 
     @Override

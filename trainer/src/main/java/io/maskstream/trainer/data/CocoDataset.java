@@ -43,6 +43,7 @@ public final class CocoDataset {
 
   private final Path root;
   private final List<DatasetCategory> categories;
+  private final KeypointSpec keypoints;
   private final List<Sample> samples;
   private final int skippedAnnotations;
   private final int skippedImages;
@@ -50,11 +51,13 @@ public final class CocoDataset {
   private CocoDataset(
       Path root,
       List<DatasetCategory> categories,
+      KeypointSpec keypoints,
       List<Sample> samples,
       int skippedAnnotations,
       int skippedImages) {
     this.root = root;
     this.categories = List.copyOf(categories);
+    this.keypoints = keypoints;
     this.samples = List.copyOf(samples);
     this.skippedAnnotations = skippedAnnotations;
     this.skippedImages = skippedImages;
@@ -88,6 +91,8 @@ public final class CocoDataset {
     if (categories.isEmpty()) {
       throw new UserException(annotationsFile + " has no categories: list the classes there");
     }
+    KeypointSpec keypoints = KeypointSpec.of(sortedCategories, annotationsFile.toString());
+    Map<Long, CocoCategory> cocoCategories = file.categoriesById();
 
     Map<Long, CocoImage> images = new LinkedHashMap<>();
     Map<Long, Path> imageFiles = new HashMap<>();
@@ -115,7 +120,7 @@ public final class CocoDataset {
       String where = ann.describe() + (image == null ? "" : ", file " + image.fileName());
       Instance instance;
       try {
-        instance = instance(ann, image, byCategoryId);
+        instance = instance(ann, image, byCategoryId, keypoints, cocoCategories);
       } catch (BadAnnotation e) {
         problems.annotation(where, e.getMessage());
         continue;
@@ -131,7 +136,8 @@ public final class CocoDataset {
               imageFiles.get(image.id()),
               image.width(),
               image.height(),
-              instances.getOrDefault(image.id(), List.of())));
+              instances.getOrDefault(image.id(), List.of()),
+              keypoints));
     }
     if (problems.skippedAnnotations > 0 || problems.skippedImages > 0) {
       LOG.warn(
@@ -141,11 +147,15 @@ public final class CocoDataset {
           problems.skippedImages);
     }
     return new CocoDataset(
-        dir, categories, samples, problems.skippedAnnotations, problems.skippedImages);
+        dir, categories, keypoints, samples, problems.skippedAnnotations, problems.skippedImages);
   }
 
   private static Instance instance(
-      CocoAnnotation ann, CocoImage image, Map<Long, DatasetCategory> categories)
+      CocoAnnotation ann,
+      CocoImage image,
+      Map<Long, DatasetCategory> categories,
+      KeypointSpec spec,
+      Map<Long, CocoCategory> cocoCategories)
       throws BadAnnotation {
     if (!ann.defects().isEmpty()) {
       throw new BadAnnotation(String.join("; ", ann.defects()));
@@ -213,8 +223,63 @@ public final class CocoDataset {
               + "]");
     }
     double[] box = {xywh[0], xywh[1], xywh[0] + xywh[2], xywh[1] + xywh[3]};
+    float[] keypoints =
+        spec == null
+            ? null
+            : keypoints(
+                ann, spec, !cocoCategories.get(category.categoryId()).keypoints().isEmpty());
     return new Instance(
-        ann.id(), category.categoryId(), category.label(), ann.iscrowd(), box, mask);
+        ann.id(), category.categoryId(), category.label(), ann.iscrowd(), box, mask, keypoints);
+  }
+
+  /**
+   * The annotation's keypoints checked against the dataset's: {@code 3 K} finite numbers with
+   * visibility 0, 1 or 2; none (all 0) when it gives none.
+   *
+   * @param named whether the annotation's category names keypoints
+   */
+  private static float[] keypoints(CocoAnnotation ann, KeypointSpec spec, boolean named)
+      throws BadAnnotation {
+    float[] out = new float[3 * spec.count()];
+    double[] k = ann.keypoints();
+    if (k == null) {
+      return out;
+    }
+    if (!named) {
+      boolean labelled = false;
+      for (int i = 2; i < k.length; i += 3) {
+        labelled |= k[i] != 0;
+      }
+      if (labelled) {
+        throw new BadAnnotation(
+            "has \"keypoints\" but its category names none: add the category's \"keypoints\"");
+      }
+      return out;
+    }
+    if (k.length != out.length) {
+      throw new BadAnnotation(
+          "\"keypoints\" has "
+              + k.length / 3
+              + " points, the category names "
+              + spec.count()
+              + " "
+              + spec.names());
+    }
+    for (int i = 0; i < k.length; i++) {
+      if (!Double.isFinite(k[i])) {
+        throw new BadAnnotation("\"keypoints\" has a non-finite value");
+      }
+      if (i % 3 == 2 && k[i] != 0 && k[i] != 1 && k[i] != 2) {
+        throw new BadAnnotation(
+            "keypoint "
+                + spec.names().get(i / 3)
+                + " has visibility "
+                + k[i]
+                + " (COCO's are 0 not labelled, 1 hidden, 2 visible)");
+      }
+      out[i] = (float) k[i];
+    }
+    return out;
   }
 
   private static void checkPolygons(Segmentation.Polygons polygons) throws BadAnnotation {
@@ -288,6 +353,11 @@ public final class CocoDataset {
   /** The dataset folder. */
   public Path root() {
     return root;
+  }
+
+  /** The keypoints every object is annotated with, if the categories name any. */
+  public Optional<KeypointSpec> keypoints() {
+    return Optional.ofNullable(keypoints);
   }
 
   /** The classes, by label (index 0 holds label 1). */

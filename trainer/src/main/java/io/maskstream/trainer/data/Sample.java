@@ -15,11 +15,24 @@ import javax.imageio.ImageIO;
  * @param width width in pixels
  * @param height height in pixels
  * @param instances the objects, in annotation order (crowd regions included, flagged)
+ * @param keypoints the dataset's keypoints (the order of each instance's), or {@code null} when it
+ *     has none
  */
-public record Sample(long imageId, Path file, int width, int height, List<Instance> instances) {
+public record Sample(
+    long imageId,
+    Path file,
+    int width,
+    int height,
+    List<Instance> instances,
+    KeypointSpec keypoints) {
   /** Copies the list. */
   public Sample {
     instances = List.copyOf(instances);
+  }
+
+  /** An image of a dataset without keypoints. */
+  public Sample(long imageId, Path file, int width, int height, List<Instance> instances) {
+    this(imageId, file, width, height, instances, null);
   }
 
   /**

@@ -58,6 +58,9 @@ public final class TrainingTargets {
       image.close();
       target.boxes().close();
       target.masks().close();
+      if (target.keypoints() != null) {
+        target.keypoints().close();
+      }
     }
   }
 
@@ -92,7 +95,14 @@ public final class TrainingTargets {
                   + "x"
                   + height));
     }
-    return example(sample.imageId(), pixels(rgb), width, height, sample.instances(), flip);
+    return example(
+        sample.imageId(),
+        pixels(rgb),
+        width,
+        height,
+        sample.instances(),
+        flip,
+        sample.keypoints() == null ? null : sample.keypoints().flip());
   }
 
   /**
@@ -102,6 +112,26 @@ public final class TrainingTargets {
    */
   public static Example example(
       long imageId, int[] rgb, int width, int height, List<Instance> instances, boolean flip) {
+    return example(imageId, rgb, width, height, instances, flip, null);
+  }
+
+  /**
+   * Builds the tensors of an image given as packed RGB pixels ({@code 0xRRGGBB}, row-major), with
+   * the objects' keypoints when {@code keypointFlip} is given: mirrored as torchvision's {@code
+   * _flip_coco_person_keypoints} mirrors them ({@code x' = W - x}, each keypoint taking its
+   * partner's place, unlabelled ones all 0).
+   *
+   * @param instances the image's objects, crowd regions included (they are left out here)
+   * @param keypointFlip the dataset's {@link KeypointSpec#flip}, or {@code null} without keypoints
+   */
+  public static Example example(
+      long imageId,
+      int[] rgb,
+      int width,
+      int height,
+      List<Instance> instances,
+      boolean flip,
+      int[] keypointFlip) {
     int plane = width * height;
     float[] image = new float[3 * plane];
     for (int y = 0; y < height; y++) {
@@ -116,6 +146,7 @@ public final class TrainingTargets {
     List<float[]> boxes = new ArrayList<>();
     List<Long> labels = new ArrayList<>();
     List<byte[]> masks = new ArrayList<>();
+    List<float[]> keypoints = new ArrayList<>();
     for (Instance instance : instances) {
       if (instance.crowd()) {
         continue;
@@ -148,6 +179,9 @@ public final class TrainingTargets {
       boxes.add(flip ? new float[] {width - x2, y1, width - x1, y2} : new float[] {x1, y1, x2, y2});
       labels.add((long) instance.label());
       masks.add(instance.mask().decodeRowMajor());
+      if (keypointFlip != null) {
+        keypoints.add(keypoints(instance, keypointFlip, flip ? width : -1));
+      }
     }
     int g = boxes.size();
     float[] boxData = new float[4 * g];
@@ -166,7 +200,45 @@ public final class TrainingTargets {
     Tensor imageTensor = Torch.floats(image, 3, height, width);
     Tensor boxTensor = Torch.floats(boxData, g, 4);
     Tensor maskTensor = Torch.floats(maskData, g, height, width);
-    return new Example(imageId, imageTensor, new GroundTruth(boxTensor, labelData, maskTensor));
+    Tensor keypointTensor = null;
+    if (keypointFlip != null) {
+      int k = keypointFlip.length;
+      float[] keypointData = new float[g * k * 3];
+      for (int i = 0; i < g; i++) {
+        System.arraycopy(keypoints.get(i), 0, keypointData, i * k * 3, k * 3);
+      }
+      keypointTensor = Torch.floats(keypointData, g, k, 3);
+    }
+    return new Example(
+        imageId, imageTensor, new GroundTruth(boxTensor, labelData, maskTensor, keypointTensor));
+  }
+
+  /** An object's keypoints {@code [K * 3]}, mirrored in an image {@code width} wide when >= 0. */
+  private static float[] keypoints(Instance instance, int[] flip, int width) {
+    float[] k = instance.keypoints();
+    int count = flip.length;
+    if (k == null || k.length != 3 * count) {
+      throw new IllegalArgumentException(
+          "annotation "
+              + instance.annotationId()
+              + " has "
+              + (k == null ? "no" : k.length / 3 + "")
+              + " keypoints, the dataset "
+              + count);
+    }
+    if (width < 0) {
+      return k.clone();
+    }
+    float[] out = new float[3 * count];
+    for (int j = 0; j < count; j++) {
+      int from = 3 * flip[j];
+      if (k[from + 2] != 0) {
+        out[3 * j] = width - k[from];
+        out[3 * j + 1] = k[from + 1];
+        out[3 * j + 2] = k[from + 2];
+      }
+    }
+    return out;
   }
 
   /**
@@ -183,7 +255,8 @@ public final class TrainingTargets {
     return new GroundTruth(
         InputTransform.boxes(t.boxes(), original, size),
         t.labels(),
-        InputTransform.masks(t.masks(), size));
+        InputTransform.masks(t.masks(), size),
+        t.keypoints() == null ? null : InputTransform.keypoints(t.keypoints(), original, size));
   }
 
   private static int[] pixels(BufferedImage rgb) {

@@ -209,6 +209,22 @@ public final class InputTransform {
   }
 
   /**
+   * Keypoints {@code [N, K, 3]} of an image of size {@code from} in an image of size {@code to}, as
+   * torchvision's {@code resize_keypoints}: x scaled by {@code to_w / from_w}, y by {@code to_h /
+   * from_h} (float32), the third column unchanged.
+   */
+  public static Tensor keypoints(Tensor keypoints, int[] from, int[] to) {
+    float ratioHeight = (float) to[0] / (float) from[0];
+    float ratioWidth = (float) to[1] / (float) from[1];
+    float[] k = Torch.toFloats(keypoints);
+    for (int i = 0; i < k.length; i += 3) {
+      k[i] *= ratioWidth;
+      k[i + 1] *= ratioHeight;
+    }
+    return Torch.floats(k, keypoints.shape());
+  }
+
+  /**
    * Images {@code [3, H_i, W_i]} in [0, 1] of any sizes as the model's padded, normalised batch.
    */
   public Batch batch(List<Tensor> images) {
@@ -248,9 +264,9 @@ public final class InputTransform {
   }
 
   /**
-   * Detections of a resized image back at its original size: boxes scaled by the per-axis ratios,
-   * masks {@code [K, 1, M, M]} pasted into {@code [K, 1, H, W]} at the scaled boxes. Closes {@code
-   * found}.
+   * Detections of a resized image back at its original size: boxes and keypoints scaled by the
+   * per-axis ratios, masks {@code [K, 1, M, M]} pasted into {@code [K, 1, H, W]} at the scaled
+   * boxes. Closes {@code found}.
    *
    * @param resized the size the model saw, {@code {height, width}}
    * @param original the image's own size
@@ -261,11 +277,17 @@ public final class InputTransform {
         found.masks() == null
             ? null
             : MaskPaster.paste(found.masks(), boxes, original[0], original[1]);
+    Tensor keypoints =
+        found.keypoints() == null ? null : keypoints(found.keypoints(), resized, original);
     found.boxes().close();
     if (found.masks() != null) {
       found.masks().close();
     }
-    return new Detections(boxes, found.scores(), found.labels(), masks);
+    if (found.keypoints() != null) {
+      found.keypoints().close();
+    }
+    return new Detections(
+        boxes, found.scores(), found.labels(), masks, keypoints, found.keypointScores());
   }
 
   /**

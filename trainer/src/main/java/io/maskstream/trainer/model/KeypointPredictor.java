@@ -33,6 +33,11 @@ public final class KeypointPredictor extends LayerModule {
                 KERNEL / 2 - 1));
   }
 
+  /** The number of keypoints (heatmaps) it predicts. */
+  public long keypoints() {
+    return lowResolution.weight().size(1);
+  }
+
   /** {@code [R, in, S, S]} to keypoint logits {@code [R, keypoints, 4S, 4S]}. */
   @Override
   public Tensor forward(Tensor x) {

@@ -12,7 +12,8 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Mask R-CNN as torchvision's {@code MaskRCNN}: backbone with feature pyramid, region proposal
  * network, and box and mask heads, with torchvision's parameter names ({@code backbone.*}, {@code
- * rpn.*}, {@code roi_heads.*}) so that weights move between the two by name.
+ * rpn.*}, {@code roi_heads.*}) so that weights move between the two by name. With a keypoint branch
+ * (and with or without the mask branch) it is torchvision's {@code KeypointRCNN}'s network.
  *
  * <p>{@link #detect(List)} takes images at their own size and returns detections at that size,
  * through the model's {@link InputTransform}; {@link #detectBatch} and {@link #losses} work on
@@ -35,6 +36,38 @@ public final class MaskRcnn extends Module {
   private final InputTransform transform;
 
   /**
+   * The branches of the second stage beside the box head.
+   *
+   * @param masks whether it predicts masks
+   * @param keypoints the keypoints per object it predicts (0: no keypoint branch)
+   */
+  public record Branches(boolean masks, int keypoints) {
+    /** Mask R-CNN's: masks, no keypoints. */
+    public static final Branches MASKS = new Branches(true, 0);
+
+    /** Checks that there is a branch count to speak of. */
+    public Branches {
+      if (keypoints < 0) {
+        throw new IllegalArgumentException(keypoints + " keypoints");
+      }
+    }
+
+    long[] maskWidths(long width, int count) {
+      return masks ? widths(width, count) : new long[0];
+    }
+
+    long[] keypointWidths(long width, int count) {
+      return keypoints > 0 ? widths(width, count) : new long[0];
+    }
+
+    private static long[] widths(long width, int count) {
+      long[] out = new long[count];
+      java.util.Arrays.fill(out, width);
+      return out;
+    }
+  }
+
+  /**
    * A model on {@code backbone} for {@code numClasses} classes (background included).
    *
    * @param representation the box head's width
@@ -50,6 +83,39 @@ public final class MaskRcnn extends Module {
       long[] maskWidths,
       RoiHeads.Options options,
       InputTransform transform) {
+    this(
+        random,
+        backbone,
+        numClasses,
+        representation,
+        maskWidths,
+        new long[0],
+        0,
+        options,
+        transform);
+  }
+
+  /**
+   * A model on {@code backbone} for {@code numClasses} classes (background included), with the
+   * branches whose widths are given.
+   *
+   * @param representation the box head's width
+   * @param maskWidths the mask head's convolution widths (none: no mask branch)
+   * @param keypointWidths the keypoint head's convolution widths (none: no keypoint branch)
+   * @param keypoints the keypoints per object, with {@code keypointWidths}
+   * @param options the second stage's settings
+   * @param transform the input resizing and output rescaling
+   */
+  public MaskRcnn(
+      SplittableRandom random,
+      Backbone backbone,
+      long numClasses,
+      long representation,
+      long[] maskWidths,
+      long[] keypointWidths,
+      int keypoints,
+      RoiHeads.Options options,
+      InputTransform transform) {
     this.transform = transform;
     this.backbone = registerModule("backbone", backbone);
     this.rpn =
@@ -61,7 +127,14 @@ public final class MaskRcnn extends Module {
         registerModule(
             "roi_heads",
             new RoiHeads(
-                random, backbone.channels(), numClasses, representation, maskWidths, options));
+                random,
+                backbone.channels(),
+                numClasses,
+                representation,
+                maskWidths,
+                keypointWidths,
+                keypoints,
+                options));
   }
 
   /** The {@code tiny} preset: 64-channel pyramid, FC 256 box head, two 64-wide mask convs. */
@@ -71,12 +144,23 @@ public final class MaskRcnn extends Module {
 
   /** The same network with another input transform (e.g. for {@code train --min-size}). */
   public static MaskRcnn tiny(SplittableRandom random, long numClasses, InputTransform transform) {
+    return tiny(random, numClasses, transform, Branches.MASKS);
+  }
+
+  /**
+   * The {@code tiny} network with the given branches: two 64-wide mask convolutions, four 64-wide
+   * keypoint convolutions.
+   */
+  public static MaskRcnn tiny(
+      SplittableRandom random, long numClasses, InputTransform transform, Branches branches) {
     return new MaskRcnn(
         random,
         Backbone.tiny(random),
         numClasses,
         256,
-        new long[] {64, 64},
+        branches.maskWidths(64, 2),
+        branches.keypointWidths(64, 4),
+        branches.keypoints(),
         RoiHeads.Options.torchvision(128),
         transform);
   }
@@ -89,12 +173,23 @@ public final class MaskRcnn extends Module {
   /** The same network with another input transform (e.g. for {@code train --min-size}). */
   public static MaskRcnn resnet18Fpn(
       SplittableRandom random, long numClasses, InputTransform transform) {
+    return resnet18Fpn(random, numClasses, transform, Branches.MASKS);
+  }
+
+  /**
+   * The {@code r18-fpn} network with the given branches: torchvision's mask head (four 256-wide
+   * convolutions) and keypoint head (eight 512-wide convolutions).
+   */
+  public static MaskRcnn resnet18Fpn(
+      SplittableRandom random, long numClasses, InputTransform transform, Branches branches) {
     return new MaskRcnn(
         random,
         Backbone.resnet18Fpn(random),
         numClasses,
         1024,
-        new long[] {256, 256, 256, 256},
+        branches.maskWidths(256, 4),
+        branches.keypointWidths(512, 8),
+        branches.keypoints(),
         RoiHeads.Options.torchvision(512),
         transform);
   }
@@ -110,14 +205,30 @@ public final class MaskRcnn extends Module {
   /** The same network with another input transform (e.g. for {@code train --min-size}). */
   public static MaskRcnn resnet50Fpn(
       SplittableRandom random, long numClasses, InputTransform transform) {
+    return resnet50Fpn(random, numClasses, transform, Branches.MASKS);
+  }
+
+  /**
+   * The {@code r50-fpn} network with the given branches: without masks and with 17 keypoints it is
+   * torchvision's {@code keypointrcnn_resnet50_fpn} (eight 512-wide keypoint convolutions).
+   */
+  public static MaskRcnn resnet50Fpn(
+      SplittableRandom random, long numClasses, InputTransform transform, Branches branches) {
     return new MaskRcnn(
         random,
         Backbone.resnet50Fpn(random),
         numClasses,
         1024,
-        new long[] {256, 256, 256, 256},
+        branches.maskWidths(256, 4),
+        branches.keypointWidths(512, 8),
+        branches.keypoints(),
         RoiHeads.Options.torchvision(512),
         transform);
+  }
+
+  /** The branches of the second stage beside the box head. */
+  public Branches branches() {
+    return new Branches(roiHeads.hasMasks(), roiHeads.keypoints());
   }
 
   /** The backbone with its feature pyramid. */
@@ -189,6 +300,10 @@ public final class MaskRcnn extends Module {
     List<Detections> out = new ArrayList<>();
     for (Detections d : detectResized(batch, imageSizes)) {
       int[] size = imageSizes.get(out.size());
+      if (d.masks() == null) {
+        out.add(d);
+        continue;
+      }
       try (Tensor masks = d.masks()) {
         out.add(d.withMasks(MaskPaster.paste(masks, d.boxes(), size[0], size[1])));
       }
@@ -213,8 +328,9 @@ public final class MaskRcnn extends Module {
   }
 
   /**
-   * The five training losses ({@code loss_objectness}, {@code loss_rpn_box_reg}, {@code
-   * loss_classifier}, {@code loss_box_reg}, {@code loss_mask}) of a normalised, padded batch.
+   * The training losses ({@code loss_objectness}, {@code loss_rpn_box_reg}, {@code
+   * loss_classifier}, {@code loss_box_reg}, and {@code loss_mask} and {@code loss_keypoint} for the
+   * branches the model has) of a normalised, padded batch.
    *
    * @param random the anchor and RoI samplers' random source
    */

@@ -22,17 +22,21 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The second stage of Mask R-CNN as torchvision's {@code RoIHeads}: box and mask branches on the
- * RoIs pooled from the pyramid.
+ * The second stage of Mask R-CNN as torchvision's {@code RoIHeads}: box, mask and keypoint branches
+ * on the RoIs pooled from the pyramid (the mask and keypoint branches each optional, as in
+ * torchvision's Mask R-CNN and Keypoint R-CNN).
  *
  * <p>Training: the ground-truth boxes join each image's proposals, proposals are matched to ground
  * truth at IoU 0.5 (no low-quality matches), a balanced sample is drawn, and the classification,
- * box and mask losses are computed on it. Inference: softmax, per-class decoding, clipping,
- * background dropped, scores above the threshold, tiny boxes dropped, per-class NMS, the best
- * {@code detectionsPerImage}; each detection's mask is the sigmoid of its class's logits.
+ * box, mask and keypoint losses are computed on it (masks and keypoints on the positive RoIs).
+ * Inference: softmax, per-class decoding, clipping, background dropped, scores above the threshold,
+ * tiny boxes dropped, per-class NMS, the best {@code detectionsPerImage}; each detection's mask is
+ * the sigmoid of its class's logits, its keypoints the maxima of its heatmaps ({@link
+ * KeypointHeatmaps#decode}).
  *
  * <p>Parameter names follow torchvision ({@code box_head.fc6.weight}, {@code
- * mask_predictor.conv5_mask.weight}, ...). Owns its parameters; results are the caller's.
+ * mask_predictor.conv5_mask.weight}, {@code keypoint_head.0.weight}, ...). Owns its parameters;
+ * results are the caller's.
  */
 // each PointerScope releases the temporaries created inside it without naming them
 @SuppressWarnings("try")
@@ -43,11 +47,16 @@ public final class RoiHeads extends Module {
   private final Options options;
   private final long numClasses;
   private final MultiScaleRoiAlign boxPool;
-  private final MultiScaleRoiAlign maskPool;
   private final TwoMlpHead boxHead;
   private final FastRcnnPredictor boxPredictor;
+  // the mask branch, or all null
+  private final MultiScaleRoiAlign maskPool;
   private final MaskHead maskHead;
   private final MaskPredictor maskPredictor;
+  // the keypoint branch, or all null
+  private final MultiScaleRoiAlign keypointPool;
+  private final KeypointHead keypointHead;
+  private final KeypointPredictor keypointPredictor;
   private final Matcher matcher = new Matcher(0.5, 0.5, false);
   private final BoxCoder coder = new BoxCoder(10, 10, 5, 5);
   private final BalancedSampler sampler;
@@ -67,19 +76,75 @@ public final class RoiHeads extends Module {
       long representation,
       long[] maskWidths,
       Options options) {
+    this(random, channels, numClasses, representation, maskWidths, new long[0], 0, options);
+  }
+
+  /**
+   * The heads for {@code channels}-channel pyramid features and {@code numClasses} classes
+   * (background included), with the branches whose widths are given.
+   *
+   * @param representation the width of the box head's two fully connected layers
+   * @param maskWidths the widths of the mask head's 3x3 convolutions, the last one also the
+   *     transposed convolution's; none: no mask branch
+   * @param keypointWidths the widths of the keypoint head's 3x3 convolutions; none: no keypoint
+   *     branch
+   * @param keypoints the keypoints per object (with {@code keypointWidths})
+   */
+  public RoiHeads(
+      SplittableRandom random,
+      long channels,
+      long numClasses,
+      long representation,
+      long[] maskWidths,
+      long[] keypointWidths,
+      int keypoints,
+      Options options) {
+    if ((keypointWidths.length == 0) != (keypoints == 0) || keypoints < 0) {
+      throw new IllegalArgumentException(
+          keypointWidths.length + " keypoint convolutions for " + keypoints + " keypoints");
+    }
     this.options = options;
     this.numClasses = numClasses;
     this.boxPool = new MultiScaleRoiAlign(7, 2);
-    this.maskPool = new MultiScaleRoiAlign(14, 2);
     this.boxHead =
         registerModule("box_head", new TwoMlpHead(random, channels * 7 * 7, representation));
     this.boxPredictor =
         registerModule("box_predictor", new FastRcnnPredictor(random, representation, numClasses));
-    this.maskHead = registerModule("mask_head", new MaskHead(random, channels, maskWidths));
-    long last = maskWidths[maskWidths.length - 1];
-    this.maskPredictor =
-        registerModule("mask_predictor", new MaskPredictor(random, last, last, numClasses));
+    if (maskWidths.length > 0) {
+      this.maskPool = new MultiScaleRoiAlign(14, 2);
+      this.maskHead = registerModule("mask_head", new MaskHead(random, channels, maskWidths));
+      long last = maskWidths[maskWidths.length - 1];
+      this.maskPredictor =
+          registerModule("mask_predictor", new MaskPredictor(random, last, last, numClasses));
+    } else {
+      this.maskPool = null;
+      this.maskHead = null;
+      this.maskPredictor = null;
+    }
+    if (keypoints > 0) {
+      this.keypointPool = new MultiScaleRoiAlign(14, 2);
+      this.keypointHead =
+          registerModule("keypoint_head", new KeypointHead(random, channels, keypointWidths));
+      this.keypointPredictor =
+          registerModule(
+              "keypoint_predictor",
+              new KeypointPredictor(random, keypointWidths[keypointWidths.length - 1], keypoints));
+    } else {
+      this.keypointPool = null;
+      this.keypointHead = null;
+      this.keypointPredictor = null;
+    }
     this.sampler = new BalancedSampler(options.batchSizePerImage(), options.positiveFraction());
+  }
+
+  /** Whether the second stage predicts masks. */
+  public boolean hasMasks() {
+    return maskHead != null;
+  }
+
+  /** The keypoints per object the second stage predicts (0 without a keypoint branch). */
+  public int keypoints() {
+    return keypointPredictor == null ? 0 : (int) keypointPredictor.keypoints();
   }
 
   /** The second stage's settings. */
@@ -94,12 +159,16 @@ public final class RoiHeads extends Module {
 
   /** The side {@code M} of the masks {@code [K, 1, M, M]} the mask branch predicts. */
   public int maskSize() {
+    if (maskPool == null) {
+      throw new IllegalStateException("no mask branch");
+    }
     return maskPool.outputSize() * MASK_SIZE_FACTOR;
   }
 
   /**
-   * The training losses {@code loss_classifier}, {@code loss_box_reg}, {@code loss_mask} of a
-   * batch, with RoIs sampled from {@code random}.
+   * The training losses {@code loss_classifier}, {@code loss_box_reg}, and {@code loss_mask} and
+   * {@code loss_keypoint} for the branches it has, of a batch, with RoIs sampled from {@code
+   * random}.
    *
    * @param features the pyramid levels, finest first; the RoIs are pooled from the poolers' levels
    * @param proposals per image, {@code [N_i, 4]}
@@ -130,7 +199,8 @@ public final class RoiHeads extends Module {
   /**
    * {@link #losses} with the RoI sample of each image chosen by {@code sampling}, charging the time
    * of each stage to {@code times}: targets (matching, sampling, box and mask targets), box
-   * RoIAlign, box head, box loss, mask RoIAlign, mask head, mask loss.
+   * RoIAlign, box head, box loss, mask RoIAlign, mask head, mask loss, keypoint RoIAlign, keypoint
+   * head, keypoint loss.
    */
   Map<String, Tensor> losses(
       List<Tensor> features,
@@ -145,9 +215,11 @@ public final class RoiHeads extends Module {
       List<Tensor> regression = new ArrayList<>();
       List<Tensor> maskBoxes = new ArrayList<>();
       List<Tensor> maskTargets = new ArrayList<>();
+      List<long[]> positiveMatches = new ArrayList<>();
+      List<Tensor> keypointTargets = new ArrayList<>();
       long[] labels = new long[0];
       long[] maskLabels = new long[0];
-      MaskTargets projector = new MaskTargets(maskPool.outputSize() * MASK_SIZE_FACTOR);
+      MaskTargets projector = maskPool == null ? null : new MaskTargets(maskSize());
       for (int i = 0; i < proposals.size(); i++) {
         GroundTruth gt = targets.get(i);
         Sampled s = sample(proposals.get(i), gt, sampling);
@@ -167,7 +239,17 @@ public final class RoiHeads extends Module {
         }
         Tensor boxes = s.boxes.index_select(0, Torch.longs(positive, positive.length));
         maskBoxes.add(boxes);
-        maskTargets.add(projector.project(gt.masks(), boxes, matched));
+        positiveMatches.add(matched);
+        if (projector != null) {
+          maskTargets.add(projector.project(gt.masks(), boxes, matched));
+        }
+        if (keypointPool != null) {
+          if (gt.keypoints() == null) {
+            throw new IllegalArgumentException(
+                "the keypoint branch trains on keypoints: image " + i + " has none");
+          }
+          keypointTargets.add(gt.keypoints());
+        }
         maskLabels = concat(maskLabels, classes);
       }
       times.lap("roi targets");
@@ -181,16 +263,29 @@ public final class RoiHeads extends Module {
               Losses.fastRcnn(
                   predicted.classification(), predicted.boxRegression(), labels, cat(regression)));
       times.lap("box loss");
-      Tensor maskPooled = adopt(maskPool.apply(maskPool.pooled(features), maskBoxes, imageSizes));
-      times.lap("mask roialign");
-      Tensor maskFeatures = maskHead.forward(maskPooled);
-      Tensor maskLogits = maskPredictor.forward(maskFeatures);
-      times.lap("mask head");
-      Tensor mask = adopt(Losses.mask(maskLogits, cat(maskTargets), maskLabels));
-      times.lap("mask loss");
       out.put("loss_classifier", keep(box.classification()));
       out.put("loss_box_reg", keep(box.boxRegression()));
-      out.put("loss_mask", keep(mask));
+      if (maskPool != null) {
+        Tensor maskPooled = adopt(maskPool.apply(maskPool.pooled(features), maskBoxes, imageSizes));
+        times.lap("mask roialign");
+        Tensor maskFeatures = maskHead.forward(maskPooled);
+        Tensor maskLogits = maskPredictor.forward(maskFeatures);
+        times.lap("mask head");
+        Tensor mask = adopt(Losses.mask(maskLogits, cat(maskTargets), maskLabels));
+        times.lap("mask loss");
+        out.put("loss_mask", keep(mask));
+      }
+      if (keypointPool != null) {
+        Tensor pooledKeypoints =
+            adopt(keypointPool.apply(keypointPool.pooled(features), maskBoxes, imageSizes));
+        times.lap("keypoint roialign");
+        Tensor keypointLogits = keypointPredictor.forward(keypointHead.forward(pooledKeypoints));
+        times.lap("keypoint head");
+        Tensor keypoint =
+            KeypointHeatmaps.loss(keypointLogits, maskBoxes, keypointTargets, positiveMatches);
+        times.lap("keypoint loss");
+        out.put("loss_keypoint", keypoint);
+      }
     }
     return out;
   }
@@ -262,26 +357,50 @@ public final class RoiHeads extends Module {
           postprocess(predicted.classification(), predicted.boxRegression(), proposals, imageSizes);
       List<Tensor> detected = new ArrayList<>();
       boxes.forEach(d -> detected.add(d.boxes()));
-      Tensor maskLogits =
-          maskPredictor.forward(
-              maskHead.forward(
-                  adopt(maskPool.apply(maskPool.pooled(features), detected, imageSizes))));
-      Tensor probabilities = maskLogits.sigmoid();
+      Tensor probabilities =
+          maskPool == null
+              ? null
+              : maskPredictor
+                  .forward(
+                      maskHead.forward(
+                          adopt(maskPool.apply(maskPool.pooled(features), detected, imageSizes))))
+                  .sigmoid();
+      Tensor heatmaps =
+          keypointPool == null
+              ? null
+              : keypointPredictor.forward(
+                  keypointHead.forward(
+                      adopt(
+                          keypointPool.apply(
+                              keypointPool.pooled(features), detected, imageSizes))));
       long offset = 0;
       for (Detections d : boxes) {
         int k = d.labels().length;
-        long[] cells = new long[k];
-        for (int j = 0; j < k; j++) {
-          cells[j] = (offset + j) * numClasses + d.labels()[j];
+        Tensor masks = null;
+        if (probabilities != null) {
+          long[] cells = new long[k];
+          for (int j = 0; j < k; j++) {
+            cells[j] = (offset + j) * numClasses + d.labels()[j];
+          }
+          long side = probabilities.size(2);
+          masks =
+              keep(
+                  probabilities
+                      .reshape(-1, side, side)
+                      .index_select(0, Torch.longs(cells, k))
+                      .unsqueeze(1));
+        }
+        Tensor keypoints = null;
+        Tensor keypointScores = null;
+        if (heatmaps != null) {
+          KeypointHeatmaps.Decoded decoded =
+              KeypointHeatmaps.decode(heatmaps.narrow(0, offset, k), d.boxes());
+          keypoints = keep(decoded.keypoints());
+          keypointScores = keep(decoded.scores());
         }
         offset += k;
-        long side = probabilities.size(2);
-        Tensor masks =
-            probabilities
-                .reshape(-1, side, side)
-                .index_select(0, Torch.longs(cells, k))
-                .unsqueeze(1);
-        out.add(new Detections(d.boxes(), d.scores(), d.labels(), keep(masks)));
+        out.add(
+            new Detections(d.boxes(), d.scores(), d.labels(), masks, keypoints, keypointScores));
       }
     }
     return out;

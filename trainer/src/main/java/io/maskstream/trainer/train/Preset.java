@@ -61,10 +61,22 @@ public enum Preset {
    * included) that resizes its input by {@code transform}; the caller closes it.
    */
   public MaskRcnn create(SplittableRandom random, long numClasses, InputTransform transform) {
+    return create(random, numClasses, transform, MaskRcnn.Branches.MASKS);
+  }
+
+  /**
+   * A new, randomly initialised network of this preset with the given branches (a keypoint head
+   * when {@code branches} names keypoints); the caller closes it.
+   */
+  public MaskRcnn create(
+      SplittableRandom random,
+      long numClasses,
+      InputTransform transform,
+      MaskRcnn.Branches branches) {
     return switch (this) {
-      case TINY -> MaskRcnn.tiny(random, numClasses, transform);
-      case R18_FPN -> MaskRcnn.resnet18Fpn(random, numClasses, transform);
-      case R50_FPN -> MaskRcnn.resnet50Fpn(random, numClasses, transform);
+      case TINY -> MaskRcnn.tiny(random, numClasses, transform, branches);
+      case R18_FPN -> MaskRcnn.resnet18Fpn(random, numClasses, transform, branches);
+      case R50_FPN -> MaskRcnn.resnet50Fpn(random, numClasses, transform, branches);
     };
   }
 

@@ -251,14 +251,25 @@ class MaskRcnnTest {
         // detections whose scores differ by a few ulps may come in either order: pair them by box
         float[] wantBoxes = DetectionFixtures.floats(c.get("boxes"));
         float[] wantScores = DetectionFixtures.floats(c.get("scores"));
-        float[] wantMasks = DetectionFixtures.floats(c.get("masks"));
+        boolean hasMasks = c.has("masks");
+        boolean hasKeypoints = c.has("keypoints");
+        assertThat(d.masks() != null).isEqualTo(hasMasks);
+        assertThat(d.keypoints() != null).isEqualTo(hasKeypoints);
+        float[] wantMasks = hasMasks ? DetectionFixtures.floats(c.get("masks")) : new float[0];
+        float[] wantKeypoints =
+            hasKeypoints ? DetectionFixtures.floats(c.get("keypoints")) : new float[0];
+        float[] wantKeypointScores =
+            hasKeypoints ? DetectionFixtures.floats(c.get("keypoints_scores")) : new float[0];
         long[] wantLabels = longs(c.get("labels"));
         float[] boxes = Torch.toFloats(d.boxes());
         float[] scores = Torch.toFloats(d.scores());
-        float[] masks = Torch.toFloats(d.masks());
+        float[] masks = hasMasks ? Torch.toFloats(d.masks()) : new float[0];
+        float[] keypoints = hasKeypoints ? Torch.toFloats(d.keypoints()) : new float[0];
+        float[] keypointScores = hasKeypoints ? Torch.toFloats(d.keypointScores()) : new float[0];
         int n = wantScores.length;
         assertThat(scores).hasSize(n);
         int pixels = wantMasks.length / Math.max(n, 1);
+        int points = wantKeypointScores.length / Math.max(n, 1);
         boolean[] used = new boolean[n];
         for (int i = 0; i < n; i++) {
           int best = -1;
@@ -281,8 +292,22 @@ class MaskRcnnTest {
               java.util.Arrays.copyOfRange(masks, best * pixels, (best + 1) * pixels),
               java.util.Arrays.copyOfRange(wantMasks, i * pixels, (i + 1) * pixels),
               1e-4);
+          assertClose(
+              java.util.Arrays.copyOfRange(keypoints, best * points * 3, (best + 1) * points * 3),
+              java.util.Arrays.copyOfRange(wantKeypoints, i * points * 3, (i + 1) * points * 3),
+              1e-3);
+          assertClose(
+              java.util.Arrays.copyOfRange(keypointScores, best * points, (best + 1) * points),
+              java.util.Arrays.copyOfRange(wantKeypointScores, i * points, (i + 1) * points),
+              1e-4);
         }
-        assertThat(d.masks().shape()).containsExactly(DetectionFixtures.shape(c.get("masks")));
+        if (hasMasks) {
+          assertThat(d.masks().shape()).containsExactly(DetectionFixtures.shape(c.get("masks")));
+        }
+        if (hasKeypoints) {
+          assertThat(d.keypoints().shape())
+              .containsExactly(DetectionFixtures.shape(c.get("keypoints")));
+        }
       }
     }
   }
