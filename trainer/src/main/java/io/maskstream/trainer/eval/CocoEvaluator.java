@@ -64,6 +64,23 @@ public final class CocoEvaluator {
    */
   public static final double[] COCO_PERSON_SIGMAS = cocoSigmas();
 
+  /** The sigma {@link #sigmasFor} gives each keypoint of objects other than COCO's people. */
+  public static final double OTHER_KEYPOINT_SIGMA = 0.05;
+
+  /**
+   * The per-keypoint sigmas for objects with {@code keypoints} keypoints when none are given:
+   * COCO's person sigmas for 17, otherwise {@value #OTHER_KEYPOINT_SIGMA} for each (a point about
+   * as precise as a COCO shoulder or knee; pass sigmas of your own to {@code eval} to change it).
+   */
+  public static double[] sigmasFor(int keypoints) {
+    if (keypoints == COCO_PERSON_SIGMAS.length) {
+      return COCO_PERSON_SIGMAS.clone();
+    }
+    double[] out = new double[keypoints];
+    java.util.Arrays.fill(out, OTHER_KEYPOINT_SIGMA);
+    return out;
+  }
+
   private static double[] cocoSigmas() {
     double[] tenths = {
       .26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89

@@ -4,6 +4,7 @@ import io.maskstream.schemas.cli.UserException;
 import io.maskstream.trainer.data.BatchLoader;
 import io.maskstream.trainer.data.CocoDataset;
 import io.maskstream.trainer.data.DatasetCategory;
+import io.maskstream.trainer.data.KeypointSpec;
 import io.maskstream.trainer.data.Sample;
 import io.maskstream.trainer.data.TrainingTargets;
 import io.maskstream.trainer.engine.Safetensors;
@@ -150,13 +151,21 @@ public final class Trainer {
 
     Checkpoint.State resumed = config.resume() == null ? null : resumedState(classNames);
     List<InputTransform> sizes = config.preset().trainingSizes(config.minSizes());
+    int keypoints = dataset.keypoints().map(KeypointSpec::count).orElse(0);
+    if (keypoints > 0) {
+      LOG.info(
+          "with a keypoint head: {} keypoints {}",
+          keypoints,
+          dataset.keypoints().orElseThrow().names());
+    }
     MaskRcnn model =
         config
             .preset()
             .create(
                 new SplittableRandom(config.seed()),
                 classNames.size(),
-                sizes.get(sizes.size() - 1));
+                sizes.get(sizes.size() - 1),
+                new MaskRcnn.Branches(true, keypoints));
     try {
       if (config.init() != null) {
         initialise(model, classNames);
@@ -257,10 +266,14 @@ public final class Trainer {
           progress.say(
               String.format(
                   Locale.ROOT,
-                  "iteration %d: box AP %.4f, mask AP %.4f on %d images%s",
+                  "iteration %d: box AP %.4f, mask AP %.4f%s on %d images%s",
                   run.iteration,
                   lastValidation.boxAp(),
                   lastValidation.maskAp(),
+                  lastValidation.keypoints() == null
+                      ? ""
+                      : String.format(
+                          Locale.ROOT, ", keypoint AP %.4f", lastValidation.keypointAp()),
                   validation.size(),
                   better ? " (best so far)" : ""));
           if (better) {

@@ -109,6 +109,7 @@ final class TrainingProgress implements AutoCloseable {
       case "loss_classifier" -> "cls";
       case "loss_box_reg" -> "box";
       case "loss_mask" -> "mask";
+      case "loss_keypoint" -> "kp";
       default -> loss;
     };
   }

@@ -23,9 +23,10 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 
 /**
- * COCO box and mask AP of a network on a validation dataset, measured as {@code maskstream eval}
- * measures results files: detections as torchvision's evaluation makes them (masks thresholded at
- * 0.5, compressed RLE), evaluated with pycocotools' semantics. Holds the dataset; not thread-safe.
+ * COCO box, mask and keypoint AP of a network on a validation dataset, measured as {@code
+ * maskstream eval} measures results files: detections as torchvision's evaluation makes them (masks
+ * thresholded at 0.5, compressed RLE; keypoints with visibility 1), evaluated with pycocotools'
+ * semantics (keypoints with {@link CocoEvaluator#sigmasFor}). Holds the dataset; not thread-safe.
  */
 // each PointerScope releases the temporaries created inside it without naming them
 @SuppressWarnings("try")
@@ -48,16 +49,26 @@ public final class Validation {
     this.categoryIds = categoryIds.clone();
   }
 
-  /** The box and mask AP summaries. */
-  public record Result(EvalSummary box, EvalSummary mask, int detections) {
+  /**
+   * The AP summaries.
+   *
+   * @param mask null for a network without masks
+   * @param keypoints null for a network without keypoints
+   */
+  public record Result(EvalSummary box, EvalSummary mask, EvalSummary keypoints, int detections) {
     /** Box AP at IoU 0.50:0.95, 0 when nothing was found. */
     public double boxAp() {
       return Math.max(0, box.stat(0));
     }
 
-    /** Mask AP at IoU 0.50:0.95, 0 when nothing was found. */
+    /** Mask AP at IoU 0.50:0.95, 0 when nothing was found or without masks. */
     public double maskAp() {
-      return Math.max(0, mask.stat(0));
+      return mask == null ? 0 : Math.max(0, mask.stat(0));
+    }
+
+    /** Keypoint AP at OKS 0.50:0.95, 0 when nothing was found or without keypoints. */
+    public double keypointAp() {
+      return keypoints == null ? 0 : Math.max(0, keypoints.stat(0));
     }
   }
 
@@ -88,22 +99,40 @@ public final class Validation {
       model.train(training);
     }
     CocoResults detections = CocoResults.of(results, groundTruth, "validation");
+    MaskRcnn.Branches branches = model.branches();
     return new Result(
         CocoEvaluator.evaluate(groundTruth, detections, IouType.BBOX),
-        CocoEvaluator.evaluate(groundTruth, detections, IouType.SEGM),
+        branches.masks() ? CocoEvaluator.evaluate(groundTruth, detections, IouType.SEGM) : null,
+        branches.keypoints() > 0
+            ? CocoEvaluator.evaluate(
+                groundTruth,
+                detections,
+                IouType.KEYPOINTS,
+                CocoEvaluator.sigmasFor(branches.keypoints()))
+            : null,
         results.size());
   }
 
   private void addResults(Sample sample, Detections d, List<CocoResult> out) {
     float[] boxes = Torch.toFloats(d.boxes());
     float[] scores = Torch.toFloats(d.scores());
-    float[] masks = Torch.toFloats(d.masks());
+    float[] masks = d.masks() == null ? null : Torch.toFloats(d.masks());
+    float[] keypoints = d.keypoints() == null ? null : Torch.toFloats(d.keypoints());
+    int perObject = d.keypoints() == null ? 0 : (int) d.keypoints().size(1) * 3;
     int h = sample.height();
     int w = sample.width();
     int plane = h * w;
-    FloatBuffer planes = FloatBuffer.wrap(masks);
+    FloatBuffer planes = masks == null ? null : FloatBuffer.wrap(masks);
     for (int k = 0; k < scores.length; k++) {
-      CocoRle rle = MaskEncoder.encode(planes, k * plane, h, w, MASK_THRESHOLD);
+      CocoRle rle =
+          masks == null ? null : MaskEncoder.encode(planes, k * plane, h, w, MASK_THRESHOLD);
+      double[] points = null;
+      if (keypoints != null) {
+        points = new double[perObject];
+        for (int j = 0; j < perObject; j++) {
+          points[j] = keypoints[k * perObject + j];
+        }
+      }
       double x1 = boxes[4 * k];
       double y1 = boxes[4 * k + 1];
       out.add(
@@ -113,7 +142,8 @@ public final class Validation {
               categoryIds[(int) d.labels()[k]],
               (double) scores[k],
               new double[] {x1, y1, boxes[4 * k + 2] - x1, boxes[4 * k + 3] - y1},
-              new Segmentation.CompressedRle(h, w, rle.toCompressedString()),
+              rle == null ? null : new Segmentation.CompressedRle(h, w, rle.toCompressedString()),
+              points,
               List.of()));
     }
   }
