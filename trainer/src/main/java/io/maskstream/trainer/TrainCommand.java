@@ -425,7 +425,10 @@ public final class TrainCommand implements Callable<Integer> {
     }
     String modelName =
         name != null ? name : out.getFileName().toString().replaceFirst("\\.onnx$", "");
-    return new ExportInfo(modelName, preset.label(), result.classNames(), provenance);
+    ExportInfo info = new ExportInfo(modelName, preset.label(), result.classNames(), provenance);
+    return result.keypoints() == null
+        ? info
+        : info.withKeypoints(result.keypoints().names(), result.keypoints().skeleton());
   }
 
   /** The checkpoint folder: {@code --checkpoints}, else the --out file's name + .checkpoints. */

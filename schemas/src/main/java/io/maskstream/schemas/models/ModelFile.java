@@ -15,7 +15,9 @@ import java.util.Objects;
  * <p>The graph follows torchvision's Mask R-CNN export: one input {@value #INPUT_IMAGE}, a float
  * RGB image {@code [3, H, W]} in [0, 1]; outputs {@value #OUTPUT_BOXES} {@code [N, 4]}, {@value
  * #OUTPUT_LABELS} {@code [N]}, {@value #OUTPUT_SCORES} {@code [N]} and {@value #OUTPUT_MASKS}
- * {@code [N, 1, H, W]}.
+ * {@code [N, 1, H, W]}; a model with a keypoint head (torchvision's Keypoint R-CNN) also has
+ * {@value #OUTPUT_KEYPOINTS} {@code [N, K, 3]} and {@value #OUTPUT_KEYPOINT_SCORES} {@code [N, K]},
+ * and one without a mask head has no {@value #OUTPUT_MASKS}.
  *
  * <p>The metadata keys are what published model files carry: they must never change, or files
  * already in model stores stop being recognised. Every key {@code train} writes is here; {@code
@@ -43,6 +45,15 @@ public final class ModelFile {
   public static final String OUTPUT_MASKS = "masks";
 
   /**
+   * The output of the keypoints, float {@code [N, K, 3]}: {@code x, y} in the image's pixels and 1,
+   * as torchvision's Keypoint R-CNN names and fills it.
+   */
+  public static final String OUTPUT_KEYPOINTS = "keypoints";
+
+  /** The output of the keypoints' scores, float {@code [N, K]} (heatmap logits at the points). */
+  public static final String OUTPUT_KEYPOINT_SCORES = "keypoints_scores";
+
+  /**
    * Metadata key naming the graph contract; its presence tells the detector that {@code train}
    * exported the model. Its value is {@value #CONTRACT}.
    */
@@ -62,6 +73,18 @@ public final class ModelFile {
    * ({@link #classesJson}, {@link #classes}).
    */
   public static final String CLASSES_KEY = "maskstream.classes";
+
+  /**
+   * Metadata key of the keypoint names of a model with a keypoint head: a JSON array of strings, in
+   * the order of {@value #OUTPUT_KEYPOINTS}' second dimension ({@link #namesJson}).
+   */
+  public static final String KEYPOINTS_KEY = "maskstream.keypoints";
+
+  /**
+   * Metadata key of the keypoints' skeleton: a JSON array of pairs of 1-based keypoint numbers, as
+   * COCO's category {@code skeleton} ({@link #skeletonJson}).
+   */
+  public static final String SKELETON_KEY = "maskstream.skeleton";
 
   /** The prefix of the training run's provenance keys; {@code publish} keeps them all. */
   public static final String TRAINING_PREFIX = "maskstream.training.";
@@ -114,6 +137,11 @@ public final class ModelFile {
 
   /** The {@value #CLASSES_KEY} value of class names (index = label id, 0 the background). */
   public static String classesJson(List<String> names) {
+    return namesJson(names);
+  }
+
+  /** A JSON array of names: the {@value #CLASSES_KEY} and {@value #KEYPOINTS_KEY} values. */
+  public static String namesJson(List<String> names) {
     try {
       return JSON.writeValueAsString(names);
     } catch (JsonProcessingException e) {
@@ -138,5 +166,35 @@ public final class ModelFile {
       throw new IllegalArgumentException(CLASSES_KEY + " is not a JSON array of names: " + json);
     }
     return List.of(names);
+  }
+
+  /** The {@value #SKELETON_KEY} value of pairs of 1-based keypoint numbers. */
+  public static String skeletonJson(List<List<Integer>> pairs) {
+    try {
+      return JSON.writeValueAsString(pairs);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The pairs a {@value #SKELETON_KEY} value holds.
+   *
+   * @throws IllegalArgumentException when it is not a JSON array of pairs of numbers from 1
+   */
+  public static List<List<Integer>> skeleton(String json) {
+    int[][] pairs;
+    try {
+      pairs = JSON.readValue(json, int[][].class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          SKELETON_KEY + " is not a JSON array of keypoint pairs: " + e.getMessage(), e);
+    }
+    if (pairs == null
+        || Arrays.stream(pairs).anyMatch(p -> p == null || p.length != 2 || p[0] < 1 || p[1] < 1)) {
+      throw new IllegalArgumentException(
+          SKELETON_KEY + " is not a JSON array of pairs of keypoint numbers from 1: " + json);
+    }
+    return Arrays.stream(pairs).map(p -> List.of(p[0], p[1])).toList();
   }
 }

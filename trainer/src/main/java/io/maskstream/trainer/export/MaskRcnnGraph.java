@@ -14,7 +14,7 @@ import java.util.Map;
  * MaskRCNN} in eval mode): normalisation, resize, padding, backbone with the normalisation folded
  * into the convolutions, feature pyramid, RPN with anchors made from the dynamic feature sizes,
  * proposal filtering, multi-scale RoIAlign, box head and its post-processing, mask head, and masks
- * pasted at the image's own size.
+ * pasted at the image's own size; with a keypoint head, the keypoints read from its heatmaps.
  *
  * <p>Where the Java model makes a discrete decision (which boxes survive NMS, in which order, which
  * pyramid level a box is pooled from), the graph makes it with the same float32 arithmetic and the
@@ -35,10 +35,10 @@ import java.util.Map;
  * <p>Every part writes itself, from its own modules and settings: the input transform ({@link
  * InputTransform#export}), the backbone ({@link io.maskstream.trainer.model.Backbone#export}), the
  * region proposal network ({@link RegionProposalNetwork#export}), the second stage ({@link
- * RoiHeads#export}, {@link RoiHeads#exportMasks}) and the output side ({@link
- * InputTransform#exportPostprocess}); this class only connects them, in scopes named after the
- * stages, and names the intermediate tensors worth checking. Not thread-safe; one instance writes
- * one graph.
+ * RoiHeads#export}, {@link RoiHeads#exportMasks}, {@link RoiHeads#exportKeypoints}) and the output
+ * side ({@link InputTransform#exportPostprocess}); this class only connects them, in scopes named
+ * after the stages, and names the intermediate tensors worth checking. Not thread-safe; one
+ * instance writes one graph.
  */
 final class MaskRcnnGraph {
   private final GraphContext ctx;
@@ -62,8 +62,17 @@ final class MaskRcnnGraph {
     return debug;
   }
 
-  /** The outputs of the graph on {@code image [3, H, W]}. */
-  record Outputs(String boxes, String labels, String scores, String masks) {}
+  /**
+   * The outputs of the graph on {@code image [3, H, W]}; masks, keypoints and their scores null for
+   * a model without those branches.
+   */
+  record Outputs(
+      String boxes,
+      String labels,
+      String scores,
+      String masks,
+      String keypoints,
+      String keypointScores) {}
 
   Outputs build(String image) {
     g.scope("transform");
@@ -85,14 +94,33 @@ final class MaskRcnnGraph {
     RoiHeads.Exported detections =
         model.roiHeads().export(ctx, "roi_heads", features, proposals, input);
     debug.put("detections.resized", detections.boxes());
-    g.scope("mask");
-    String masks = model.roiHeads().exportMasks(ctx, "roi_heads", features, detections, input);
+    RoiHeads heads = model.roiHeads();
+    String masks = null;
+    if (heads.hasMasks()) {
+      g.scope("mask");
+      masks = heads.exportMasks(ctx, "roi_heads", features, detections, input);
+    }
+    String[] keypoints = {null, null};
+    if (heads.keypoints() > 0) {
+      g.scope("keypoints");
+      keypoints = heads.exportKeypoints(ctx, "roi_heads", features, detections, input);
+    }
     g.scope("paste");
     InputTransform.Restored restored =
         InputTransform.exportPostprocess(
-            ctx, input, detections.boxes(), masks, model.roiHeads().maskSize());
+            ctx,
+            input,
+            detections.boxes(),
+            masks,
+            heads.hasMasks() ? heads.maskSize() : 0,
+            keypoints[0]);
     g.scope("");
     return new Outputs(
-        restored.boxes(), detections.labels(), detections.scores(), restored.masks());
+        restored.boxes(),
+        detections.labels(),
+        detections.scores(),
+        restored.masks(),
+        restored.keypoints(),
+        keypoints[1]);
   }
 }

@@ -89,6 +89,14 @@ public final class OnnxExporter {
               + classes
               + " classes (background included)");
     }
+    int keypoints = model.roiHeads().keypoints();
+    if (info.keypointNames().size() != keypoints) {
+      throw new IllegalArgumentException(
+          info.keypointNames().size()
+              + " keypoint names for a model of "
+              + keypoints
+              + " keypoints");
+    }
     OnnxGraph g = new OnnxGraph(info.name());
     String image = g.input(ModelFile.INPUT_IMAGE, OnnxGraph.FLOAT, 3L, "height", "width");
     MaskRcnnGraph net = new MaskRcnnGraph(new GraphContext(g), model);
@@ -96,8 +104,31 @@ public final class OnnxExporter {
     g.output(out.boxes(), ModelFile.OUTPUT_BOXES, OnnxGraph.FLOAT, "detections", 4L);
     g.output(out.labels(), ModelFile.OUTPUT_LABELS, OnnxGraph.INT64, "detections");
     g.output(out.scores(), ModelFile.OUTPUT_SCORES, OnnxGraph.FLOAT, "detections");
-    g.output(
-        out.masks(), ModelFile.OUTPUT_MASKS, OnnxGraph.FLOAT, "detections", 1L, "height", "width");
+    if (out.masks() != null) {
+      g.output(
+          out.masks(),
+          ModelFile.OUTPUT_MASKS,
+          OnnxGraph.FLOAT,
+          "detections",
+          1L,
+          "height",
+          "width");
+    }
+    if (out.keypoints() != null) {
+      g.output(
+          out.keypoints(),
+          ModelFile.OUTPUT_KEYPOINTS,
+          OnnxGraph.FLOAT,
+          "detections",
+          (long) keypoints,
+          3L);
+      g.output(
+          out.keypointScores(),
+          ModelFile.OUTPUT_KEYPOINT_SCORES,
+          OnnxGraph.FLOAT,
+          "detections",
+          (long) keypoints);
+    }
     for (String name : extraOutputs) {
       String tensor = net.debugTensors().get(name);
       if (tensor == null) {
@@ -116,7 +147,11 @@ public final class OnnxExporter {
                 "Mask R-CNN ("
                     + info.preset()
                     + ") exported by maskstream's trainer: image [3,H,W] float RGB in 0..1 ->"
-                    + " boxes [N,4], labels [N], scores [N], masks [N,1,H,W]")
+                    + " boxes [N,4], labels [N], scores [N]"
+                    + (out.masks() == null ? "" : ", masks [N,1,H,W]")
+                    + (out.keypoints() == null
+                        ? ""
+                        : ", keypoints [N,K,3], keypoints_scores [N,K]"))
             .setGraph(g.build());
     for (Map.Entry<String, String> e : metadata(info).entrySet()) {
       proto.addMetadataProps(
@@ -131,6 +166,10 @@ public final class OnnxExporter {
     out.put(ModelFile.NAME_KEY, info.name());
     out.put(ModelFile.PRESET_KEY, info.preset());
     out.put(ModelFile.CLASSES_KEY, ModelFile.classesJson(info.classNames()));
+    if (!info.keypointNames().isEmpty()) {
+      out.put(ModelFile.KEYPOINTS_KEY, ModelFile.namesJson(info.keypointNames()));
+      out.put(ModelFile.SKELETON_KEY, ModelFile.skeletonJson(info.skeleton()));
+    }
     for (Map.Entry<String, String> e : info.provenance().entrySet()) {
       if (out.containsKey(e.getKey())) {
         throw new IllegalArgumentException(

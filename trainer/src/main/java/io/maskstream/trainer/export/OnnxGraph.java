@@ -30,7 +30,13 @@ public final class OnnxGraph {
   /** {@code TensorProto.DataType} code of float64. */
   public static final int DOUBLE = OnnxMl.TensorProto.DataType.DOUBLE.getNumber();
 
+  /** {@code TensorProto.DataType} code of bool. */
+  public static final int BOOL = OnnxMl.TensorProto.DataType.BOOL.getNumber();
+
   private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
+  // where nodes go: the graph, or the body of the loop being written (initializers always go to
+  // the graph, which a body sees as its outer scope)
+  private OnnxMl.GraphProto.Builder nodes = graph;
   private final Map<String, Integer> used = new HashMap<>();
   private final Map<String, String> constants = new HashMap<>();
   private String scope = "";
@@ -251,6 +257,71 @@ public final class OnnxGraph {
     }
     for (Attr a : attrs) {
       node.addAttribute(a.proto());
+    }
+    nodes.addNode(node);
+    return out;
+  }
+
+  /**
+   * An ONNX {@code Loop} of {@code count} iterations without carried values, whose body {@code
+   * body} writes: given the iteration number (an int64 scalar) it adds the body's nodes through
+   * this graph (names stay unique; constants and initializers it makes live in the graph, which the
+   * body reads from its outer scope) and returns one tensor per element type of {@code types}. The
+   * loop's outputs stack them: each has the iterations as its first dimension.
+   *
+   * @param count the number of iterations, an int64 scalar
+   */
+  public String[] loop(
+      String count, int[] types, java.util.function.Function<String, String[]> body) {
+    if (nodes != graph) {
+      throw new IllegalStateException("loops do not nest here");
+    }
+    String name = fresh("Loop");
+    OnnxMl.GraphProto.Builder sub = OnnxMl.GraphProto.newBuilder().setName(name + "/body");
+    String iteration = fresh("iteration");
+    String condition = fresh("condition");
+    sub.addInput(valueInfo(iteration, INT64));
+    sub.addInput(valueInfo(condition, BOOL));
+    String[] results;
+    String goOn;
+    nodes = sub;
+    try {
+      results = body.apply(iteration);
+      goOn = op("Identity", condition);
+      sub.addOutput(valueInfo(goOn, BOOL));
+      for (int i = 0; i < types.length; i++) {
+        // through an Identity: a body output must be made in the body
+        String result = op("Identity", results[i]);
+        sub.addOutput(
+            OnnxMl.ValueInfoProto.newBuilder()
+                .setName(result)
+                .setType(
+                    OnnxMl.TypeProto.newBuilder()
+                        .setTensorType(
+                            OnnxMl.TypeProto.Tensor.newBuilder().setElemType(types[i]))));
+      }
+    } finally {
+      nodes = graph;
+    }
+    if (results.length != types.length) {
+      throw new IllegalArgumentException(
+          results.length + " loop outputs, " + types.length + " types");
+    }
+    OnnxMl.NodeProto.Builder node =
+        OnnxMl.NodeProto.newBuilder()
+            .setOpType("Loop")
+            .setName(name)
+            .addInput(count)
+            .addInput("")
+            .addAttribute(
+                OnnxMl.AttributeProto.newBuilder()
+                    .setName("body")
+                    .setType(OnnxMl.AttributeProto.AttributeType.GRAPH)
+                    .setG(sub));
+    String[] out = new String[types.length];
+    for (int i = 0; i < types.length; i++) {
+      out[i] = name + "." + i;
+      node.addOutput(out[i]);
     }
     graph.addNode(node);
     return out;

@@ -291,31 +291,41 @@ public final class InputTransform {
   }
 
   /**
-   * {@link #postprocess} for one image's detections in an exported graph: boxes {@code [D, 4]} of
-   * the resized image scaled to the original one (x by W / w, y by H / h, in float32), and masks
-   * {@code [D, 1, M, M]} pasted into {@code [D, 1, H, W]} at the scaled boxes ({@link
-   * MaskPaster#export}).
+   * {@link #postprocess} for one image's detections in an exported graph: boxes {@code [D, 4]} and
+   * keypoints {@code [D, K, 3]} of the resized image scaled to the original one (x by W / w, y by H
+   * / h, in float32), and masks {@code [D, 1, M, M]} pasted into {@code [D, 1, H, W]} at the scaled
+   * boxes ({@link MaskPaster#export}).
    *
-   * @param image the exported transform of the image
-   * @param maskSize the masks' side M
+   * @param masks the masks, or null for a model without them
+   * @param keypoints the keypoints, or null for a model without them
    */
   public static Restored exportPostprocess(
-      GraphContext ctx, Exported image, String boxes, String masks, int maskSize) {
+      GraphContext ctx,
+      Exported image,
+      String boxes,
+      String masks,
+      int maskSize,
+      String keypoints) {
     OnnxGraph g = ctx.graph();
     String rh = g.div(g.cast(image.height(), FLOAT), g.cast(image.resizedHeight(), FLOAT));
     String rw = g.div(g.cast(image.width(), FLOAT), g.cast(image.resizedWidth(), FLOAT));
     String scaled = g.mul(boxes, g.concat(0, rw, rh, rw, rh));
     return new Restored(
-        scaled, MaskPaster.export(ctx, masks, maskSize, scaled, image.height(), image.width()));
+        scaled,
+        masks == null
+            ? null
+            : MaskPaster.export(ctx, masks, maskSize, scaled, image.height(), image.width()),
+        keypoints == null ? null : g.mul(keypoints, g.concat(0, rw, rh, g.vector(1f))));
   }
 
   /**
    * Exported detections at the image's own size.
    *
    * @param boxes {@code [D, 4]} in the image's pixels
-   * @param masks {@code [D, 1, H, W]} probabilities
+   * @param masks {@code [D, 1, H, W]} probabilities, or null
+   * @param keypoints {@code [D, K, 3]} in the image's pixels, or null
    */
-  public record Restored(String boxes, String masks) {}
+  public record Restored(String boxes, String masks, String keypoints) {}
 
   /**
    * This transform in an exported graph, for one RGB image {@code [3, H, W]} in [0, 1] of any size:

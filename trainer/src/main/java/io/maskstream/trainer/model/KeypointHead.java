@@ -2,6 +2,7 @@ package io.maskstream.trainer.model;
 
 import io.maskstream.trainer.engine.LayerModule;
 import io.maskstream.trainer.engine.nn.Conv2d;
+import io.maskstream.trainer.export.GraphContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -27,6 +28,20 @@ public final class KeypointHead extends LayerModule {
               Integer.toString(2 * i), Conv2d.kaimingFanOut(random, channels, widths[i], 3, 1, 1)));
       channels = widths[i];
     }
+  }
+
+  /**
+   * {@link #forward} in an exported graph, from the head's own convolutions.
+   *
+   * @param name the head's state-dict prefix ({@code roi_heads.keypoint_head})
+   * @param pooled the pooled features {@code [R, in, S, S]}
+   */
+  public String export(GraphContext ctx, String name, String pooled) {
+    String x = pooled;
+    for (int i = 0; i < convolutions.size(); i++) {
+      x = ctx.graph().op("Relu", ctx.conv(x, name + "." + 2 * i, convolutions.get(i)));
+    }
+    return x;
   }
 
   /** {@code [R, in, S, S]} to {@code [R, widths[last], S, S]}. */

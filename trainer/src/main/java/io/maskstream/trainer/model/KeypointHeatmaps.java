@@ -3,6 +3,8 @@ package io.maskstream.trainer.model;
 import static io.maskstream.trainer.model.BoxOps.keep;
 
 import io.maskstream.trainer.engine.Torch;
+import io.maskstream.trainer.export.GraphContext;
+import io.maskstream.trainer.export.OnnxGraph;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
@@ -172,5 +174,75 @@ public final class KeypointHeatmaps {
       }
     }
     return new Decoded(Torch.floats(xy, count, k, 3), Torch.floats(scores, count, k));
+  }
+
+  /**
+   * {@link #decode} in an exported graph: an ONNX {@code Loop} over the RoIs, each RoI's heatmaps
+   * resized by {@code Resize} cubic ({@code cubic_coeff_a} -0.75, half-pixel coordinates: PyTorch's
+   * bicubic with {@code align_corners=False}) to its size rounded up, read at each map's first
+   * maximum with the arithmetic of {@link #decode}.
+   *
+   * @param maps the heatmap logits {@code [R, K, S, S]}
+   * @param rois the RoIs {@code [R, 4]}
+   * @return the keypoints {@code [R, K, 3]} ({@code x, y, 1}) and their scores {@code [R, K]}
+   */
+  public static String[] export(GraphContext ctx, String maps, String rois) {
+    OnnxGraph g = ctx.graph();
+    String count = g.squeeze(g.dim(rois, 0), 0);
+    String keypoints = g.dim(maps, 1);
+    String[] stacked =
+        g.loop(
+            count,
+            new int[] {OnnxGraph.FLOAT, OnnxGraph.FLOAT},
+            i -> {
+              String map = g.gather(maps, i, 0);
+              String roi = g.gather(rois, i, 0);
+              String x1 = g.slice(roi, 0, 0, 1);
+              String y1 = g.slice(roi, 0, 1, 2);
+              String width = g.max(g.sub(g.slice(roi, 0, 2, 3), x1), g.scalar(1f));
+              String height = g.max(g.sub(g.slice(roi, 0, 3, 4), y1), g.scalar(1f));
+              String mapWidth = g.cast(g.op("Ceil", width), OnnxGraph.INT64);
+              String mapHeight = g.cast(g.op("Ceil", height), OnnxGraph.INT64);
+              String resized =
+                  g.op(
+                      "Resize",
+                      List.of(
+                          g.unsqueeze(map, 0),
+                          "",
+                          "",
+                          g.concat(0, g.vector(1L), keypoints, mapHeight, mapWidth)),
+                      OnnxGraph.attr("mode", "cubic"),
+                      OnnxGraph.attr("cubic_coeff_a", -0.75f),
+                      OnnxGraph.attr("coordinate_transformation_mode", "half_pixel"));
+              String flat = g.reshape(resized, g.concat(0, keypoints, g.vector(-1L)));
+              String position =
+                  g.op("ArgMax", flat, OnnxGraph.attr("axis", 1L), OnnxGraph.attr("keepdims", 1L));
+              String score =
+                  g.squeeze(
+                      g.op("GatherElements", List.of(flat, position), OnnxGraph.attr("axis", 1L)),
+                      1);
+              String xInt = g.op("Mod", List.of(position, mapWidth));
+              String yInt = g.div(g.sub(position, xInt), mapWidth);
+              String half = g.scalar(0.5f);
+              String x =
+                  g.add(
+                      g.mul(
+                          g.add(g.cast(xInt, OnnxGraph.FLOAT), half),
+                          g.div(width, g.cast(mapWidth, OnnxGraph.FLOAT))),
+                      x1);
+              String y =
+                  g.add(
+                      g.mul(
+                          g.add(g.cast(yInt, OnnxGraph.FLOAT), half),
+                          g.div(height, g.cast(mapHeight, OnnxGraph.FLOAT))),
+                      y1);
+              String ones = g.op("Expand", List.of(g.scalar(1f), g.shape(x, 0, 2)));
+              return new String[] {g.concat(1, x, y, ones), score};
+            });
+    // shaped explicitly: a loop of no iteration gives outputs of no known shape
+    return new String[] {
+      g.reshape(stacked[0], g.concat(0, g.vector(-1L), keypoints, g.vector(3L))),
+      g.reshape(stacked[1], g.concat(0, g.vector(-1L), keypoints))
+    };
   }
 }

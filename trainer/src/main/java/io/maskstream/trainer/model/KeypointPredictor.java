@@ -3,6 +3,9 @@ package io.maskstream.trainer.model;
 import io.maskstream.trainer.engine.Init;
 import io.maskstream.trainer.engine.LayerModule;
 import io.maskstream.trainer.engine.nn.ConvTranspose2d;
+import io.maskstream.trainer.export.GraphContext;
+import io.maskstream.trainer.export.OnnxGraph;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -36,6 +39,23 @@ public final class KeypointPredictor extends LayerModule {
   /** The number of keypoints (heatmaps) it predicts. */
   public long keypoints() {
     return lowResolution.weight().size(1);
+  }
+
+  /**
+   * {@link #forward} in an exported graph: the transposed convolution, then {@code Resize} linear
+   * by 2 with half-pixel coordinates ({@code upsample_bilinear2d}, {@code align_corners=False}).
+   *
+   * @param name the predictor's state-dict prefix ({@code roi_heads.keypoint_predictor})
+   * @param x the keypoint head's features {@code [R, in, S, S]}
+   */
+  public String export(GraphContext ctx, String name, String x) {
+    OnnxGraph g = ctx.graph();
+    String low = ctx.convTranspose(x, name + ".kps_score_lowres", lowResolution);
+    return g.op(
+        "Resize",
+        List.of(low, "", g.vector(1f, 1f, 2f, 2f)),
+        OnnxGraph.attr("mode", "linear"),
+        OnnxGraph.attr("coordinate_transformation_mode", "half_pixel"));
   }
 
   /** {@code [R, in, S, S]} to keypoint logits {@code [R, keypoints, 4S, 4S]}. */

@@ -573,6 +573,29 @@ public final class RoiHeads extends Module {
   }
 
   /**
+   * The keypoints of {@link #detect} for one image's detections in an exported graph: the keypoint
+   * head and predictor on the boxes pooled from the pyramid, each box's heatmaps decoded ({@link
+   * KeypointHeatmaps#export}).
+   *
+   * @param name the stage's state-dict prefix ({@code roi_heads})
+   * @return the keypoints {@code [D, K, 3]} in the resized image and their scores {@code [D, K]}
+   */
+  public String[] exportKeypoints(
+      GraphContext ctx,
+      String name,
+      List<String> pyramid,
+      Exported detections,
+      InputTransform.Exported image) {
+    if (keypointPool == null) {
+      throw new IllegalStateException("no keypoint branch");
+    }
+    String pooled = keypointPool.export(ctx, pyramid, detections.boxes(), image.resizedHeight());
+    String x = keypointHead.export(ctx, name + ".keypoint_head", pooled);
+    String maps = keypointPredictor.export(ctx, name + ".keypoint_predictor", x);
+    return KeypointHeatmaps.export(ctx, maps, detections.boxes());
+  }
+
+  /**
    * The tensors of an exported second stage.
    *
    * @param boxes the detections' boxes {@code [D, 4]} in the resized image, best first

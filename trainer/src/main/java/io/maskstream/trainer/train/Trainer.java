@@ -98,13 +98,15 @@ public final class Trainer {
    * @param state where the run stands (iterations, time, best AP, last losses)
    * @param validation the last validation's result, or null without a validation set
    * @param stopped whether the run stopped early on request (the model is then not final)
+   * @param keypoints the dataset's keypoints, which the model predicts, or null
    */
   public record Result(
       MaskRcnn model,
       List<String> classNames,
       Checkpoint.State state,
       Validation.Result validation,
-      boolean stopped) {}
+      boolean stopped,
+      KeypointSpec keypoints) {}
 
   /** Asks a running {@link #run()} to checkpoint and return at the end of its iteration. */
   public void requestStop() {
@@ -173,7 +175,9 @@ public final class Trainer {
       if (resumed != null) {
         Checkpoint.loadModel(config.resume(), model);
       }
-      return train(model, samples, new Standing(classNames, categoryIds, resumed), validation);
+      Standing standing = new Standing(classNames, categoryIds, resumed);
+      standing.keypoints = dataset.keypoints().orElse(null);
+      return train(model, samples, standing, validation);
     } catch (IOException | RuntimeException e) {
       model.close();
       throw e;
@@ -191,6 +195,7 @@ public final class Trainer {
     double bestBox;
     double bestMask = -1;
     Map<String, Double> losses = Map.of();
+    KeypointSpec keypoints;
 
     Standing(List<String> classNames, List<Long> categoryIds, Checkpoint.State resumed) {
       this.classNames = List.copyOf(classNames);
@@ -299,7 +304,7 @@ public final class Trainer {
       Checkpoint.loadModel(best(), model);
     }
     model.train(false);
-    return new Result(model, run.classNames, run.state(), lastValidation, stopped);
+    return new Result(model, run.classNames, run.state(), lastValidation, stopped, run.keypoints);
   }
 
   /** One SGD step on the next batch; returns the losses by name. */

@@ -91,7 +91,20 @@ final class ExportFixtures {
    * @param boxes {@code [N * 4]}
    * @param masks {@code [N * H * W]}
    */
-  record Found(float[] boxes, long[] labels, float[] scores, float[] masks, int height, int width) {
+  record Found(
+      float[] boxes,
+      long[] labels,
+      float[] scores,
+      float[] masks,
+      float[] keypoints,
+      float[] keypointScores,
+      int height,
+      int width) {
+    /** Detections with masks and no keypoints. */
+    Found(float[] boxes, long[] labels, float[] scores, float[] masks, int height, int width) {
+      this(boxes, labels, scores, masks, null, null, height, width);
+    }
+
     int count() {
       return scores.length;
     }
@@ -106,7 +119,9 @@ final class ExportFixtures {
             Torch.toFloats(d.boxes()),
             d.labels().clone(),
             Torch.toFloats(d.scores()),
-            Torch.toFloats(d.masks()),
+            d.masks() == null ? null : Torch.toFloats(d.masks()),
+            d.keypoints() == null ? null : Torch.toFloats(d.keypoints()),
+            d.keypointScores() == null ? null : Torch.toFloats(d.keypointScores()),
             image.height(),
             image.width());
       }
@@ -125,8 +140,12 @@ final class ExportFixtures {
       long[] labels = new long[lb.remaining()];
       lb.get(labels);
       float[] scores = floats(result, "scores");
-      float[] masks = floats(result, "masks");
-      return new Found(boxes, labels, scores, masks, image.height(), image.width());
+      float[] masks = result.get("masks").isPresent() ? floats(result, "masks") : null;
+      float[] keypoints = result.get("keypoints").isPresent() ? floats(result, "keypoints") : null;
+      float[] keypointScores =
+          result.get("keypoints_scores").isPresent() ? floats(result, "keypoints_scores") : null;
+      return new Found(
+          boxes, labels, scores, masks, keypoints, keypointScores, image.height(), image.width());
     }
   }
 

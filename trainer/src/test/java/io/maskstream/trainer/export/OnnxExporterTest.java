@@ -534,9 +534,16 @@ class OnnxExporterTest {
   }
 
   /** The largest differences seen between the two detection lists. */
-  record Agreement(int detections, double box, double score, double mask, double maskIou) {
+  record Agreement(
+      int detections,
+      double box,
+      double score,
+      double mask,
+      double maskIou,
+      double keypoint,
+      double keypointScore) {
     Agreement() {
-      this(0, 0, 0, 0, 1);
+      this(0, 0, 0, 0, 1, 0, 0);
     }
 
     Agreement max(Agreement o) {
@@ -545,15 +552,18 @@ class OnnxExporterTest {
           Math.max(box, o.box),
           Math.max(score, o.score),
           Math.max(mask, o.mask),
-          Math.min(maskIou, o.maskIou));
+          Math.min(maskIou, o.maskIou),
+          Math.max(keypoint, o.keypoint),
+          Math.max(keypointScore, o.keypointScore));
     }
 
     @Override
     public String toString() {
       return String.format(
           "%d detections, boxes within %.1e px, scores within %.1e, mask probabilities within"
-              + " %.1e, mask IoU at 0.5 >= %.5f",
-          detections, box, score, mask, maskIou);
+              + " %.1e, mask IoU at 0.5 >= %.5f, keypoints within %.1e px, keypoint scores"
+              + " within %.1e",
+          detections, box, score, mask, maskIou, keypoint, keypointScore);
     }
   }
 
@@ -564,7 +574,19 @@ class OnnxExporterTest {
   static Agreement assertSameDetections(Found java, Found onnx) {
     int n = java.count();
     assertThat(onnx.count()).as("number of detections").isEqualTo(n);
-    assertThat(onnx.masks()).hasSize(n * java.height() * java.width());
+    assertThat(onnx.masks() == null).as("masks on one side only").isEqualTo(java.masks() == null);
+    assertThat(onnx.keypoints() == null)
+        .as("keypoints on one side only")
+        .isEqualTo(java.keypoints() == null);
+    if (java.masks() != null) {
+      assertThat(onnx.masks()).hasSize(n * java.height() * java.width());
+    }
+    int points = java.keypoints() == null ? 0 : java.keypointScores().length / Math.max(n, 1);
+    if (java.keypoints() != null) {
+      assertThat(onnx.keypoints()).hasSize(n * points * 3);
+    }
+    double keypoint = 0;
+    double keypointScore = 0;
     double box = 0;
     double score = 0;
     double mask = 0;
@@ -600,6 +622,25 @@ class OnnxExporterTest {
       }
       used[best] = true;
       box = Math.max(box, distance);
+      for (int k = 0; k < points; k++) {
+        for (int c = 0; c < 3; c++) {
+          keypoint =
+              Math.max(
+                  keypoint,
+                  Math.abs(
+                      java.keypoints()[(i * points + k) * 3 + c]
+                          - onnx.keypoints()[(best * points + k) * 3 + c]));
+        }
+        keypointScore =
+            Math.max(
+                keypointScore,
+                Math.abs(
+                    java.keypointScores()[i * points + k]
+                        - onnx.keypointScores()[best * points + k]));
+      }
+      if (java.masks() == null) {
+        continue;
+      }
       int inter = 0;
       int union = 0;
       for (int p = 0; p < pixels; p++) {
@@ -615,7 +656,9 @@ class OnnxExporterTest {
     }
     assertThat(mask).as("mask probabilities").isLessThanOrEqualTo(1e-4);
     assertThat(iou).as("mask IoU at 0.5").isGreaterThanOrEqualTo(0.99);
-    return new Agreement(n, box, score, mask, iou);
+    assertThat(keypoint).as("keypoint coordinates").isLessThanOrEqualTo(1e-2);
+    assertThat(keypointScore).as("keypoint scores").isLessThanOrEqualTo(1e-3);
+    return new Agreement(n, box, score, mask, iou, keypoint, keypointScore);
   }
 
   private static double boxDistance(float[] a, int i, float[] b, int j) {
