@@ -295,7 +295,17 @@ public final class TrainCommand implements Callable<Integer> {
           return 1;
         }
         Path weights = InitWeights.besideModel(out);
-        Checkpoint.saveWeights(weights, model, preset.label(), result.classNames());
+        if (result.keypoints() == null) {
+          Checkpoint.saveWeights(weights, model, preset.label(), result.classNames());
+        } else {
+          Checkpoint.saveWeights(
+              weights,
+              model,
+              preset.label(),
+              result.classNames(),
+              result.keypoints().names(),
+              result.keypoints().skeleton());
+        }
         String weightsSha = ModelStore.sha256Hex(Files.readAllBytes(weights));
         OnnxExporter.export(model, exportInfo(result, initial, weights, weightsSha), out);
         console.printf(
@@ -370,7 +380,13 @@ public final class TrainCommand implements Callable<Integer> {
             WeightsExport.classNames(
                 what, numClasses, classes, Checkpoint.classesOf(weights.metadata()));
         Path beside = InitWeights.besideModel(out);
-        Checkpoint.saveWeights(beside, model, network.label(), names);
+        ExportInfo described =
+            WeightsExport.withKeypoints(
+                new ExportInfo("described", network.label(), names),
+                model.roiHeads().keypoints(),
+                weights.metadata());
+        Checkpoint.saveWeights(
+            beside, model, network.label(), names, described.keypointNames(), described.skeleton());
         Map<String, String> provenance = new LinkedHashMap<>();
         provenance.put(ModelFile.WEIGHTS_KEY, beside.getFileName().toString());
         provenance.put(
@@ -381,7 +397,10 @@ public final class TrainCommand implements Callable<Integer> {
         String modelName =
             name != null ? name : out.getFileName().toString().replaceFirst("\\.onnx$", "");
         OnnxExporter.export(
-            model, new ExportInfo(modelName, network.label(), names, provenance), out);
+            model,
+            new ExportInfo(modelName, network.label(), names, provenance)
+                .withKeypoints(described.keypointNames(), described.skeleton()),
+            out);
         spec.commandLine()
             .getOut()
             .printf(

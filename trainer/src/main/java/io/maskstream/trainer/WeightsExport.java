@@ -2,6 +2,8 @@ package io.maskstream.trainer;
 
 import io.maskstream.schemas.cli.UserException;
 import io.maskstream.schemas.models.CocoCategories;
+import io.maskstream.schemas.models.ModelFile;
+import io.maskstream.trainer.export.ExportInfo;
 import io.maskstream.trainer.model.InputTransform;
 import io.maskstream.trainer.model.MaskRcnn;
 import io.maskstream.trainer.train.Preset;
@@ -37,6 +39,51 @@ final class WeightsExport {
       return Preset.R18_FPN;
     }
     return Preset.TINY;
+  }
+
+  /** The tensor whose output channels are the keypoints. */
+  static final String KEYPOINT_LOGITS = "roi_heads.keypoint_predictor.kps_score_lowres.weight";
+
+  /** The tensor present in weights with a mask head. */
+  static final String MASK_LOGITS = "roi_heads.mask_predictor.mask_fcn_logits.weight";
+
+  /**
+   * The second-stage branches weights in torchvision's names have: a mask head when they hold its
+   * logits layer, a keypoint head of as many keypoints as its predictor has output channels.
+   */
+  static MaskRcnn.Branches branchesOf(Map<String, Tensor> weights) {
+    Tensor keypoints = weights.get(KEYPOINT_LOGITS);
+    return new MaskRcnn.Branches(
+        weights.containsKey(MASK_LOGITS),
+        keypoints == null || keypoints.dim() != 4 ? 0 : (int) keypoints.shape()[1]);
+  }
+
+  /**
+   * The names and skeleton of the keypoints of an exported model of {@code count} keypoints: those
+   * the weights' metadata name (weights written by train), else COCO's person keypoints for 17,
+   * else numbers without a skeleton.
+   */
+  static ExportInfo withKeypoints(ExportInfo info, int count, Map<String, String> metadata) {
+    if (count == 0) {
+      return info;
+    }
+    String names = metadata.get(ModelFile.KEYPOINTS_KEY);
+    String skeleton = metadata.get(ModelFile.SKELETON_KEY);
+    if (names != null) {
+      List<String> named = ModelFile.classes(names);
+      if (named.size() == count) {
+        return info.withKeypoints(
+            named, skeleton == null ? List.of() : ModelFile.skeleton(skeleton));
+      }
+    }
+    if (count == CocoCategories.PERSON_KEYPOINTS.size()) {
+      return info.withKeypoints(CocoCategories.PERSON_KEYPOINTS, CocoCategories.PERSON_SKELETON);
+    }
+    List<String> numbered = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      numbered.add(Integer.toString(i));
+    }
+    return info.withKeypoints(numbered, List.of());
   }
 
   /** The number of classes (background included) the weights detect. */
@@ -108,7 +155,8 @@ final class WeightsExport {
   static MaskRcnn load(
       String what, Preset preset, Map<String, Tensor> given, InputTransform transform) {
     long numClasses = numClasses(what, given);
-    MaskRcnn model = preset.create(new SplittableRandom(0), numClasses, transform);
+    MaskRcnn model =
+        preset.create(new SplittableRandom(0), numClasses, transform, branchesOf(given));
     try {
       Map<String, Tensor> own = model.stateDict();
       // a batch normalisation's step count is no weight: frozen normalisation has none and drops

@@ -86,6 +86,87 @@ class TrainCommandTest {
   }
 
   @Test
+  void aKeypointDatasetTrainsAKeypointHeadWhoseExportNamesItsKeypoints() throws Exception {
+    Path data = dir.resolve("data");
+    new ShapesGenerator(new ShapesConfig(96, 128, 1, 2, 60, 64, 64, 10), true)
+        .writeDataset(data, 4, 5);
+    Path out = dir.resolve("points.onnx");
+    String printed =
+        Cli.run(
+            new TrainCommand(),
+            "--data",
+            data.toString(),
+            "--val",
+            data.toString(),
+            "--out",
+            out.toString(),
+            "--iterations",
+            "2",
+            "--batch-size",
+            "2",
+            "--min-size",
+            "64");
+    assertThat(printed).contains("wrote " + out);
+    List<String> names = List.of("top", "right", "bottom", "left");
+    List<List<Integer>> skeleton =
+        List.of(List.of(1, 2), List.of(2, 3), List.of(3, 4), List.of(4, 1));
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession session = env.createSession(out.toString(), new OrtSession.SessionOptions())) {
+      Map<String, String> meta = session.getMetadata().getCustomMetadata();
+      assertThat(ModelFile.classes(meta.get(ModelFile.KEYPOINTS_KEY))).isEqualTo(names);
+      assertThat(ModelFile.skeleton(meta.get(ModelFile.SKELETON_KEY))).isEqualTo(skeleton);
+      assertThat(session.getOutputNames()).contains("masks", "keypoints", "keypoints_scores");
+    }
+    // the weights beside it carry the names to an export of them
+    Path again = dir.resolve("again.onnx");
+    Cli.run(
+        new TrainCommand(),
+        "--init",
+        dir.resolve("points.safetensors").toString(),
+        "--iterations",
+        "0",
+        "--out",
+        again.toString());
+    try (OrtSession session =
+        env.createSession(again.toString(), new OrtSession.SessionOptions())) {
+      Map<String, String> meta = session.getMetadata().getCustomMetadata();
+      assertThat(ModelFile.classes(meta.get(ModelFile.KEYPOINTS_KEY))).isEqualTo(names);
+      assertThat(ModelFile.skeleton(meta.get(ModelFile.SKELETON_KEY))).isEqualTo(skeleton);
+    }
+    // a keypoint R-CNN state dict without masks or names, 17 keypoints: COCO's person keypoints
+    Path person = dir.resolve("person.safetensors");
+    try (MaskRcnn model =
+        MaskRcnn.tiny(
+            new SplittableRandom(5),
+            2,
+            MaskRcnn.TINY_INPUT,
+            new MaskRcnn.Branches(false, CocoCategories.PERSON_KEYPOINTS.size()))) {
+      Safetensors.write(person, model.stateDict(), Map.of());
+    }
+    Path persons = dir.resolve("persons.onnx");
+    Cli.run(
+        new TrainCommand(),
+        "--init",
+        person.toString(),
+        "--iterations",
+        "0",
+        "--classes",
+        "person",
+        "--out",
+        persons.toString());
+    try (OrtSession session =
+        env.createSession(persons.toString(), new OrtSession.SessionOptions())) {
+      Map<String, String> meta = session.getMetadata().getCustomMetadata();
+      assertThat(ModelFile.classes(meta.get(ModelFile.KEYPOINTS_KEY)))
+          .isEqualTo(CocoCategories.PERSON_KEYPOINTS);
+      assertThat(ModelFile.skeleton(meta.get(ModelFile.SKELETON_KEY)))
+          .isEqualTo(CocoCategories.PERSON_SKELETON);
+      assertThat(session.getOutputNames())
+          .containsExactly("boxes", "labels", "scores", "keypoints", "keypoints_scores");
+    }
+  }
+
+  @Test
   void badSettingsAreRefusedWithWhatToDo() throws Exception {
     Path data = dir.resolve("data");
     new ShapesGenerator(new ShapesConfig(96, 96, 1, 1, 60, 64, 64, 10)).writeDataset(data, 2, 1);

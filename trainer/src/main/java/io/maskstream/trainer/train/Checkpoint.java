@@ -234,10 +234,30 @@ public final class Checkpoint {
    */
   public static void saveWeights(Path file, Module model, String preset, List<String> classNames)
       throws IOException {
+    saveWeights(file, model, preset, classNames, List.of(), List.of());
+  }
+
+  /**
+   * {@link #saveWeights(Path, Module, String, List)} for a model with a keypoint head: its keypoint
+   * names and skeleton go into the metadata too ({@link ModelFile#KEYPOINTS_KEY}, {@link
+   * ModelFile#SKELETON_KEY}), none when {@code keypointNames} is empty.
+   */
+  public static void saveWeights(
+      Path file,
+      Module model,
+      String preset,
+      List<String> classNames,
+      List<String> keypointNames,
+      List<List<Integer>> skeleton)
+      throws IOException {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", "pt");
     meta.put(ModelFile.PRESET_KEY, preset);
     meta.put(ModelFile.CLASSES_KEY, JSON.writeValueAsString(classNames));
+    if (!keypointNames.isEmpty()) {
+      meta.put(ModelFile.KEYPOINTS_KEY, ModelFile.namesJson(keypointNames));
+      meta.put(ModelFile.SKELETON_KEY, ModelFile.skeletonJson(skeleton));
+    }
     Safetensors.write(file, model.stateDict(), meta);
   }
 
