@@ -16,6 +16,7 @@ import io.maskstream.schemas.avro.GateFigures;
 import io.maskstream.schemas.avro.GateResult;
 import io.maskstream.schemas.avro.ImageEncoding;
 import io.maskstream.schemas.avro.InstanceMask;
+import io.maskstream.schemas.avro.Keypoint;
 import io.maskstream.schemas.avro.LineDefinition;
 import io.maskstream.schemas.avro.LineTotal;
 import io.maskstream.schemas.avro.Masks;
@@ -71,6 +72,7 @@ public final class TrustedClasses {
                 .add(Timings.class)
                 .add(Detection.class)
                 .add(Box.class)
+                .add(Keypoint.class)
                 .add(Masks.class)
                 .add(InstanceMask.class)
                 .add(Rle.class)
