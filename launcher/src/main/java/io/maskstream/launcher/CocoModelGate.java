@@ -169,8 +169,10 @@ public final class CocoModelGate implements ModelGate {
               category,
               (double) d.score(),
               new double[] {d.x1(), d.y1(), d.x2() - d.x1(), d.y2() - d.y1()},
-              new io.maskstream.trainer.coco.Segmentation.CompressedRle(
-                  d.mask().height(), d.mask().width(), d.mask().toCompressedString()),
+              d.mask() == null
+                  ? null
+                  : new io.maskstream.trainer.coco.Segmentation.CompressedRle(
+                      d.mask().height(), d.mask().width(), d.mask().toCompressedString()),
               List.of()));
     }
   }

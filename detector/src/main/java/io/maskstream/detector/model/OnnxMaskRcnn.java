@@ -11,6 +11,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.maskstream.detector.DetectorConfig;
 import io.maskstream.detector.Instance;
+import io.maskstream.detector.KeypointLayout;
 import io.maskstream.detector.ModelIdentity;
 import io.maskstream.detector.Segmentation;
 import io.maskstream.detector.SegmentationException;
@@ -18,6 +19,7 @@ import io.maskstream.detector.StageTimes;
 import io.maskstream.detector.image.DecodedImage;
 import io.maskstream.schemas.masks.MaskEncoder;
 import io.maskstream.schemas.masks.MaskPaster;
+import io.maskstream.schemas.models.CocoCategories;
 import io.maskstream.schemas.models.ModelFile;
 import io.maskstream.schemas.models.ModelStore;
 import io.maskstream.schemas.rle.CocoRle;
@@ -64,6 +66,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
   private final String inputName;
   private final Outputs outputs;
   private final boolean pastesMasks;
+  private final KeypointLayout keypointLayout;
   private final float scoreThreshold;
   private final float maskThreshold;
   private final int topK;
@@ -92,6 +95,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
     this.sizeBytes = sizeBytes;
     this.inputName = inputName;
     this.outputs = outputs;
+    this.keypointLayout = keypointLayoutOf(metadata, outputs);
     this.scoreThreshold = config.scoreThreshold();
     this.maskThreshold = config.maskThreshold();
     this.topK = config.topK();
@@ -151,6 +155,11 @@ public final class OnnxMaskRcnn implements AutoCloseable {
       Map<String, String> metadata = session.getMetadata().getCustomMetadata();
       String inputName = checkInput(session);
       Outputs outputs = Outputs.find(session);
+      if (outputs.keypoints != null
+          && outputs.keypointCount == 0
+          && !metadata.containsKey(ModelFile.KEYPOINTS_KEY)) {
+        outputs = outputs.withKeypointCount(probeKeypointCount(session, inputName, outputs));
+      }
       GraphContract contract = contractOf(config.contract(), metadata, outputs);
       ClassNames classes = classesOf(config.labels(), metadata, contract);
       String name = metadata.getOrDefault(ModelFile.NAME_KEY, defaultName);
@@ -261,6 +270,70 @@ public final class OnnxMaskRcnn implements AutoCloseable {
     return requested;
   }
 
+  /**
+   * The number of keypoints of a graph that leaves it dynamic (torchvision's exports): its
+   * keypoints output's second dimension on a small grey image.
+   */
+  private static int probeKeypointCount(OrtSession session, String input, Outputs outputs)
+      throws OrtException, ModelLoadException {
+    int side = 64;
+    float[] grey = new float[3 * side * side];
+    java.util.Arrays.fill(grey, 0.5f);
+    try (OnnxTensor image =
+            OnnxTensor.createTensor(
+                environment(), FloatBuffer.wrap(grey), new long[] {3, side, side});
+        OrtSession.Result result = session.run(Map.of(input, image))) {
+      OnnxValue value = result.get(outputs.keypoints).orElse(null);
+      long[] shape = value instanceof OnnxTensor t ? t.getInfo().getShape() : new long[0];
+      if (shape.length != 3 || shape[1] <= 0) {
+        throw new ModelLoadException(
+            "cannot tell how many keypoints the model finds (its "
+                + outputs.keypoints
+                + " output is "
+                + java.util.Arrays.toString(shape)
+                + " on a blank image): name them in the model's "
+                + ModelFile.KEYPOINTS_KEY
+                + " metadata");
+      }
+      return (int) shape[1];
+    }
+  }
+
+  /**
+   * The keypoints of a model with a keypoint head: named by its metadata ({@link
+   * ModelFile#KEYPOINTS_KEY}, a trainer export), else COCO's person keypoints for 17 (torchvision's
+   * Keypoint R-CNN), else numbered.
+   */
+  private static KeypointLayout keypointLayoutOf(Map<String, String> metadata, Outputs outputs) {
+    if (outputs.keypoints == null) {
+      return KeypointLayout.NONE;
+    }
+    String names = metadata.get(ModelFile.KEYPOINTS_KEY);
+    if (names != null) {
+      try {
+        String skeleton = metadata.get(ModelFile.SKELETON_KEY);
+        return new KeypointLayout(
+            ModelFile.classes(names), skeleton == null ? List.of() : ModelFile.skeleton(skeleton));
+      } catch (IllegalArgumentException e) {
+        log.warn(
+            "the model's keypoint metadata is unreadable ({}); numbering them", e.getMessage());
+      }
+    }
+    if (outputs.keypointCount == CocoCategories.PERSON_KEYPOINTS.size()) {
+      return new KeypointLayout(CocoCategories.PERSON_KEYPOINTS, CocoCategories.PERSON_SKELETON);
+    }
+    List<String> numbered = new ArrayList<>();
+    for (int i = 1; i <= outputs.keypointCount; i++) {
+      numbered.add(Integer.toString(i));
+    }
+    return new KeypointLayout(numbered, List.of());
+  }
+
+  /** The names and skeleton of the keypoints the model finds ({@link KeypointLayout#NONE}). */
+  public KeypointLayout keypointLayout() {
+    return keypointLayout;
+  }
+
   private static ClassNames classesOf(
       Path labels, Map<String, String> metadata, GraphContract contract) throws ModelLoadException {
     if (labels != null) {
@@ -308,7 +381,8 @@ public final class OnnxMaskRcnn implements AutoCloseable {
           image.frameHeight(),
           instances,
           identity,
-          new StageTimes(decodeMs, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2)));
+          new StageTimes(decodeMs, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2)),
+          keypointLayout);
     } catch (OrtException e) {
       throw new SegmentationException(
           SegmentationException.Kind.INFERENCE,
@@ -322,7 +396,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
     OnnxTensor boxesT = tensor(result, outputs.boxes);
     OnnxTensor scoresT = tensor(result, outputs.scores);
     OnnxTensor labelsT = tensor(result, outputs.labels);
-    OnnxTensor masksT = tensor(result, outputs.masks);
+    OnnxTensor masksT = outputs.masks == null ? null : tensor(result, outputs.masks);
     int n = (int) scoresT.getInfo().getShape()[0];
     FloatBuffer scores = scoresT.getFloatBuffer();
     int keep = 0;
@@ -335,8 +409,32 @@ public final class OnnxMaskRcnn implements AutoCloseable {
     }
     FloatBuffer boxes = boxesT.getFloatBuffer();
     long[] labels = labelsOf(labelsT, n);
-    FloatBuffer masks = masksT.getFloatBuffer();
-    long[] maskShape = masksT.getInfo().getShape();
+    FloatBuffer masks = masksT == null ? null : masksT.getFloatBuffer();
+    long[] maskShape = masksT == null ? new long[] {n, 1, 0, 0} : masksT.getInfo().getShape();
+    int points = keypointLayout.count();
+    FloatBuffer keypoints = null;
+    FloatBuffer keypointScores = null;
+    if (outputs.keypoints != null) {
+      OnnxTensor keypointsT = tensor(result, outputs.keypoints);
+      long[] shape = keypointsT.getInfo().getShape();
+      if (shape[0] != n || shape[1] != points || shape[2] != 3) {
+        throw new SegmentationException(
+            SegmentationException.Kind.INFERENCE,
+            "model "
+                + identity
+                + " returned keypoints "
+                + java.util.Arrays.toString(shape)
+                + " for "
+                + n
+                + " detections; expected ["
+                + n
+                + ", "
+                + points
+                + ", 3]");
+      }
+      keypoints = keypointsT.getFloatBuffer();
+      keypointScores = tensor(result, outputs.keypointScores).getFloatBuffer();
+    }
     int h = image.height();
     int w = image.width();
     int frameH = image.frameHeight();
@@ -345,7 +443,7 @@ public final class OnnxMaskRcnn implements AutoCloseable {
     float toFrameY = (float) frameH / h;
     int mh = (int) maskShape[2];
     int mw = (int) maskShape[3];
-    if (pastesMasks && (mh != mw || maskShape[0] != n)) {
+    if (masks != null && pastesMasks && (mh != mw || maskShape[0] != n)) {
       throw new SegmentationException(
           SegmentationException.Kind.INFERENCE,
           "model "
@@ -373,8 +471,10 @@ public final class OnnxMaskRcnn implements AutoCloseable {
       };
       // each mask is thresholded and encoded at the frame's size on its own, straight from the
       // image-sized probabilities, so no frame-sized mask is ever held
-      CocoRle rle;
-      if (pastesMasks) {
+      CocoRle rle = null;
+      if (masks == null) {
+        // a model without a mask head: keypoints only
+      } else if (pastesMasks) {
         // the paste writes every pixel of its support, and the encoder reads only that support,
         // so the canvas needs no clearing between detections
         masks.get(i * mh * mw, small);
@@ -419,6 +519,16 @@ public final class OnnxMaskRcnn implements AutoCloseable {
                 frameH,
                 frameW);
       }
+      float[] points3 = null;
+      if (keypoints != null) {
+        points3 = new float[3 * points];
+        for (int j = 0; j < points; j++) {
+          int at = i * points + j;
+          points3[3 * j] = clip(keypoints.get(3 * at) / input.scaleX * toFrameX, frameW);
+          points3[3 * j + 1] = clip(keypoints.get(3 * at + 1) / input.scaleY * toFrameY, frameH);
+          points3[3 * j + 2] = keypointScores.get(at);
+        }
+      }
       int classId = (int) labels[i];
       instances.add(
           new Instance(
@@ -429,7 +539,8 @@ public final class OnnxMaskRcnn implements AutoCloseable {
               clip(box[1] * toFrameY, frameH),
               clip(box[2] * toFrameX, frameW),
               clip(box[3] * toFrameY, frameH),
-              rle));
+              rle,
+              points3));
     }
     return instances;
   }
@@ -631,14 +742,28 @@ public final class OnnxMaskRcnn implements AutoCloseable {
 
   private record Input(FloatBuffer data, long[] shape, float scaleX, float scaleY) {}
 
-  /** The names of the four outputs, found by name or else by type and rank. */
-  private record Outputs(String boxes, String labels, String scores, String masks, int maskSide) {
+  /**
+   * The names of the outputs, found by name or else by type and rank: boxes, labels, scores, and
+   * masks and/or keypoints with their scores (torchvision's Keypoint R-CNN has no masks).
+   */
+  private record Outputs(
+      String boxes,
+      String labels,
+      String scores,
+      String masks,
+      int maskSide,
+      String keypoints,
+      String keypointScores,
+      int keypointCount) {
     static Outputs find(OrtSession session) throws OrtException, ModelLoadException {
       String boxes = null;
       String labels = null;
       String scores = null;
       String masks = null;
+      String keypoints = null;
+      String keypointScores = null;
       int side = 0;
+      int count = 0;
       for (NodeInfo node : session.getOutputInfo().values()) {
         if (!(node.getInfo() instanceof TensorInfo info)) {
           continue;
@@ -647,7 +772,12 @@ public final class OnnxMaskRcnn implements AutoCloseable {
         boolean isFloat = info.type == OnnxJavaType.FLOAT;
         boolean isInt = info.type == OnnxJavaType.INT64 || info.type == OnnxJavaType.INT32;
         String n = node.getName();
-        if (isFloat && shape.length == 2 && (boxes == null || n.equals(ModelFile.OUTPUT_BOXES))) {
+        if (isFloat && shape.length == 2 && n.equals(ModelFile.OUTPUT_KEYPOINT_SCORES)) {
+          keypointScores = n;
+        } else if (isFloat
+            && shape.length == 2
+            && (shape[1] == 4 || shape[1] < 0)
+            && (boxes == null || n.equals(ModelFile.OUTPUT_BOXES))) {
           boxes = n;
         } else if (isInt
             && shape.length == 1
@@ -662,15 +792,44 @@ public final class OnnxMaskRcnn implements AutoCloseable {
             && (masks == null || n.equals(ModelFile.OUTPUT_MASKS))) {
           masks = n;
           side = shape[2] > 0 && shape[2] == shape[3] && shape[2] <= 64 ? (int) shape[2] : 0;
+        } else if (isFloat
+            && shape.length == 3
+            && (keypoints == null || n.equals(ModelFile.OUTPUT_KEYPOINTS))) {
+          keypoints = n;
+          count = shape[1] > 0 ? (int) shape[1] : 0;
         }
       }
-      if (boxes == null || labels == null || scores == null || masks == null) {
+      if (keypoints != null && keypointScores == null) {
+        keypointScores = otherRankTwo(session, boxes);
+      }
+      if (boxes == null
+          || labels == null
+          || scores == null
+          || (masks == null && keypoints == null)
+          || (keypoints != null && keypointScores == null)) {
         throw new ModelLoadException(
             "not a Mask R-CNN graph: expected outputs boxes [N,4], labels [N], scores [N] and"
-                + " masks [N,1,H,W], found "
+                + " masks [N,1,H,W] (or keypoints [N,K,3] and keypoints_scores [N,K]), found "
                 + session.getOutputInfo().keySet());
       }
-      return new Outputs(boxes, labels, scores, masks, side);
+      return new Outputs(boxes, labels, scores, masks, side, keypoints, keypointScores, count);
+    }
+
+    Outputs withKeypointCount(int count) {
+      return new Outputs(boxes, labels, scores, masks, maskSide, keypoints, keypointScores, count);
+    }
+
+    /** A float rank-2 output other than the boxes: the keypoint scores of an unnamed graph. */
+    private static String otherRankTwo(OrtSession session, String boxes) throws OrtException {
+      for (NodeInfo node : session.getOutputInfo().values()) {
+        if (node.getInfo() instanceof TensorInfo info
+            && info.type == OnnxJavaType.FLOAT
+            && info.getShape().length == 2
+            && !node.getName().equals(boxes)) {
+          return node.getName();
+        }
+      }
+      return null;
     }
   }
 }

@@ -44,13 +44,25 @@ public final class CocoResultsWriter implements AutoCloseable {
       json.writeNumber(d.y2() - d.y1());
       json.writeEndArray();
       json.writeNumberField("score", d.score());
-      json.writeObjectFieldStart("segmentation");
-      json.writeArrayFieldStart("size");
-      json.writeNumber(d.mask().height());
-      json.writeNumber(d.mask().width());
-      json.writeEndArray();
-      json.writeStringField("counts", d.mask().toCompressedString());
-      json.writeEndObject();
+      if (d.mask() != null) {
+        json.writeObjectFieldStart("segmentation");
+        json.writeArrayFieldStart("size");
+        json.writeNumber(d.mask().height());
+        json.writeNumber(d.mask().width());
+        json.writeEndArray();
+        json.writeStringField("counts", d.mask().toCompressedString());
+        json.writeEndObject();
+      }
+      if (d.keypoints() != null) {
+        // COCO's x, y, v; v = 1 as torchvision's evaluation writes it (OKS reads no v of results)
+        json.writeArrayFieldStart("keypoints");
+        for (int j = 0; j + 2 < d.keypoints().length; j += 3) {
+          json.writeNumber(d.keypoints()[j]);
+          json.writeNumber(d.keypoints()[j + 1]);
+          json.writeNumber(1);
+        }
+        json.writeEndArray();
+      }
       json.writeEndObject();
       written++;
     }

@@ -36,7 +36,7 @@ public record Agreement(
    *
    * @param label their class
    * @param boxIou their boxes' IoU
-   * @param maskIou their masks' IoU
+   * @param maskIou their masks' IoU (their boxes' when a model has no mask head)
    * @param scoreShift the candidate's score minus the serving model's
    */
   public record Match(String label, double boxIou, double maskIou, double scoreShift) {}
@@ -105,7 +105,7 @@ public record Agreement(
           new Match(
               s.label(),
               iou[i][j],
-              CocoIou.of(s.mask(), c.mask()),
+              s.mask() != null && c.mask() != null ? CocoIou.of(s.mask(), c.mask()) : iou[i][j],
               (double) c.score() - s.score()));
       classes.merge(s.label(), new ClassCounts(0, 0, 1), ClassCounts::plus);
     }

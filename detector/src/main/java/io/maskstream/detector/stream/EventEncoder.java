@@ -11,6 +11,7 @@ import io.maskstream.schemas.avro.Detection;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.FrameRef;
 import io.maskstream.schemas.avro.InstanceMask;
+import io.maskstream.schemas.avro.Keypoint;
 import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelRef;
 import io.maskstream.schemas.avro.ObjectEvent;
@@ -82,7 +83,19 @@ final class EventEncoder implements Processor<byte[], FrameOutcome, byte[], byte
     }
   }
 
-  private record Events(Detections detections, Masks masks) {}
+  record Events(Detections detections, Masks masks) {}
+
+  /** Keypoints {@code x, y, score} as the event's records, or null. */
+  private static List<Keypoint> keypoints(float[] points) {
+    if (points == null) {
+      return null;
+    }
+    List<Keypoint> out = new ArrayList<>(points.length / 3);
+    for (int j = 0; j + 2 < points.length; j += 3) {
+      out.add(new Keypoint(points[j], points[j + 1], points[j + 2]));
+    }
+    return out;
+  }
 
   /** The two events of a detected frame. */
   static Events events(FrameOutcome.Detected d) {
@@ -109,7 +122,11 @@ final class EventEncoder implements Processor<byte[], FrameOutcome, byte[], byte
               .setScore(instance.score())
               .setBox(new Box(instance.x1(), instance.y1(), instance.x2(), instance.y2()))
               .setTrackId(trackId > 0 ? trackId : null)
+              .setKeypoints(keypoints(instance.keypoints()))
               .build());
+      if (instance.mask() == null) {
+        continue; // a model without a mask head
+      }
       maskList.add(
           InstanceMask.newBuilder()
               .setDetectionIndex(i)
@@ -134,6 +151,8 @@ final class EventEncoder implements Processor<byte[], FrameOutcome, byte[], byte
             .setModel(model)
             .setTimings(timings)
             .setDetections(found)
+            .setKeypointNames(s.keypoints().names())
+            .setSkeleton(s.keypoints().skeleton())
             .build(),
         Masks.newBuilder().setFrame(ref).setModel(model).setMasks(maskList).build());
   }
