@@ -336,7 +336,7 @@ class CaptureIT {
           case 2 -> "circle";
           default -> "triangle";
         };
-    return new Detection(classId, label, score, box, null);
+    return new Detection(classId, label, score, box, null, null);
   }
 
   private static void send(
@@ -349,7 +349,9 @@ class CaptureIT {
     events.send(new Frame(camera, seq, t, w, h, ImageEncoding.JPEG, ByteBuffer.wrap(jpeg), null));
     FrameRef ref = new FrameRef(camera, seq, t, w, h);
     ModelRef model = new ModelRef("shapes", "0123456789ab");
-    events.send(new Detections(ref, model, new Timings(1f, 1f, 1f, 1f, t), List.of(dets)));
+    events.send(
+        new Detections(
+            ref, model, new Timings(1f, 1f, 1f, 1f, t), List.of(dets), List.of(), List.of()));
     List<InstanceMask> masks = new ArrayList<>();
     for (int i = 0; i < dets.length; i++) {
       Box b = dets[i].getBox();

@@ -1,6 +1,7 @@
 package io.maskstream.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.maskstream.detector.DetectorConfig;
 import io.maskstream.detector.Instance;
@@ -109,6 +110,69 @@ class TrainerExportTest {
           assertThat(union == 0 ? 1.0 : (double) inter / union)
               .as("mask IoU of %s", instance)
               .isGreaterThanOrEqualTo(0.99);
+        }
+      }
+    }
+  }
+
+  @Test
+  void theDetectorFindsTheKeypointsOfATrainerExportWithAKeypointHead(@TempDir Path dir)
+      throws Exception {
+    Torch.load();
+    Path file = dir.resolve("points.onnx");
+    DecodedImage frame = frame();
+    List<String> names = List.of("top", "right", "bottom", "left");
+    List<List<Integer>> skeleton = List.of(List.of(1, 2), List.of(2, 3));
+    try (PointerScope scope = new PointerScope();
+        MaskRcnn model =
+            MaskRcnn.tiny(
+                new SplittableRandom(3),
+                CLASSES.size(),
+                MaskRcnn.TINY_INPUT,
+                new MaskRcnn.Branches(true, names.size()))) {
+      model.train(false);
+      OnnxExporter.export(
+          model,
+          new ExportInfo("points", "tiny", CLASSES, Map.of()).withKeypoints(names, skeleton),
+          file);
+      DetectorConfig config =
+          DetectorConfig.builder().model(file).device(Device.CPU).scoreThreshold(0.05f).build();
+      try (OnnxMaskRcnn detector = OnnxMaskRcnn.load(config)) {
+        assertThat(detector.keypointLayout())
+            .isEqualTo(new io.maskstream.detector.KeypointLayout(names, skeleton));
+        assertThat(detector.pastesMasks()).isTrue();
+        Segmentation found = detector.segment(frame, 0f);
+        assertThat(found.keypoints().names()).isEqualTo(names);
+        Detections own =
+            model
+                .detect(List.of(Torch.floats(rgb(frame), 3, frame.height(), frame.width())))
+                .get(0);
+        float[] boxes = Torch.toFloats(own.boxes());
+        float[] points = Torch.toFloats(own.keypoints());
+        float[] pointScores = Torch.toFloats(own.keypointScores());
+        assertThat(found.instances()).hasSize(own.labels().length).isNotEmpty();
+        for (Instance instance : found.instances()) {
+          int best = -1;
+          double distance = Double.MAX_VALUE;
+          for (int j = 0; j < own.labels().length; j++) {
+            double d =
+                Math.abs(instance.x1() - boxes[4 * j])
+                    + Math.abs(instance.y1() - boxes[4 * j + 1])
+                    + Math.abs(instance.x2() - boxes[4 * j + 2])
+                    + Math.abs(instance.y2() - boxes[4 * j + 3]);
+            if (d < distance) {
+              best = j;
+              distance = d;
+            }
+          }
+          assertThat(instance.mask()).isNotNull();
+          for (int k = 0; k < names.size(); k++) {
+            int at = best * names.size() + k;
+            assertThat(instance.keypoints()[3 * k]).isCloseTo(points[3 * at], within(1e-2f));
+            assertThat(instance.keypoints()[3 * k + 1])
+                .isCloseTo(points[3 * at + 1], within(1e-2f));
+            assertThat(instance.keypoints()[3 * k + 2]).isCloseTo(pointScores[at], within(1e-3f));
+          }
         }
       }
     }

@@ -80,14 +80,16 @@ public final class EventSamples implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       list.add(
           new Detection(
-              i + 1, label, 0.9f - 0.1f * i, new Box(10f * i, 5f, 10f * i + 8, 15f), null));
+              i + 1, label, 0.9f - 0.1f * i, new Box(10f * i, 5f, 10f * i + 8, 15f), null, null));
     }
     FrameRef frame = ref(camera, sequence, 64, 48);
     return new Detections(
         frame,
         new ModelRef("test-model", modelVersion),
         new Timings(1f, 2f, 3f, 4f, frame.getCaptureTime().plusMillis(40)),
-        list);
+        list,
+        List.of(),
+        List.of());
   }
 
   /** {@code d} with the given track ids, one per detection in order; 0 for an untracked one. */
@@ -97,9 +99,15 @@ public final class EventSamples implements AutoCloseable {
       Detection x = d.getDetections().get(i);
       list.add(
           new Detection(
-              x.getClassId(), x.getLabel(), x.getScore(), x.getBox(), ids[i] == 0 ? null : ids[i]));
+              x.getClassId(),
+              x.getLabel(),
+              x.getScore(),
+              x.getBox(),
+              ids[i] == 0 ? null : ids[i],
+              x.getKeypoints()));
     }
-    return new Detections(d.getFrame(), d.getModel(), d.getTimings(), list);
+    return new Detections(
+        d.getFrame(), d.getModel(), d.getTimings(), list, d.getKeypointNames(), d.getSkeleton());
   }
 
   /** The masks of {@link #detections}: each instance's box as its mask. */

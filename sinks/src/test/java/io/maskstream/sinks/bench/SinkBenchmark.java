@@ -177,10 +177,13 @@ public final class SinkBenchmark {
                 k == 0 ? "person" : "car",
                 0.9f - 0.1f * k,
                 new Box(x, 100f, x + 160, 380f),
-                (long) (k + 1)));
+                (long) (k + 1),
+                null));
         ms.add(new InstanceMask(k, new Rle(H, W, rles[k])));
       }
-      Detections d = new Detections(ref, model, new Timings(1f, 2f, 60f, 5f, Instant.now()), ds);
+      Detections d =
+          new Detections(
+              ref, model, new Timings(1f, 2f, 60f, 5f, Instant.now()), ds, List.of(), List.of());
       producer.send(
           new ProducerRecord<>(
               TOPICS.detections(), key, detections.serialize(TOPICS.detections(), d)));

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class FrameSelectorTest {
   private static Detection det(int classId, String label, float score, float x) {
-    return new Detection(classId, label, score, new Box(x, 10f, x + 20, 30f), null);
+    return new Detection(classId, label, score, new Box(x, 10f, x + 20, 30f), null, null);
   }
 
   private static Observation<String> frame(String camera, long seq, Detection... detections) {

@@ -54,12 +54,14 @@ class WebSinkIT {
     List<Detection> list =
         n == 0
             ? List.of()
-            : List.of(new Detection(1, LABEL, 0.87f, new Box(40f, 30f, 100f, 60f), null));
+            : List.of(new Detection(1, LABEL, 0.87f, new Box(40f, 30f, 100f, 60f), null, null));
     return new Detections(
         ref,
         new ModelRef("maskrcnn", "abc123"),
         new Timings(1f, 1f, 30f, 2f, ref.getCaptureTime().plusMillis(85)),
-        list);
+        list,
+        List.of(),
+        List.of());
   }
 
   private static Masks masks(long seq, int n) {

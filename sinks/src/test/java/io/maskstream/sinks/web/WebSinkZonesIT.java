@@ -129,7 +129,9 @@ class WebSinkZonesIT {
             ref,
             model,
             new Timings(1f, 1f, 30f, 2f, ref.getCaptureTime().plusMillis(85)),
-            List.of(new Detection(1, "person", 0.93f, new Box(180f, 330f, 250f, 450f), 1L))));
+            List.of(new Detection(1, "person", 0.93f, new Box(180f, 330f, 250f, 450f), 1L, null)),
+            List.of(),
+            List.of()));
     samples.send(
         new Masks(
             ref,
