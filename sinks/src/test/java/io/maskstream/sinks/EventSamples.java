@@ -10,6 +10,7 @@ import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.FrameRef;
 import io.maskstream.schemas.avro.ImageEncoding;
 import io.maskstream.schemas.avro.InstanceMask;
+import io.maskstream.schemas.avro.Keypoint;
 import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelRef;
 import io.maskstream.schemas.avro.Rle;
@@ -108,6 +109,34 @@ public final class EventSamples implements AutoCloseable {
     }
     return new Detections(
         d.getFrame(), d.getModel(), d.getTimings(), list, d.getKeypointNames(), d.getSkeleton());
+  }
+
+  /**
+   * {@code d} from a keypoint model: each detection gets two keypoints, its box's top-left and
+   * bottom-right corners with scores 2.5 and -1, named {@code head} and {@code foot} and joined.
+   */
+  public static Detections withKeypoints(Detections d) {
+    List<Detection> list = new ArrayList<>();
+    for (Detection x : d.getDetections()) {
+      Box b = x.getBox();
+      list.add(
+          new Detection(
+              x.getClassId(),
+              x.getLabel(),
+              x.getScore(),
+              b,
+              x.getTrackId(),
+              List.of(
+                  new Keypoint(b.getX1(), b.getY1(), 2.5f),
+                  new Keypoint(b.getX2(), b.getY2(), -1f))));
+    }
+    return new Detections(
+        d.getFrame(),
+        d.getModel(),
+        d.getTimings(),
+        list,
+        List.of("head", "foot"),
+        List.of(List.of(1, 2)));
   }
 
   /** The masks of {@link #detections}: each instance's box as its mask. */

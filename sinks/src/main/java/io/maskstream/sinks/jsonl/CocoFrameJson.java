@@ -6,6 +6,7 @@ import io.maskstream.schemas.avro.Box;
 import io.maskstream.schemas.avro.Detection;
 import io.maskstream.schemas.avro.FrameRef;
 import io.maskstream.schemas.avro.InstanceMask;
+import io.maskstream.schemas.avro.Keypoint;
 import io.maskstream.schemas.avro.Timings;
 import io.maskstream.sinks.join.JoinedFrame;
 import java.io.IOException;
@@ -20,8 +21,10 @@ import java.util.Map;
  * Formats one frame's joined events as one JSON object: the frame (camera, sequence, capture time,
  * size), the model, the timings, and the detections as COCO results ({@code image_id} = sequence,
  * {@code category_id}, {@code bbox} [x, y, w, h], {@code score}, {@code segmentation} as compressed
- * RLE {@code {"size": [h, w], "counts": "..."}}), plus the label and, for a tracked detection, its
- * {@code tracker_id} (supervision's name for it).
+ * RLE {@code {"size": [h, w], "counts": "..."}}, {@code keypoints} as {@code [x1, y1, 1, ...]}),
+ * plus the label, for a tracked detection its {@code tracker_id} (supervision's name for it), and
+ * for a keypoint model each detection's {@code keypoint_scores} and the frame's {@code
+ * keypoint_names} and {@code skeleton}.
  *
  * <p>Stateless and thread-safe.
  */
@@ -75,6 +78,18 @@ public final class CocoFrameJson {
         masks.put(mask.getDetectionIndex(), mask);
       }
     }
+    if (joined.detections() != null && !joined.detections().getKeypointNames().isEmpty()) {
+      g.writeArrayFieldStart("keypoint_names");
+      for (String name : joined.detections().getKeypointNames()) {
+        g.writeString(name);
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("skeleton");
+      for (List<Integer> edge : joined.detections().getSkeleton()) {
+        g.writeArray(edge.stream().mapToInt(Integer::intValue).toArray(), 0, edge.size());
+      }
+      g.writeEndArray();
+    }
     g.writeArrayFieldStart("detections");
     List<Detection> detections =
         joined.detections() == null ? List.of() : joined.detections().getDetections();
@@ -94,6 +109,21 @@ public final class CocoFrameJson {
       g.writeNumberField("score", d.getScore());
       if (d.getTrackId() != null) {
         g.writeNumberField("tracker_id", d.getTrackId());
+      }
+      if (d.getKeypoints() != null) {
+        // COCO's x, y, v with v = 1, as torchvision's evaluation writes keypoint results
+        g.writeArrayFieldStart("keypoints");
+        for (Keypoint k : d.getKeypoints()) {
+          g.writeNumber(k.getX());
+          g.writeNumber(k.getY());
+          g.writeNumber(1);
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("keypoint_scores");
+        for (Keypoint k : d.getKeypoints()) {
+          g.writeNumber(k.getScore());
+        }
+        g.writeEndArray();
       }
       InstanceMask mask = masks.get(i);
       if (mask != null) {

@@ -1,9 +1,13 @@
 package io.maskstream.sinks.postgres;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.maskstream.schemas.avro.Detection;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.FrameRef;
 import io.maskstream.schemas.avro.InstanceMask;
+import io.maskstream.schemas.avro.Keypoint;
 import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ObjectEvent;
 import io.maskstream.schemas.avro.Timings;
@@ -34,6 +38,8 @@ import org.flywaydb.core.Flyway;
  * connection between calls.
  */
 public final class JdbcEventStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Where the migrations live on the classpath. */
   public static final String MIGRATIONS = "classpath:io/maskstream/sinks/postgres/migration";
 
@@ -67,11 +73,13 @@ public final class JdbcEventStore {
         "INSERT INTO "
             + s
             + "detections (camera, sequence, model_version, detection_index, capture_time,"
-            + " class_id, label, score, x1, y1, x2, y2) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " class_id, label, score, x1, y1, x2, y2, keypoints)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb))"
             + " ON CONFLICT (camera, sequence, model_version, detection_index) DO UPDATE SET"
             + " capture_time = EXCLUDED.capture_time, class_id = EXCLUDED.class_id,"
             + " label = EXCLUDED.label, score = EXCLUDED.score, x1 = EXCLUDED.x1,"
-            + " y1 = EXCLUDED.y1, x2 = EXCLUDED.x2, y2 = EXCLUDED.y2";
+            + " y1 = EXCLUDED.y1, x2 = EXCLUDED.x2, y2 = EXCLUDED.y2,"
+            + " keypoints = EXCLUDED.keypoints";
     upsertMask =
         "INSERT INTO "
             + s
@@ -267,9 +275,29 @@ public final class JdbcEventStore {
       ps.setFloat(10, det.getBox().getY1());
       ps.setFloat(11, det.getBox().getX2());
       ps.setFloat(12, det.getBox().getY2());
+      ps.setString(13, keypointsJson(det, d.getKeypointNames()));
       ps.addBatch();
     }
     return i;
+  }
+
+  /** A detection's keypoints as {@code [{"name", "x", "y", "score"}, ...]}, or null. */
+  static String keypointsJson(Detection det, List<String> names) {
+    if (det.getKeypoints() == null) {
+      return null;
+    }
+    ArrayNode out = JSON.createArrayNode();
+    for (int k = 0; k < det.getKeypoints().size(); k++) {
+      Keypoint p = det.getKeypoints().get(k);
+      ObjectNode point = out.addObject();
+      if (k < names.size()) {
+        point.put("name", names.get(k));
+      }
+      point.put("x", p.getX());
+      point.put("y", p.getY());
+      point.put("score", p.getScore());
+    }
+    return out.toString();
   }
 
   private static int addMasks(PreparedStatement ps, Masks m) throws SQLException {

@@ -7,6 +7,7 @@ import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.avro.ImageEncoding;
 import io.maskstream.schemas.avro.InstanceMask;
+import io.maskstream.schemas.avro.Keypoint;
 import io.maskstream.schemas.avro.Masks;
 import io.maskstream.sinks.join.EventJoiner;
 import io.maskstream.sinks.join.FrameKey;
@@ -353,6 +354,7 @@ public final class LiveView {
       if (fallback != null) {
         g.writeStringField("fallback", fallback.json);
       }
+      List<List<Integer>> skeleton = List.of();
       g.writeArrayFieldStart("detections");
       if (events != null && events.detections() != null) {
         Map<Integer, InstanceMask> masks = new HashMap<>();
@@ -362,6 +364,7 @@ public final class LiveView {
           }
         }
         List<Detection> list = events.detections().getDetections();
+        skeleton = events.detections().getSkeleton();
         for (int i = 0; i < list.size(); i++) {
           Detection d = list.get(i);
           g.writeStartObject();
@@ -377,6 +380,16 @@ public final class LiveView {
           g.writeNumber(d.getBox().getX2());
           g.writeNumber(d.getBox().getY2());
           g.writeEndArray();
+          if (d.getKeypoints() != null) {
+            // x, y, score of each keypoint, flat
+            g.writeArrayFieldStart("keypoints");
+            for (Keypoint k : d.getKeypoints()) {
+              g.writeNumber(k.getX());
+              g.writeNumber(k.getY());
+              g.writeNumber(k.getScore());
+            }
+            g.writeEndArray();
+          }
           InstanceMask m = masks.get(i);
           if (m != null) {
             g.writeObjectFieldStart("mask");
@@ -389,6 +402,13 @@ public final class LiveView {
         }
       }
       g.writeEndArray();
+      if (!skeleton.isEmpty()) {
+        g.writeArrayFieldStart("skeleton");
+        for (List<Integer> edge : skeleton) {
+          g.writeArray(edge.stream().mapToInt(Integer::intValue).toArray(), 0, edge.size());
+        }
+        g.writeEndArray();
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -230,7 +230,7 @@
     img.src = update.image;
   }
 
-  // Draws the tile's frame: the image, its zones and lines, masks, boxes and captions.
+  // Draws the tile's frame: the image, its zones and lines, masks, boxes, captions and keypoints.
   function render(tile) {
     const update = tile.frame, img = tile.img;
     if (!update) return;
@@ -271,7 +271,35 @@
       g.fillRect(x1, ty - h, w, h);
       g.fillStyle = 'rgb(' + rgb.join(',') + ')';
       g.fillText(caption, x1 + 2, ty);
+      if (d.keypoints) drawKeypoints(g, d.keypoints, update.skeleton || [], rgb, c.width);
     });
+  }
+
+  // A detection's keypoints (flat x, y, score) as dots, joined by its skeleton's lines (pairs of
+  // 1-based keypoint numbers, COCO's convention).
+  function drawKeypoints(g, k, skeleton, rgb, width) {
+    const r = Math.max(2, width / 200);
+    g.save();
+    g.lineWidth = Math.max(1.5, width / 240);
+    g.strokeStyle = 'rgb(' + rgb.join(',') + ')';
+    skeleton.forEach(([a, b]) => {
+      const i = 3 * (a - 1), j = 3 * (b - 1);
+      if (j + 1 >= k.length || i + 1 >= k.length) return;
+      g.beginPath();
+      g.moveTo(k[i], k[i + 1]);
+      g.lineTo(k[j], k[j + 1]);
+      g.stroke();
+    });
+    g.fillStyle = 'rgb(255,255,255)';
+    g.strokeStyle = 'rgb(0,0,0)';
+    g.lineWidth = 1;
+    for (let i = 0; i + 1 < k.length; i += 3) {
+      g.beginPath();
+      g.arc(k[i], k[i + 1], r, 0, 2 * Math.PI);
+      g.fill();
+      g.stroke();
+    }
+    g.restore();
   }
 
   // One image decode at a time per tile; while it runs, only the newest update is kept.

@@ -49,4 +49,30 @@ class CocoFrameJsonTest {
     assertThat(json.get("detections").get(0).has("tracker_id")).isFalse();
     assertThat(json.get("detections").get(1).get("tracker_id").asLong()).isEqualTo(42);
   }
+
+  @Test
+  void keypointsAreWrittenAsCocoResultsWithTheirScoresNamesAndSkeleton() throws Exception {
+    Detections d = EventSamples.withKeypoints(EventSamples.detections("gate", 5, "v1", 2, "p"));
+    JsonNode json =
+        new ObjectMapper()
+            .readTree(
+                CocoFrameJson.format(
+                    new JoinedFrame<>(new FrameKey("gate", 5, "v1"), d, null, List.of())));
+    assertThat(json.get("keypoint_names").toString()).isEqualTo("[\"head\",\"foot\"]");
+    assertThat(json.get("skeleton").toString()).isEqualTo("[[1,2]]");
+    JsonNode second = json.get("detections").get(1);
+    assertThat(second.get("keypoints").toString()).isEqualTo("[10.0,5.0,1,18.0,15.0,1]");
+    assertThat(second.get("keypoint_scores").toString()).isEqualTo("[2.5,-1.0]");
+    JsonNode plain =
+        new ObjectMapper()
+            .readTree(
+                CocoFrameJson.format(
+                    new JoinedFrame<>(
+                        new FrameKey("gate", 6, "v1"),
+                        EventSamples.detections("gate", 6, "v1", 1, "p"),
+                        null,
+                        List.of())));
+    assertThat(plain.has("keypoint_names")).isFalse();
+    assertThat(plain.get("detections").get(0).has("keypoints")).isFalse();
+  }
 }

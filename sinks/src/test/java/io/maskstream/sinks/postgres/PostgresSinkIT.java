@@ -145,6 +145,35 @@ class PostgresSinkIT {
   }
 
   @Test
+  void keypointsAreStoredWithTheirNames() throws Exception {
+    try (EventSamples samples = new EventSamples(kafka.bootstrapServers())) {
+      samples.send(
+          EventSamples.withKeypoints(EventSamples.detections("points-", 1, "v1", 2, "person")));
+      samples.send(EventSamples.masks("points-", 1, "v1", 2));
+      samples.send(EventSamples.detections("points-", 2, "v1", 1, "person"));
+      samples.send(EventSamples.masks("points-", 2, "v1", 1));
+      samples.flush();
+    }
+    try (SinkRun run = new SinkRun(new PostgresSink(config("pg-points"), db(URL)), "pg-points")) {
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .untilAsserted(() -> assertThat(rows("detections", "points-")).isEqualTo(3));
+    }
+    assertThat(
+            count(
+                "SELECT count(*) FROM $S.detections WHERE camera = 'points-' AND sequence = 1"
+                    + " AND detection_index = 1 AND keypoints->0->>'name' = 'head'"
+                    + " AND (keypoints->1->>'x')::real = 18 AND (keypoints->0->>'score')::real ="
+                    + " 2.5"))
+        .isEqualTo(1);
+    assertThat(
+            count(
+                "SELECT count(*) FROM $S.detections WHERE camera = 'points-' AND sequence = 2"
+                    + " AND keypoints IS NULL"))
+        .isEqualTo(1);
+  }
+
+  @Test
   void aCrashBetweenTheDatabaseCommitAndTheOffsetCommitLosesAndDuplicatesNothing()
       throws Exception {
     int instances;

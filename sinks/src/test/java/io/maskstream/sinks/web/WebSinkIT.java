@@ -8,6 +8,7 @@ import io.maskstream.schemas.avro.Box;
 import io.maskstream.schemas.avro.Detection;
 import io.maskstream.schemas.avro.Detections;
 import io.maskstream.schemas.avro.InstanceMask;
+import io.maskstream.schemas.avro.Keypoint;
 import io.maskstream.schemas.avro.Masks;
 import io.maskstream.schemas.avro.ModelRef;
 import io.maskstream.schemas.avro.Rle;
@@ -75,6 +76,57 @@ class WebSinkIT {
                     new Rle(
                         H, W, EventSamples.rectangle(W, H, 40, 30, 100, 60).toCompressedString())));
     return new Masks(ref, new ModelRef("maskrcnn", "abc123"), list);
+  }
+
+  @Test
+  void drawsKeypointsJoinedByTheirSkeleton(@TempDir Path profile) throws Exception {
+    SinkConfig config =
+        SinkConfig.of(EventSamples.clientProperties(kafka.bootstrapServers()), "web-kp", -1);
+    WebSink sink = new WebSink(config, SinkConfig.Web.of("127.0.0.1", 0));
+    String camera = "pose";
+    try (EventSamples samples = new EventSamples(kafka.bootstrapServers());
+        SinkRun run = new SinkRun(sink, "web-kp")) {
+      sink.awaitStarted();
+      try (LivePage browser = LivePage.open("http://127.0.0.1:" + sink.port() + "/", profile)) {
+        var ref = EventSamples.ref(camera, 1, W, H);
+        ModelRef model = new ModelRef("people", "abc123");
+        samples.send(EventSamples.frame(camera, 1, W, H, Color.BLACK));
+        // a keypoint model without masks: two points joined by the skeleton's one line
+        samples.send(
+            new Detections(
+                ref,
+                model,
+                new Timings(1f, 1f, 30f, 2f, ref.getCaptureTime().plusMillis(85)),
+                List.of(
+                    new Detection(
+                        1,
+                        "person",
+                        0.9f,
+                        new Box(10f, 10f, 150f, 110f),
+                        null,
+                        List.of(new Keypoint(30f, 90f, 4f), new Keypoint(130f, 90f, 3f)))),
+                List.of("left_hand", "right_hand"),
+                List.of(List.of(1, 2))));
+        samples.send(new Masks(ref, model, List.of()));
+        samples.flush();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    "1".equals(browser.tileData(camera, "sequence"))
+                        && "1".equals(browser.tileData(camera, "detections")));
+        int[] point = browser.pixel(camera, 30, 90);
+        assertThat(Math.min(point[0], Math.min(point[1], point[2])))
+            .as("a keypoint's white dot")
+            .isGreaterThan(200);
+        int[] line = browser.pixel(camera, 80, 90);
+        assertThat(line[0] + line[1] + line[2]).as("the skeleton's line").isGreaterThan(150);
+        int[] away = browser.pixel(camera, 80, 50);
+        assertThat(away[0] + away[1] + away[2]).as("nothing drawn between").isLessThan(60);
+        browser.js("window.scrollTo(0, document.body.scrollHeight); return null;");
+        browser.screenshot(Paths.get("target", "web-sink-keypoints.png"));
+      }
+    }
   }
 
   @Test
