@@ -94,7 +94,11 @@ final class EagerReference {
         minMaskIou);
   }
 
-  private static Instance closest(List<Instance> candidates, JsonNode expected) {
+  /**
+   * The candidate of the expected detection's label closest to it: box corners, and its score
+   * weighted by 100.
+   */
+  static Instance closest(List<Instance> candidates, JsonNode expected) {
     JsonNode b = expected.get("box");
     Instance best = null;
     double bestDistance = Double.MAX_VALUE;

@@ -67,7 +67,7 @@ class KeypointFixtureTest {
       assertThat(s.keypoints().count()).isEqualTo(17);
       List<Instance> unmatched = new ArrayList<>(s.instances());
       for (JsonNode want : image.get("detections")) {
-        Instance got = closest(unmatched, want);
+        Instance got = EagerReference.closest(unmatched, want);
         assertThat(got).as("%s: %s", file, want).isNotNull();
         unmatched.remove(got);
         JsonNode box = want.get("box");
@@ -100,24 +100,5 @@ class KeypointFixtureTest {
             compared,
             worstPoint,
             worstPointScore);
-  }
-
-  private static Instance closest(List<Instance> candidates, JsonNode expected) {
-    JsonNode b = expected.get("box");
-    Instance best = null;
-    double bestDistance = Double.MAX_VALUE;
-    for (Instance c : candidates) {
-      double d =
-          Math.abs(c.x1() - b.get(0).asDouble())
-              + Math.abs(c.y1() - b.get(1).asDouble())
-              + Math.abs(c.x2() - b.get(2).asDouble())
-              + Math.abs(c.y2() - b.get(3).asDouble())
-              + 100 * Math.abs(c.score() - expected.get("score").asDouble());
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = c;
-      }
-    }
-    return best;
   }
 }

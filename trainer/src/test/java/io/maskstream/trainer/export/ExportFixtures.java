@@ -168,4 +168,23 @@ final class ExportFixtures {
     options.setIntraOpNumThreads(2);
     return OrtEnvironment.getEnvironment().createSession(model, options);
   }
+
+  /** A float32 tensor stored bit-exactly by the fixture scripts ({@code {"shape", "f32"}}). */
+  static float[] packed(com.fasterxml.jackson.databind.JsonNode node) throws java.io.IOException {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.wrap(node.get("f32").binaryValue())
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    float[] out = new float[b.remaining() / 4];
+    b.asFloatBuffer().get(out);
+    return out;
+  }
+
+  /** A JSON list of integers. */
+  static long[] longs(com.fasterxml.jackson.databind.JsonNode list) {
+    long[] out = new long[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = list.get(i).asLong();
+    }
+    return out;
+  }
 }

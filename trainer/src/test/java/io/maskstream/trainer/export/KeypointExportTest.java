@@ -119,16 +119,17 @@ class KeypointExportTest {
                         .withKeypoints(names, List.of(List.of(1, 2)))))) {
       assertThat(session.getOutputNames())
           .containsExactly("boxes", "labels", "scores", "keypoints", "keypoints_scores");
-      long[] shape = longs(c.get("image").get("shape"));
-      Image image = new Image(packed(c.get("image")), (int) shape[1], (int) shape[2]);
+      long[] shape = ExportFixtures.longs(c.get("image").get("shape"));
+      Image image =
+          new Image(ExportFixtures.packed(c.get("image")), (int) shape[1], (int) shape[2]);
       Found torchvision =
           new Found(
-              packed(c.get("boxes")),
-              longs(c.get("labels")),
-              packed(c.get("scores")),
+              ExportFixtures.packed(c.get("boxes")),
+              ExportFixtures.longs(c.get("labels")),
+              ExportFixtures.packed(c.get("scores")),
               null,
-              packed(c.get("keypoints")),
-              packed(c.get("keypoints_scores")),
+              ExportFixtures.packed(c.get("keypoints")),
+              ExportFixtures.packed(c.get("keypoints_scores")),
               image.height(),
               image.width());
       assertThat(torchvision.count()).isPositive();
@@ -185,22 +186,5 @@ class KeypointExportTest {
                           .withKeypoints(List.of("a", "b"), List.of())))
           .hasMessageContaining("2 keypoint names for a model of 4 keypoints");
     }
-  }
-
-  private static float[] packed(JsonNode node) throws java.io.IOException {
-    java.nio.ByteBuffer b =
-        java.nio.ByteBuffer.wrap(node.get("f32").binaryValue())
-            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    float[] out = new float[b.remaining() / 4];
-    b.asFloatBuffer().get(out);
-    return out;
-  }
-
-  private static long[] longs(JsonNode list) {
-    long[] out = new long[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = list.get(i).asLong();
-    }
-    return out;
   }
 }

@@ -329,38 +329,22 @@ class OnnxExporterTest {
           OrtSession session =
               ExportFixtures.session(
                   OnnxExporter.toBytes(model, new ExportInfo(name, name, classes)))) {
-        long[] shape = longs(c.get("image").get("shape"));
-        Image image = new Image(packed(c.get("image")), (int) shape[1], (int) shape[2]);
-        long[] labels = longs(c.get("labels"));
+        long[] shape = ExportFixtures.longs(c.get("image").get("shape"));
+        Image image =
+            new Image(ExportFixtures.packed(c.get("image")), (int) shape[1], (int) shape[2]);
+        long[] labels = ExportFixtures.longs(c.get("labels"));
         Found torchvision =
             new Found(
-                packed(c.get("boxes")),
+                ExportFixtures.packed(c.get("boxes")),
                 labels,
-                packed(c.get("scores")),
-                packed(c.get("masks")),
+                ExportFixtures.packed(c.get("scores")),
+                ExportFixtures.packed(c.get("masks")),
                 image.height(),
                 image.width());
         Found onnx = ExportFixtures.run(session, image);
         log.info("{} export vs torchvision: {}", name, assertSameDetections(torchvision, onnx));
       }
     }
-  }
-
-  private static float[] packed(JsonNode node) throws java.io.IOException {
-    java.nio.ByteBuffer b =
-        java.nio.ByteBuffer.wrap(node.get("f32").binaryValue())
-            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    float[] out = new float[b.remaining() / 4];
-    b.asFloatBuffer().get(out);
-    return out;
-  }
-
-  private static long[] longs(JsonNode list) {
-    long[] out = new long[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = list.get(i).asLong();
-    }
-    return out;
   }
 
   @Test

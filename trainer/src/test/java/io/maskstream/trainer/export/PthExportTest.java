@@ -18,8 +18,6 @@ import io.maskstream.trainer.model.RoiHeads;
 import io.maskstream.trainer.train.Checkpoint;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -91,14 +89,15 @@ class PthExportTest {
           OnnxExporter.toBytes(
               model, new ExportInfo("small", "small", List.of("__background__", "a", "b", "c")));
       try (OrtSession session = ExportFixtures.session(onnx)) {
-        long[] shape = longs(expected.get("image").get("shape"));
-        Image image = new Image(packed(expected.get("image")), (int) shape[1], (int) shape[2]);
+        long[] shape = ExportFixtures.longs(expected.get("image").get("shape"));
+        Image image =
+            new Image(ExportFixtures.packed(expected.get("image")), (int) shape[1], (int) shape[2]);
         Found torchvision =
             new Found(
-                packed(expected.get("boxes")),
-                longs(expected.get("labels")),
-                packed(expected.get("scores")),
-                packed(expected.get("masks")),
+                ExportFixtures.packed(expected.get("boxes")),
+                ExportFixtures.longs(expected.get("labels")),
+                ExportFixtures.packed(expected.get("scores")),
+                ExportFixtures.packed(expected.get("masks")),
                 image.height(),
                 image.width());
         assertThat(torchvision.count()).as("torchvision's detections").isEqualTo(10);
@@ -138,20 +137,5 @@ class PthExportTest {
       Files.copy(in, file);
     }
     return file;
-  }
-
-  private static float[] packed(JsonNode node) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(node.get("f32").binaryValue()).order(ByteOrder.LITTLE_ENDIAN);
-    float[] out = new float[b.remaining() / 4];
-    b.asFloatBuffer().get(out);
-    return out;
-  }
-
-  private static long[] longs(JsonNode list) {
-    long[] out = new long[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = list.get(i).asLong();
-    }
-    return out;
   }
 }

@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.Function;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -64,16 +63,6 @@ class KeypointRcnnTest {
     return out;
   }
 
-  static Function<long[], BalancedSampler.Sample> replay() {
-    int[] image = {0};
-    return labels -> {
-      long[] chosen = longs(C.get("sampled").get(image[0]++));
-      long[] positive = Arrays.stream(chosen).filter(k -> labels[(int) k] > 0).toArray();
-      long[] negative = Arrays.stream(chosen).filter(k -> labels[(int) k] == 0).toArray();
-      return new BalancedSampler.Sample(positive, negative);
-    };
-  }
-
   @Test
   void lossesWithTheKeypointBranchEqualTorchvisions() {
     try (PointerScope scope = new PointerScope();
@@ -86,7 +75,7 @@ class KeypointRcnnTest {
               tensors(C.get("proposals")),
               sizes(C.get("image_sizes")),
               targets(),
-              replay(),
+              RoiHeadsTest.replay(C),
               StageTimes.off());
       assertThat(losses.keySet())
           .containsExactly("loss_classifier", "loss_box_reg", "loss_mask", "loss_keypoint");

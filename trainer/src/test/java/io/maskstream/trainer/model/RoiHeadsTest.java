@@ -57,9 +57,14 @@ class RoiHeadsTest {
 
   /** torchvision's random sample, replayed image by image. */
   static Function<long[], BalancedSampler.Sample> replay() {
+    return replay(C);
+  }
+
+  /** torchvision's random sample of a fixture ({@code sampled}), replayed image by image. */
+  static Function<long[], BalancedSampler.Sample> replay(JsonNode fixture) {
     int[] image = {0};
     return labels -> {
-      long[] chosen = longs(C.get("sampled").get(image[0]++));
+      long[] chosen = longs(fixture.get("sampled").get(image[0]++));
       long[] positive = Arrays.stream(chosen).filter(k -> labels[(int) k] > 0).toArray();
       long[] negative = Arrays.stream(chosen).filter(k -> labels[(int) k] == 0).toArray();
       return new BalancedSampler.Sample(positive, negative);
