@@ -14,7 +14,9 @@ out, images without objects skipped. It prints one JSON line: seconds per iterat
 warm-up iterations, iterations done, the last losses and, with --profile, the seconds of each stage
 of an iteration (data, transform, backbone, rpn, roi targets, box roialign, ...). With --results it then runs the model
 on --val and writes COCO results (masks as compressed RLE) for `maskstream eval`, so that both
-trainers are measured by the same evaluator.
+trainers are measured by the same evaluator. A dataset whose categories name keypoints (`maskstream
+shapes --keypoints`) gets the trainer's tiny keypoint branch (four 64-wide convolutions), flips
+with the categories' flip_map, and keypoints in its results.
 """
 import argparse
 import json
@@ -29,11 +31,18 @@ import torchvision
 from PIL import Image
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
 from torchvision.models.detection.mask_rcnn import MaskRCNN, MaskRCNNHeads, MaskRCNNPredictor
+from torchvision.ops.poolers import MultiScaleRoIAlign
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_torchvision_fixtures import TinyResNet  # noqa: E402 (the `tiny` body, shared)
+
+
+# the permutation a horizontal flip applies to the keypoints of the dataset load() read last, or
+# None when its categories name no keypoints
+KEYPOINT_FLIP = None
 
 
 def tiny_maskrcnn(num_classes):
@@ -46,6 +55,15 @@ def tiny_maskrcnn(num_classes):
                     box_predictor=FastRCNNPredictor(256, num_classes),
                     mask_head=MaskRCNNHeads(64, [64, 64], 1),
                     mask_predictor=MaskRCNNPredictor(64, 64, num_classes))
+
+
+def with_keypoint_head(model, keypoints):
+    """The tiny network with maskstream's tiny keypoint branch: four 64-wide convolutions."""
+    heads = model.roi_heads
+    heads.keypoint_roi_pool = MultiScaleRoIAlign(["0", "1", "2", "3"], 14, 2)
+    heads.keypoint_head = KeypointRCNNHeads(64, [64] * 4)
+    heads.keypoint_predictor = KeypointRCNNPredictor(64, keypoints)
+    return model
 
 
 def rle_decode(size, counts):
@@ -101,6 +119,16 @@ def load(folder):
         coco = json.load(f)
     categories = sorted(c["id"] for c in coco["categories"])
     label_of = {cid: i + 1 for i, cid in enumerate(categories)}
+    # the keypoints every category names (one list), and the permutation a flip applies
+    named = [c for c in coco["categories"] if c.get("keypoints")]
+    global KEYPOINT_FLIP
+    KEYPOINT_FLIP = None
+    if named:
+        names = named[0]["keypoints"]
+        flip = list(range(len(names)))
+        for a, b in named[0].get("flip_map", []):
+            flip[names.index(a)], flip[names.index(b)] = names.index(b), names.index(a)
+        KEYPOINT_FLIP = flip
     by_image = {}
     for a in coco["annotations"]:
         by_image.setdefault(a["image_id"], []).append(a)
@@ -118,7 +146,7 @@ def example(entry, label_of, flip):
     image = torch.from_numpy(np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255)
     image = image.permute(2, 0, 1).contiguous()
     h, w = image.shape[1:]
-    boxes, labels, masks = [], [], []
+    boxes, labels, masks, keypoints = [], [], [], []
     for a in anns:
         if a.get("iscrowd", 0):
             continue
@@ -130,17 +158,29 @@ def example(entry, label_of, flip):
         masks.append(torch.from_numpy(rle_decode(seg["size"], seg["counts"]).copy()))
         boxes.append(box)
         labels.append(label_of[a["category_id"]])
+        if KEYPOINT_FLIP is not None:
+            keypoints.append(a.get("keypoints") or [0.0] * (3 * len(KEYPOINT_FLIP)))
     target = {"boxes": torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
               "labels": torch.tensor(labels, dtype=torch.int64),
               "masks": torch.stack(masks) if masks else torch.zeros(0, h, w, dtype=torch.uint8)}
+    if KEYPOINT_FLIP is not None:
+        target["keypoints"] = torch.tensor(keypoints, dtype=torch.float32).reshape(
+            -1, len(KEYPOINT_FLIP), 3)
     return flipped(image, target) if flip else (image, target)
 
 
 def flipped(image, target):
     w = image.shape[2]
     b = target["boxes"]
-    return image.flip(-1), {"boxes": torch.stack([w - b[:, 2], b[:, 1], w - b[:, 0], b[:, 3]], dim=1),
-                            "labels": target["labels"], "masks": target["masks"].flip(-1)}
+    out = {"boxes": torch.stack([w - b[:, 2], b[:, 1], w - b[:, 0], b[:, 3]], dim=1),
+           "labels": target["labels"], "masks": target["masks"].flip(-1)}
+    if "keypoints" in target:
+        # torchvision's reference training (_flip_coco_person_keypoints), with the dataset's pairs
+        k = target["keypoints"][:, KEYPOINT_FLIP]
+        k[..., 0] = w - k[..., 0]
+        k[k[..., 2] == 0] = 0
+        out["keypoints"] = k
+    return image.flip(-1), out
 
 
 def usable(entry):
@@ -252,6 +292,8 @@ def main():
     entries, categories, label_of = load(args.data)
     entries = [e for e in entries if usable(e)]
     model = tiny_maskrcnn(len(categories) + 1)
+    if KEYPOINT_FLIP is not None:
+        model = with_keypoint_head(model, len(KEYPOINT_FLIP))
     model.train()
     stages = Stages()
     if args.profile:
@@ -318,15 +360,18 @@ def main():
             for entry in val_entries:
                 image, _ = example((entry[0], entry[1], []), label_of, False)
                 (out,) = model([image])
-                for box, score, label, mask in zip(out["boxes"], out["scores"], out["labels"],
-                                                   out["masks"]):
+                for k, (box, score, label, mask) in enumerate(
+                        zip(out["boxes"], out["scores"], out["labels"], out["masks"])):
                     x1, y1, x2, y2 = box.tolist()
                     m = (mask[0] > 0.5).numpy().astype(np.uint8)
-                    results.append({"image_id": entry[0]["id"],
-                                    "category_id": categories[int(label) - 1],
-                                    "bbox": [x1, y1, x2 - x1, y2 - y1], "score": float(score),
-                                    "segmentation": {"size": list(m.shape),
-                                                     "counts": rle_encode(m)}})
+                    result = {"image_id": entry[0]["id"],
+                              "category_id": categories[int(label) - 1],
+                              "bbox": [x1, y1, x2 - x1, y2 - y1], "score": float(score),
+                              "segmentation": {"size": list(m.shape), "counts": rle_encode(m)}}
+                    if "keypoints" in out:
+                        # as torchvision's evaluation writes them: x, y and the 1 of the output
+                        result["keypoints"] = out["keypoints"][k].reshape(-1).tolist()
+                    results.append(result)
         with open(args.results, "w") as f:
             json.dump(results, f)
 

@@ -28,8 +28,10 @@ import java.util.Map;
  * the same recipe; both sets of detections are measured by the same COCO evaluator.
  *
  * <p>Usage, from {@code trainer/} with the test classpath: {@code java -cp ...
- * io.maskstream.trainer.bench.TrainAccuracyBenchmark [minutes=20] [threads=2]}. It takes twice the
- * minutes plus the validations.
+ * io.maskstream.trainer.bench.TrainAccuracyBenchmark [minutes=20] [threads=2] [model.onnx|-]
+ * [keypoints]}. It takes twice the minutes plus the validations. With {@code keypoints} the data
+ * are {@code shapes --keypoints} and both networks get the tiny keypoint branch; keypoint AP (OKS,
+ * sigma 0.05 per keypoint) is printed too.
  */
 public final class TrainAccuracyBenchmark {
   private TrainAccuracyBenchmark() {}
@@ -38,10 +40,11 @@ public final class TrainAccuracyBenchmark {
   public static void main(String[] args) throws Exception {
     double minutes = args.length > 0 ? Double.parseDouble(args[0]) : 20;
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+    boolean keypoints = java.util.Arrays.asList(args).contains("keypoints");
     Path dir = Files.createTempDirectory("train-accuracy");
     Path train = dir.resolve("train");
     Path val = dir.resolve("val");
-    ShapesGenerator shapes = new ShapesGenerator(ShapesConfig.defaults());
+    ShapesGenerator shapes = new ShapesGenerator(ShapesConfig.defaults(), keypoints);
     shapes.writeDataset(train, 1500, 1);
     shapes.writeDataset(val, 200, 2);
 
@@ -53,7 +56,7 @@ public final class TrainAccuracyBenchmark {
             .every(Integer.MAX_VALUE, Integer.MAX_VALUE)
             .build();
     Trainer.Result ours = new Trainer(config).run();
-    if (args.length > 2) {
+    if (args.length > 2 && !args[2].equals("-") && !args[2].equals("keypoints")) {
       OnnxExporter.export(
           ours.model(),
           new ExportInfo(
@@ -82,6 +85,16 @@ public final class TrainAccuracyBenchmark {
     CocoResults detections = CocoResults.read(results, groundTruth);
     EvalSummary box = CocoEvaluator.evaluate(groundTruth, detections, IouType.BBOX);
     EvalSummary mask = CocoEvaluator.evaluate(groundTruth, detections, IouType.SEGM);
+    if (keypoints) {
+      EvalSummary points =
+          CocoEvaluator.evaluate(
+              groundTruth, detections, IouType.KEYPOINTS, CocoEvaluator.sigmasFor(4));
+      System.out.printf(
+          Locale.ROOT,
+          "keypoint AP (sigma 0.05): maskstream %.4f, torchvision %.4f%n",
+          ours.validation().keypointAp(),
+          points.stat(0));
+    }
 
     System.out.printf(
         Locale.ROOT,
