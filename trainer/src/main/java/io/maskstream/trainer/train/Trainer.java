@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Trains Mask R-CNN as torchvision's reference detection training does: SGD with momentum and
  * weight decay on every trained parameter, linear warm-up and multi-step decay of the learning
- * rate, the sum of the five losses per iteration. Validates every so many iterations with COCO AP
+ * rate, the sum of the losses per iteration. Validates every so many iterations with COCO AP
  * (keeping the best weights by mask AP), checkpoints for an exact resume, and leaves the best (or,
  * without validation, the last) weights in the network it returns.
  *
