@@ -96,7 +96,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--score-threshold",
-      defaultValue = "0.4",
+      defaultValue = "0.5",
       description = "Minimum detection score shown (default: ${DEFAULT-VALUE}).")
   float scoreThreshold;
 

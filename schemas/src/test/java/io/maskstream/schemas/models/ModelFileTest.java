@@ -31,7 +31,16 @@ class ModelFileTest {
               ModelFile.NAME_KEY,
               ModelFile.PRESET_KEY,
               ModelFile.CLASSES_KEY,
+              ModelFile.WEIGHTS_KEY,
+              ModelFile.WEIGHTS_SHA256_KEY,
+              ModelFile.DATASET_KEY,
               ModelFile.ITERATIONS_KEY,
+              ModelFile.SECONDS_KEY,
+              ModelFile.BATCH_SIZE_KEY,
+              ModelFile.SEED_KEY,
+              ModelFile.FINISHED_KEY,
+              ModelFile.VALIDATION_KEY,
+              ModelFile.BEST_ITERATION_KEY,
               ModelFile.BOX_AP_KEY,
               ModelFile.MASK_AP_KEY)
           .containsEntry(ModelFile.CONTRACT_KEY, ModelFile.CONTRACT)
