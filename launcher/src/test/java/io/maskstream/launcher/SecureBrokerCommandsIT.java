@@ -162,8 +162,11 @@ class SecureBrokerCommandsIT {
                 "-1")
             : null;
     try {
+      // four JVMs start here beside the broker; on a busy machine (the launcher's other fork
+      // running
+      // its soak) the detector's first frames alone have taken over 90 s
       await()
-          .atMost(Duration.ofSeconds(90))
+          .atMost(Duration.ofSeconds(240))
           .pollInterval(Duration.ofMillis(500))
           .untilAsserted(
               () -> {
