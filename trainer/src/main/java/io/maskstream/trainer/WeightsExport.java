@@ -76,14 +76,8 @@ final class WeightsExport {
             named, skeleton == null ? List.of() : ModelFile.skeleton(skeleton));
       }
     }
-    if (count == CocoCategories.PERSON_KEYPOINTS.size()) {
-      return info.withKeypoints(CocoCategories.PERSON_KEYPOINTS, CocoCategories.PERSON_SKELETON);
-    }
-    List<String> numbered = new ArrayList<>();
-    for (int i = 1; i <= count; i++) {
-      numbered.add(Integer.toString(i));
-    }
-    return info.withKeypoints(numbered, List.of());
+    return info.withKeypoints(
+        CocoCategories.keypointNames(count), CocoCategories.keypointSkeleton(count));
   }
 
   /** The number of classes (background included) the weights detect. */

@@ -319,14 +319,9 @@ public final class OnnxMaskRcnn implements AutoCloseable {
             "the model's keypoint metadata is unreadable ({}); numbering them", e.getMessage());
       }
     }
-    if (outputs.keypointCount == CocoCategories.PERSON_KEYPOINTS.size()) {
-      return new KeypointLayout(CocoCategories.PERSON_KEYPOINTS, CocoCategories.PERSON_SKELETON);
-    }
-    List<String> numbered = new ArrayList<>();
-    for (int i = 1; i <= outputs.keypointCount; i++) {
-      numbered.add(Integer.toString(i));
-    }
-    return new KeypointLayout(numbered, List.of());
+    return new KeypointLayout(
+        CocoCategories.keypointNames(outputs.keypointCount),
+        CocoCategories.keypointSkeleton(outputs.keypointCount));
   }
 
   /** The names and skeleton of the keypoints the model finds ({@link KeypointLayout#NONE}). */

@@ -72,6 +72,22 @@ public final class CocoCategories {
           List.of(4, 6),
           List.of(5, 7));
 
+  /**
+   * The names of {@code count} keypoints a model does not name itself: COCO's person keypoints for
+   * 17 (torchvision's Keypoint R-CNN), otherwise their numbers from 1.
+   */
+  public static List<String> keypointNames(int count) {
+    if (count == PERSON_KEYPOINTS.size()) {
+      return PERSON_KEYPOINTS;
+    }
+    return java.util.stream.IntStream.rangeClosed(1, count).mapToObj(Integer::toString).toList();
+  }
+
+  /** The skeleton of {@link #keypointNames}: COCO's person skeleton for 17, otherwise none. */
+  public static List<List<Integer>> keypointSkeleton(int count) {
+    return count == PERSON_KEYPOINTS.size() ? PERSON_SKELETON : List.of();
+  }
+
   private static List<String> read() {
     try (InputStream in = CocoCategories.class.getResourceAsStream("coco-categories.txt");
         BufferedReader r =
