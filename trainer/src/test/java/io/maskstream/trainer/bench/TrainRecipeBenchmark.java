@@ -19,9 +19,10 @@ import java.util.Locale;
  * the decay is the default's (x0.1 at 0.615 and 0.846 of the budget) for all.
  *
  * <p>Usage, from {@code trainer/} with the test classpath: {@code java -cp ...
- * io.maskstream.trainer.bench.TrainRecipeBenchmark BUDGET THREADS RECIPE...}, BUDGET {@code 5m}
- * (minutes) or {@code 300} (iterations); for example {@code TrainRecipeBenchmark 5m 2 0.005/100
- * 0.01/100 0.02/100 0.04/100}. It takes the budget once per recipe plus the validations.
+ * io.maskstream.trainer.bench.TrainRecipeBenchmark BUDGET THREADS [init=WEIGHTS] RECIPE...}, BUDGET
+ * {@code 5m} (minutes) or {@code 300} (iterations); for example {@code TrainRecipeBenchmark 5m 2
+ * 0.005/100 0.01/100 0.02/100 0.04/100}. With {@code init=W.safetensors} every recipe fine-tunes
+ * from those weights instead. It takes the budget once per recipe plus the validations.
  */
 public final class TrainRecipeBenchmark {
   private TrainRecipeBenchmark() {}
@@ -43,8 +44,14 @@ public final class TrainRecipeBenchmark {
     shapes.writeDataset(train, 1500, 1);
     shapes.writeDataset(val, 200, 2);
 
+    Path init = null;
+    int first = 2;
+    if (args[2].startsWith("init=")) {
+      init = Path.of(args[2].substring("init=".length()));
+      first = 3;
+    }
     List<Row> rows = new ArrayList<>();
-    for (int i = 2; i < args.length; i++) {
+    for (int i = first; i < args.length; i++) {
       String[] recipe = args[i].split("/");
       double lr = Double.parseDouble(recipe[0]);
       int warmup = Integer.parseInt(recipe[1]);
@@ -56,6 +63,9 @@ public final class TrainRecipeBenchmark {
               .seed(1)
               .threads(threads, 2)
               .every(Integer.MAX_VALUE, Integer.MAX_VALUE);
+      if (init != null) {
+        config.init(init);
+      }
       if (budget.endsWith("m")) {
         config.time(
             Duration.ofMillis(
@@ -82,8 +92,9 @@ public final class TrainRecipeBenchmark {
     }
     System.out.printf(
         Locale.ROOT,
-        "tiny from scratch, batch 4, budget %s, %d threads, 1500 shapes images; AP on 200 others%n"
+        "tiny %s, batch 4, budget %s, %d threads, 1500 shapes images; AP on 200 others%n"
             + "| lr / warm-up | iterations | box AP | mask AP |%n|---|---|---|---|%n",
+        init == null ? "from scratch" : "fine-tuned from " + init.getFileName(),
         budget,
         threads);
     for (Row r : rows) {
