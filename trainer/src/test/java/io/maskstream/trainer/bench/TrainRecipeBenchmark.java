@@ -32,7 +32,8 @@ public final class TrainRecipeBenchmark {
   /** Runs the sweep and prints the table. */
   public static void main(String[] args) throws Exception {
     if (args.length < 3) {
-      System.err.println("usage: TrainRecipeBenchmark BUDGET(5m|300) THREADS [init=W] LR/WARMUP...");
+      System.err.println(
+          "usage: TrainRecipeBenchmark BUDGET(5m|300) THREADS [init=W] LR/WARMUP...");
       System.exit(2);
     }
     String budget = args[0];
