@@ -281,6 +281,9 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--val")
     ap.add_argument("--results")
+    ap.add_argument("--channels-last", action="store_true",
+                    help="weights and the backbone's input in channels-last memory format (oneDNN"
+                         " convolutions without reorders)")
     ap.add_argument("--profile", action="store_true",
                     help="time each stage of an iteration and print it (\"stages\", seconds per"
                          " timed iteration)")
@@ -295,6 +298,10 @@ def main():
     if KEYPOINT_FLIP is not None:
         model = with_keypoint_head(model, len(KEYPOINT_FLIP))
     model.train()
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        backbone = model.backbone.forward
+        model.backbone.forward = lambda x: backbone(x.contiguous(memory_format=torch.channels_last))
     stages = Stages()
     if args.profile:
         stages.instrument(model)

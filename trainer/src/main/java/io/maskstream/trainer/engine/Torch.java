@@ -90,6 +90,19 @@ public final class Torch {
     return t;
   }
 
+  /**
+   * Stores {@code t} (4-D) in channels-last memory format in place, as {@code t.data =
+   * t.contiguous(memory_format=torch.channels_last)} does in PyTorch: its values, shape and
+   * identity stay. Convolution weights are kept so, so that oneDNN's convolutions of channels-last
+   * features read them without a reorder at every call.
+   */
+  public static Tensor channelsLast(Tensor t) {
+    try (Tensor c = t.contiguous(torch.MemoryFormat.ChannelsLast)) {
+      t.__dispatch_set_data(c);
+    }
+    return t;
+  }
+
   /** The values of a float32 tensor, row-major. */
   public static float[] toFloats(Tensor t) {
     try (Tensor c = t.contiguous()) {

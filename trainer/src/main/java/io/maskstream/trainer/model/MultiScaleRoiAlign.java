@@ -10,6 +10,7 @@ import io.maskstream.trainer.export.BoxGraph;
 import io.maskstream.trainer.export.GraphContext;
 import io.maskstream.trainer.export.OnnxGraph;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
@@ -140,47 +141,48 @@ public final class MultiScaleRoiAlign {
       levelOf[l] = levelOf(features.get(l).size(2), maxHeight);
     }
     try (PointerScope scope = new PointerScope()) {
-      Tensor rois = BoxOps.adopt(rois(boxes));
+      float[] r = Torch.toFloats(BoxOps.adopt(rois(boxes)));
+      int k = r.length / 5;
+      long[] level = new long[k];
       if (features.size() == 1) {
-        return align(features.get(0), levelOf[0], rois);
+        Arrays.fill(level, levelOf[0]);
+      } else {
+        Tensor all = torch.cat(new TensorVector(boxes.toArray(new Tensor[0])), 0);
+        level = levels(all, levelOf[0], levelOf[levelOf.length - 1]);
       }
-      Tensor all = torch.cat(new TensorVector(boxes.toArray(new Tensor[0])), 0);
-      long[] level = levels(all, levelOf[0], levelOf[levelOf.length - 1]);
-      int k = level.length;
-      List<Tensor> parts = new ArrayList<>();
-      long[] order = new long[k];
-      int placed = 0;
-      for (int l = 0; l < levelOf.length; l++) {
-        List<Long> mine = new ArrayList<>();
-        for (int i = 0; i < k; i++) {
-          if (level[i] == levelOf[l]) {
-            mine.add((long) i);
-          }
-        }
-        if (mine.isEmpty()) {
-          continue;
-        }
-        long[] idx = mine.stream().mapToLong(Long::longValue).toArray();
-        System.arraycopy(idx, 0, order, placed, idx.length);
-        placed += idx.length;
-        Tensor levelRois = rois.index_select(0, Torch.longs(idx, idx.length));
-        parts.add(BoxOps.adopt(align(features.get(l), levelOf[l], levelRois)));
+      // every level's rows in one table, so that one embedding_bag pools every box in order
+      List<Tensor> tables = new ArrayList<>();
+      long[] firstRow = new long[features.size()];
+      long rows = 0;
+      for (int l = 0; l < features.size(); l++) {
+        firstRow[l] = rows;
+        Tensor table = RoiAlign.table(features.get(l));
+        rows += table.size(0);
+        tables.add(table);
       }
-      if (parts.isEmpty()) {
-        long channels = features.get(0).size(1);
-        return keep(torch.zeros(new long[] {0, channels, outputSize, outputSize}));
-      }
-      Tensor stacked = torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
-      long[] inverse = new long[k];
+      Tensor table =
+          tables.size() == 1
+              ? tables.get(0)
+              : torch.cat(new TensorVector(tables.toArray(new Tensor[0])), 0);
+      RoiAlign.Taps taps = new RoiAlign.Taps(k, outputSize, samplingRatio);
       for (int i = 0; i < k; i++) {
-        inverse[(int) order[i]] = i;
+        int l = indexOf(levelOf, level[i]);
+        int height = (int) features.get(l).size(2);
+        int width = (int) features.get(l).size(3);
+        long base = firstRow[l] + (long) r[i * 5] * height * width;
+        taps.add(r, i, Math.scalb(1.0, -levelOf[l]), base, height, width);
       }
-      return keep(stacked.index_select(0, Torch.longs(inverse, k)));
+      return RoiAlign.pool(table, taps, features.get(0).size(1));
     }
   }
 
-  private Tensor align(Tensor feature, int level, Tensor rois) {
-    return new RoiAlign(outputSize, Math.scalb(1.0, -level), samplingRatio).apply(feature, rois);
+  private static int indexOf(int[] levels, long level) {
+    for (int l = 0; l < levels.length; l++) {
+      if (levels[l] == level) {
+        return l;
+      }
+    }
+    throw new IllegalArgumentException("no feature map of level " + level);
   }
 
   /**

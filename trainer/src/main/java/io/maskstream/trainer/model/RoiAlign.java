@@ -3,11 +3,9 @@ package io.maskstream.trainer.model;
 import static io.maskstream.trainer.model.BoxOps.keep;
 
 import io.maskstream.trainer.engine.Torch;
-import java.util.ArrayList;
-import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -15,18 +13,22 @@ import org.bytedeco.pytorch.global.torch;
  * into {@code P x P} bins, each bin averages {@code S x S} bilinear samples at regularly spaced
  * points, with no rounding of the region's coordinates.
  *
- * <p>libtorch has no RoIAlign (it is a torchvision operator). The sample points of all regions of
- * an image are computed here exactly as torchvision computes them (float32, regions at least one
- * feature cell wide, samples outside [-1, size] read 0, samples in [-1, 0] or [size - 1, size]
- * clamped to the border) and read with one {@code grid_sampler} call, so libtorch's autograd gives
- * the gradient with respect to the features. Regions get no gradient, as in torchvision. Immutable;
- * results are new tensors owned by the caller.
+ * <p>libtorch has no RoIAlign (it is a torchvision operator), and writing one by hand means writing
+ * its backward too. RoIAlign is linear in the features: each output bin is a weighted sum of at
+ * most {@code 4 S^2} feature cells. So the cells and weights of every bin ({@link Taps}) are
+ * computed here exactly as torchvision's kernel computes them (float32, regions at least one
+ * feature cell wide, samples outside [-1, size] read 0, samples in [-1, 0] clamped to 0, the last
+ * row and column repeated at the far border), and the sums are one {@code embedding_bag} call (mode
+ * sum, per-sample weights) over the features as a table of rows of {@code C} channels, one row per
+ * (image, y, x): libtorch's autograd gives the gradient with respect to the features through its
+ * embedding-bag backward. Regions get no gradient, as in torchvision. Immutable; results are new
+ * tensors owned by the caller.
  */
 // each PointerScope releases the temporaries created inside it without naming them
 @SuppressWarnings("try")
 public final class RoiAlign {
-  /** A normalised grid coordinate far outside the map: grid_sampler reads 0 there. */
-  private static final float OUTSIDE = -10f;
+  /** embedding_bag's mode "sum". */
+  private static final long SUM = 0;
 
   private final int outputSize;
   private final double spatialScale;
@@ -48,77 +50,160 @@ public final class RoiAlign {
 
   /**
    * The pooled features {@code [K, C, P, P]} of {@code features [B, C, H, W]} in the regions {@code
-   * rois [K, 5]} ({@code [batch index, x1, y1, x2, y2]} in image pixels).
+   * rois [K, 5]} ({@code [batch index, x1, y1, x2, y2]} in image pixels), in channels-last memory
+   * format (as embedding_bag writes them). Channels-last features are read without a copy.
    */
   public Tensor apply(Tensor features, Tensor rois) {
     long[] shape = features.shape();
-    int batch = (int) shape[0];
-    int channels = (int) shape[1];
     int height = (int) shape[2];
     int width = (int) shape[3];
     float[] r = Torch.toFloats(rois);
     int k = r.length / 5;
-    int p = outputSize;
-    int s = samplingRatio;
+    Taps taps = new Taps(k, outputSize, samplingRatio);
+    for (int i = 0; i < k; i++) {
+      long base = (long) r[i * 5] * height * width;
+      taps.add(r, i, spatialScale, base, height, width);
+    }
     try (PointerScope scope = new PointerScope()) {
-      if (k == 0) {
+      return pool(table(features), taps, shape[1]);
+    }
+  }
+
+  /**
+   * The rows {@code [B * H * W, C]} of {@code features [B, C, H, W]} that {@link Taps} index: a
+   * view when the features are channels-last, else a copy.
+   */
+  static Tensor table(Tensor features) {
+    return features.permute(0, 2, 3, 1).reshape(-1, features.size(1));
+  }
+
+  /**
+   * The bins {@code [K, C, P, P]} (channels-last) that {@code taps} describe, summed from the rows
+   * of {@code table [N, C]}; the caller owns them.
+   */
+  static Tensor pool(Tensor table, Taps taps, long channels) {
+    if (taps.added != taps.regions) {
+      throw new IllegalStateException(taps.added + " of " + taps.regions + " regions added");
+    }
+    int p = taps.outputSize;
+    try (PointerScope scope = new PointerScope()) {
+      if (taps.regions == 0) {
         return keep(torch.zeros(new long[] {0, channels, p, p}));
       }
-      List<Tensor> parts = new ArrayList<>();
-      long[] order = new long[k];
-      int placed = 0;
-      for (int b = 0; b < batch; b++) {
-        List<Integer> mine = new ArrayList<>();
-        for (int i = 0; i < k; i++) {
-          if ((int) r[i * 5] == b) {
-            mine.add(i);
-          }
-        }
-        if (mine.isEmpty()) {
-          continue;
-        }
-        int side = p * s;
-        float[] grid = new float[mine.size() * side * side * 2];
-        int g = 0;
-        for (int i : mine) {
-          order[placed++] = i;
-          float startW = (float) (r[i * 5 + 1] * spatialScale);
-          float startH = (float) (r[i * 5 + 2] * spatialScale);
-          float endW = (float) (r[i * 5 + 3] * spatialScale);
-          float endH = (float) (r[i * 5 + 4] * spatialScale);
-          float roiW = Math.max(endW - startW, 1f);
-          float roiH = Math.max(endH - startH, 1f);
-          float binW = roiW / p;
-          float binH = roiH / p;
-          for (int py = 0; py < side; py++) {
-            float y = startH + (py / s) * binH + ((py % s) + .5f) * binH / s;
-            for (int px = 0; px < side; px++) {
-              float x = startW + (px / s) * binW + ((px % s) + .5f) * binW / s;
+      int bins = taps.regions * p * p;
+      int perBin = taps.perBin();
+      long[] offsets = new long[bins];
+      for (int i = 0; i < bins; i++) {
+        offsets[i] = (long) i * perBin;
+      }
+      Tensor pooled =
+          torch
+              .embedding_bag(
+                  table,
+                  Torch.longs(taps.index, taps.index.length),
+                  Torch.longs(offsets, bins),
+                  false,
+                  SUM,
+                  false,
+                  new TensorOptional(Torch.floats(taps.weight, taps.weight.length)),
+                  false)
+              .get0();
+      return keep(pooled.view(taps.regions, p, p, channels).permute(0, 3, 1, 2));
+    }
+  }
+
+  /**
+   * The table rows each output bin sums and their weights: {@code 4 S^2} per bin (a bilinear
+   * sample's four cells, each sample weighted {@code 1 / S^2}), regions added in output order.
+   */
+  static final class Taps {
+    private final int regions;
+    private final int outputSize;
+    private final int samplingRatio;
+    private final long[] index;
+    private final float[] weight;
+    private int added;
+    private int t;
+
+    Taps(int regions, int outputSize, int samplingRatio) {
+      this.regions = regions;
+      this.outputSize = outputSize;
+      this.samplingRatio = samplingRatio;
+      this.index = new long[regions * outputSize * outputSize * 4 * samplingRatio * samplingRatio];
+      this.weight = new float[index.length];
+    }
+
+    int perBin() {
+      return 4 * samplingRatio * samplingRatio;
+    }
+
+    /**
+     * Adds region {@code i} of {@code rois} ({@code [batch index, x1, y1, x2, y2]} rows) on a map
+     * of {@code height x width} whose cell (0, 0) is table row {@code base}, at {@code scale}.
+     */
+    void add(float[] rois, int i, double scale, long base, int height, int width) {
+      if (added++ == regions) {
+        throw new IllegalStateException("more regions than the " + regions + " planned");
+      }
+      int p = outputSize;
+      int s = samplingRatio;
+      float count = s * s;
+      float startW = (float) (rois[i * 5 + 1] * scale);
+      float startH = (float) (rois[i * 5 + 2] * scale);
+      float endW = (float) (rois[i * 5 + 3] * scale);
+      float endH = (float) (rois[i * 5 + 4] * scale);
+      float binW = Math.max(endW - startW, 1f) / p;
+      float binH = Math.max(endH - startH, 1f) / p;
+      for (int ph = 0; ph < p; ph++) {
+        for (int pw = 0; pw < p; pw++) {
+          for (int iy = 0; iy < s; iy++) {
+            float y = startH + ph * binH + (iy + .5f) * binH / s;
+            for (int ix = 0; ix < s; ix++) {
+              float x = startW + pw * binW + (ix + .5f) * binW / s;
               if (y < -1f || y > height || x < -1f || x > width) {
-                grid[g++] = OUTSIDE;
-                grid[g++] = OUTSIDE;
+                for (int c = 0; c < 4; c++) {
+                  index[t] = base;
+                  weight[t++] = 0f;
+                }
                 continue;
               }
-              float cy = Math.min(Math.max(y, 0f), height - 1);
-              float cx = Math.min(Math.max(x, 0f), width - 1);
-              grid[g++] = (2 * cx + 1) / width - 1;
-              grid[g++] = (2 * cy + 1) / height - 1;
+              sample(Math.max(y, 0f), Math.max(x, 0f), base, height, width, 1f / count);
             }
           }
         }
-        Tensor sampleGrid = Torch.floats(grid, 1, (long) mine.size() * side, side, 2);
-        Tensor map = features.select(0, b).unsqueeze(0);
-        // bilinear (0), zero padding (0), align_corners false: pixel = ((g + 1) * size - 1) / 2
-        Tensor samples = torch.grid_sampler(map, sampleGrid, 0, 0, false);
-        Tensor pooled = samples.view(channels, mine.size(), p, s, p, s).mean(3, 5);
-        parts.add(pooled.permute(1, 0, 2, 3));
       }
-      Tensor stacked = torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
-      long[] inverse = new long[k];
-      for (int i = 0; i < k; i++) {
-        inverse[(int) order[i]] = i;
+    }
+
+    /** The four cells of a bilinear sample at ({@code y}, {@code x}), both at least 0. */
+    private void sample(float y, float x, long base, int height, int width, float scale) {
+      int yLow = (int) y;
+      int xLow = (int) x;
+      int yHigh;
+      int xHigh;
+      if (yLow >= height - 1) {
+        yHigh = yLow = height - 1;
+        y = yLow;
+      } else {
+        yHigh = yLow + 1;
       }
-      return keep(stacked.index_select(0, Torch.longs(inverse, k)));
+      if (xLow >= width - 1) {
+        xHigh = xLow = width - 1;
+        x = xLow;
+      } else {
+        xHigh = xLow + 1;
+      }
+      float ly = y - yLow;
+      float lx = x - xLow;
+      float hy = 1f - ly;
+      float hx = 1f - lx;
+      index[t] = base + (long) yLow * width + xLow;
+      weight[t++] = hy * hx * scale;
+      index[t] = base + (long) yLow * width + xHigh;
+      weight[t++] = hy * lx * scale;
+      index[t] = base + (long) yHigh * width + xLow;
+      weight[t++] = ly * hx * scale;
+      index[t] = base + (long) yHigh * width + xHigh;
+      weight[t++] = ly * lx * scale;
     }
   }
 }

@@ -8,6 +8,7 @@ import io.maskstream.trainer.train.Trainer;
 import io.maskstream.trainer.train.TrainerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,12 +21,13 @@ import java.util.Set;
  * 256, 2 compute threads), for maskstream's trainer and for torchvision training the same network
  * on the same images in the same run, with where each iteration's time goes, stage by stage.
  *
- * <p>torchvision runs twice: with its images and masks decoded at every step by two loader worker
- * processes of one thread each (as maskstream's two loader threads do), and with everything decoded
- * once up front (no loader work during training: its best case). maskstream's loader decodes,
- * resizes and batches on its own threads while the model trains, so its "data" stage is the time
- * the training thread waited for a batch; torchvision resizes and batches inside the model's
- * forward ("transform").
+ * <p>torchvision runs three times: with its images and masks decoded at every step by two loader
+ * worker processes of one thread each (as maskstream's two loader threads do), with everything
+ * decoded once up front (no loader work during training), and decoded once with its weights and the
+ * backbone's input in channels-last memory format, as maskstream's trainer computes (its best case:
+ * oneDNN's convolutions without reorders). maskstream's loader decodes, resizes and batches on its
+ * own threads while the model trains, so its "data" stage is the time the training thread waited
+ * for a batch; torchvision resizes and batches inside the model's forward ("transform").
  *
  * <p>Usage, from {@code trainer/} with the test classpath: {@code java -cp ...
  * io.maskstream.trainer.bench.TrainSpeedBenchmark [iterations=40] [skipped=5] [threads=2]}.
@@ -42,11 +44,16 @@ public final class TrainSpeedBenchmark {
     Path data = dir.resolve("shapes");
     new ShapesGenerator(ShapesConfig.defaults()).writeDataset(data, 64, 1);
 
+    // torchvision's variants: its data prepared each step or once, and its best case once more
+    // with channels-last convolutions (what maskstream's trainer runs)
+    Map<String, List<String>> variants = new LinkedHashMap<>();
+    variants.put("decoded each step", List.of("--prepare", "each-step"));
+    variants.put("decoded once", List.of("--prepare", "once"));
+    variants.put("once, channels-last", List.of("--prepare", "once", "--channels-last"));
     Map<String, JsonNode> torchvision = new LinkedHashMap<>();
-    for (String prepare : List.of("each-step", "once")) {
-      torchvision.put(
-          prepare,
-          TorchvisionBaseline.run(
+    for (Map.Entry<String, List<String>> v : variants.entrySet()) {
+      List<String> args0 =
+          new ArrayList<>(
               List.of(
                   "--data",
                   data.toString(),
@@ -58,9 +65,9 @@ public final class TrainSpeedBenchmark {
                   Integer.toString(threads),
                   "--batch-size",
                   "4",
-                  "--prepare",
-                  prepare,
-                  "--profile")));
+                  "--profile"));
+      args0.addAll(v.getValue());
+      torchvision.put(v.getKey(), TorchvisionBaseline.run(args0));
     }
 
     long[] timed = new long[2];
@@ -86,53 +93,71 @@ public final class TrainSpeedBenchmark {
     // timed from the end of iteration `skipped` to the end of the last, as the script does
     double ours = (timed[1] - timed[0]) / 1e9 / (iterations - skipped);
     result.model().close();
-    JsonNode eachStep = torchvision.get("each-step");
-    JsonNode once = torchvision.get("once");
     System.out.printf(
         Locale.ROOT,
         "tiny, batch 4, 256 px, %d threads, %d iterations (first %d not timed)%n"
-            + "  maskstream                       %.3f s/iteration, last losses %s%n"
-            + "  %s, decoded each step  %.3f s/iteration, last losses %s%n"
-            + "  %s, decoded once       %.3f s/iteration, last losses %s%n"
-            + "  ratio maskstream / torchvision: %.2f (decoded each step), %.2f (decoded once)%n",
+            + "  %-48s %.3f s/iteration, last losses %s%n",
         threads,
         iterations,
         skipped,
+        "maskstream",
         ours,
-        result.state().losses(),
-        eachStep.get("trainer").asText(),
-        eachStep.get("seconds_per_iteration").asDouble(),
-        eachStep.get("losses"),
-        once.get("trainer").asText(),
-        once.get("seconds_per_iteration").asDouble(),
-        once.get("losses"),
-        ours / eachStep.get("seconds_per_iteration").asDouble(),
-        ours / once.get("seconds_per_iteration").asDouble());
-    printStages(stages.secondsPer(iterations - skipped), eachStep, once);
+        result.state().losses());
+    StringBuilder ratios = new StringBuilder("  ratio maskstream / torchvision:");
+    for (Map.Entry<String, JsonNode> tv : torchvision.entrySet()) {
+      double theirs = tv.getValue().get("seconds_per_iteration").asDouble();
+      System.out.printf(
+          Locale.ROOT,
+          "  %-48s %.3f s/iteration, last losses %s%n",
+          tv.getValue().get("trainer").asText() + ", " + tv.getKey(),
+          theirs,
+          tv.getValue().get("losses"));
+      ratios.append(String.format(Locale.ROOT, " %.2f (%s)", ours / theirs, tv.getKey()));
+    }
+    System.out.println(ratios);
+    printStages(stages.secondsPer(iterations - skipped), torchvision);
   }
 
-  /** The seconds per iteration of each stage, maskstream beside both torchvision runs. */
-  private static void printStages(Map<String, Double> ours, JsonNode eachStep, JsonNode once) {
+  /** The seconds per iteration of each stage, maskstream beside each torchvision run. */
+  private static void printStages(Map<String, Double> ours, Map<String, JsonNode> torchvision) {
     Set<String> names = new LinkedHashSet<>(ours.keySet());
-    eachStep.get("stages").fieldNames().forEachRemaining(names::add);
-    System.out.printf(
-        Locale.ROOT, "  %-14s %11s %11s %11s%n", "STAGE", "MASKSTREAM", "TV EACH", "TV ONCE");
-    double[] sums = new double[3];
+    List<String> columns = new ArrayList<>(List.of("MASKSTREAM"));
+    List<JsonNode> runs = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> tv : torchvision.entrySet()) {
+      tv.getValue().get("stages").fieldNames().forEachRemaining(names::add);
+      columns.add("TV " + (char) ('A' + runs.size()));
+      runs.add(tv.getValue().get("stages"));
+    }
+    StringBuilder legend = new StringBuilder("  torchvision columns:");
+    int c = 0;
+    for (String name : torchvision.keySet()) {
+      legend.append(String.format(" TV %c = %s;", (char) ('A' + c++), name));
+    }
+    System.out.println(legend);
+    StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "  %-14s", "STAGE"));
+    columns.forEach(col -> header.append(String.format(Locale.ROOT, " %11s", col)));
+    System.out.println(header);
+    double[] sums = new double[columns.size()];
     for (String name : names) {
-      double[] row = {
-        ours.getOrDefault(name, Double.NaN),
-        eachStep.get("stages").path(name).asDouble(Double.NaN),
-        once.get("stages").path(name).asDouble(Double.NaN)
-      };
+      double[] row = new double[columns.size()];
+      row[0] = ours.getOrDefault(name, Double.NaN);
+      for (int i = 0; i < runs.size(); i++) {
+        row[i + 1] = runs.get(i).path(name).asDouble(Double.NaN);
+      }
       StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-14s", name));
       for (int i = 0; i < row.length; i++) {
         line.append(
-            Double.isNaN(row[i]) ? String.format("%12s", "-") : String.format(" %11.4f", row[i]));
+            Double.isNaN(row[i])
+                ? String.format(Locale.ROOT, "%12s", "-")
+                : String.format(Locale.ROOT, " %11.4f", row[i]));
         sums[i] += Double.isNaN(row[i]) ? 0 : row[i];
       }
       System.out.println(line);
     }
-    System.out.printf(
-        Locale.ROOT, "  %-14s %11.4f %11.4f %11.4f%n", "sum", sums[0], sums[1], sums[2]);
+    StringBuilder total = new StringBuilder(String.format(Locale.ROOT, "  %-14s", "sum"));
+    for (double sum : sums) {
+      total.append(String.format(Locale.ROOT, " %11.4f", sum));
+    }
+    System.out.println(total);
   }
 }

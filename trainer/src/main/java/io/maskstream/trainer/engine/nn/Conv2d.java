@@ -2,6 +2,7 @@ package io.maskstream.trainer.engine.nn;
 
 import io.maskstream.trainer.engine.Init;
 import io.maskstream.trainer.engine.LayerModule;
+import io.maskstream.trainer.engine.Torch;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -38,7 +39,7 @@ public final class Conv2d extends LayerModule {
    * {@code null}); the module takes ownership of both.
    */
   public Conv2d(Tensor weight, Tensor bias, long stride, long padding) {
-    this.weight = registerParameter("weight", weight);
+    this.weight = Torch.channelsLast(registerParameter("weight", weight));
     this.bias = bias == null ? null : registerParameter("bias", bias);
     this.stride = stride;
     this.padding = padding;

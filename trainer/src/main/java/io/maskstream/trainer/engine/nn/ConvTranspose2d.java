@@ -2,6 +2,7 @@ package io.maskstream.trainer.engine.nn;
 
 import io.maskstream.trainer.engine.Init;
 import io.maskstream.trainer.engine.LayerModule;
+import io.maskstream.trainer.engine.Torch;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -39,7 +40,7 @@ public final class ConvTranspose2d extends LayerModule {
    * [out]}, stride and padding; the module takes ownership of both.
    */
   public ConvTranspose2d(Tensor weight, Tensor bias, long stride, long padding) {
-    this.weight = registerParameter("weight", weight);
+    this.weight = Torch.channelsLast(registerParameter("weight", weight));
     this.bias = registerParameter("bias", bias);
     this.stride = stride;
     this.padding = padding;
