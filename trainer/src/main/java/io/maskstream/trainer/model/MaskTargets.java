@@ -59,6 +59,8 @@ public final class MaskTargets {
     int gridH = (int) Math.ceil(roiH / size);
     int gridW = (int) Math.ceil(roiW / size);
     float count = Math.max(gridH * gridW, 1);
+    int[] cells = new int[4];
+    float[] weights = new float[4];
     for (int py = 0; py < size; py++) {
       for (int px = 0; px < size; px++) {
         float sum = 0f;
@@ -66,7 +68,7 @@ public final class MaskTargets {
           float y = startH + py * binH + (iy + .5f) * binH / gridH;
           for (int ix = 0; ix < gridW; ix++) {
             float x = startW + px * binW + (ix + .5f) * binW / gridW;
-            sum += bilinear(map, base, height, width, y, x);
+            sum += bilinear(map, base, height, width, y, x, cells, weights);
           }
         }
         out[o + py * size + px] = sum / count;
@@ -74,36 +76,15 @@ public final class MaskTargets {
     }
   }
 
-  /** torchvision's bilinear read: 0 beyond one pixel outside, clamped to the border inside it. */
-  private static float bilinear(float[] map, int base, int height, int width, float y, float x) {
-    if (y < -1f || y > height || x < -1f || x > width) {
+  /** torchvision's bilinear read of one mask ({@link RoiAlign#bilinear}). */
+  private static float bilinear(
+      float[] map, int base, int height, int width, float y, float x, int[] cells, float[] w) {
+    if (!RoiAlign.bilinear(y, x, height, width, cells, w)) {
       return 0f;
     }
-    y = Math.max(y, 0f);
-    x = Math.max(x, 0f);
-    int yLow = (int) y;
-    int xLow = (int) x;
-    int yHigh;
-    int xHigh;
-    if (yLow >= height - 1) {
-      yHigh = yLow = height - 1;
-      y = yLow;
-    } else {
-      yHigh = yLow + 1;
-    }
-    if (xLow >= width - 1) {
-      xHigh = xLow = width - 1;
-      x = xLow;
-    } else {
-      xHigh = xLow + 1;
-    }
-    float ly = y - yLow;
-    float lx = x - xLow;
-    float hy = 1f - ly;
-    float hx = 1f - lx;
-    return hy * hx * map[base + yLow * width + xLow]
-        + hy * lx * map[base + yLow * width + xHigh]
-        + ly * hx * map[base + yHigh * width + xLow]
-        + ly * lx * map[base + yHigh * width + xHigh];
+    return w[0] * map[base + cells[0]]
+        + w[1] * map[base + cells[1]]
+        + w[2] * map[base + cells[2]]
+        + w[3] * map[base + cells[3]];
   }
 }

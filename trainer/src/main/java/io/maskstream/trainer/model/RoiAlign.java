@@ -113,6 +113,50 @@ public final class RoiAlign {
   }
 
   /**
+   * torchvision's bilinear read at ({@code y}, {@code x}) of a {@code height x width} map: the four
+   * cells ({@code y * width + x}) and their weights into {@code cells} and {@code weights}, or
+   * false when the point reads 0 (more than one cell outside the map). Points in [-1, 0] read the
+   * first row or column, points past the last row or column read it. The one home of this rule:
+   * RoIAlign here and the mask targets ({@link MaskTargets}) read through it.
+   */
+  static boolean bilinear(float y, float x, int height, int width, int[] cells, float[] weights) {
+    if (y < -1f || y > height || x < -1f || x > width) {
+      return false;
+    }
+    y = Math.max(y, 0f);
+    x = Math.max(x, 0f);
+    int yLow = (int) y;
+    int xLow = (int) x;
+    int yHigh;
+    int xHigh;
+    if (yLow >= height - 1) {
+      yHigh = yLow = height - 1;
+      y = yLow;
+    } else {
+      yHigh = yLow + 1;
+    }
+    if (xLow >= width - 1) {
+      xHigh = xLow = width - 1;
+      x = xLow;
+    } else {
+      xHigh = xLow + 1;
+    }
+    float ly = y - yLow;
+    float lx = x - xLow;
+    float hy = 1f - ly;
+    float hx = 1f - lx;
+    cells[0] = yLow * width + xLow;
+    weights[0] = hy * hx;
+    cells[1] = yLow * width + xHigh;
+    weights[1] = hy * lx;
+    cells[2] = yHigh * width + xLow;
+    weights[2] = ly * hx;
+    cells[3] = yHigh * width + xHigh;
+    weights[3] = ly * lx;
+    return true;
+  }
+
+  /**
    * The table rows each output bin sums and their weights: {@code 4 S^2} per bin (a bilinear
    * sample's four cells, each sample weighted {@code 1 / S^2}), regions added in output order.
    */
@@ -122,6 +166,8 @@ public final class RoiAlign {
     private final int samplingRatio;
     private final long[] index;
     private final float[] weight;
+    private final int[] cells = new int[4];
+    private final float[] weights = new float[4];
     private int added;
     private int t;
 
@@ -160,50 +206,21 @@ public final class RoiAlign {
             float y = startH + ph * binH + (iy + .5f) * binH / s;
             for (int ix = 0; ix < s; ix++) {
               float x = startW + pw * binW + (ix + .5f) * binW / s;
-              if (y < -1f || y > height || x < -1f || x > width) {
+              if (!bilinear(y, x, height, width, cells, weights)) {
                 for (int c = 0; c < 4; c++) {
                   index[t] = base;
                   weight[t++] = 0f;
                 }
                 continue;
               }
-              sample(Math.max(y, 0f), Math.max(x, 0f), base, height, width, 1f / count);
+              for (int c = 0; c < 4; c++) {
+                index[t] = base + cells[c];
+                weight[t++] = weights[c] / count;
+              }
             }
           }
         }
       }
-    }
-
-    /** The four cells of a bilinear sample at ({@code y}, {@code x}), both at least 0. */
-    private void sample(float y, float x, long base, int height, int width, float scale) {
-      int yLow = (int) y;
-      int xLow = (int) x;
-      int yHigh;
-      int xHigh;
-      if (yLow >= height - 1) {
-        yHigh = yLow = height - 1;
-        y = yLow;
-      } else {
-        yHigh = yLow + 1;
-      }
-      if (xLow >= width - 1) {
-        xHigh = xLow = width - 1;
-        x = xLow;
-      } else {
-        xHigh = xLow + 1;
-      }
-      float ly = y - yLow;
-      float lx = x - xLow;
-      float hy = 1f - ly;
-      float hx = 1f - lx;
-      index[t] = base + (long) yLow * width + xLow;
-      weight[t++] = hy * hx * scale;
-      index[t] = base + (long) yLow * width + xHigh;
-      weight[t++] = hy * lx * scale;
-      index[t] = base + (long) yHigh * width + xLow;
-      weight[t++] = ly * hx * scale;
-      index[t] = base + (long) yHigh * width + xHigh;
-      weight[t++] = ly * lx * scale;
     }
   }
 }
