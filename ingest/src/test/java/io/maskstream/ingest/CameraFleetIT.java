@@ -52,6 +52,9 @@ class CameraFleetIT {
   /** The processes' logs, kept for a look after a failure. */
   private static final Path LOGS = Path.of("target", "camera-fleet-it");
 
+  /** This run's log names begin with it: a rerun keeps the logs of the run before. */
+  private final String run = "run-" + System.currentTimeMillis();
+
   private Properties props;
   private Path kafkaConfig;
   private TopicNames names;
@@ -91,8 +94,34 @@ class CameraFleetIT {
             kafkaConfig.toString()));
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(LOGS.resolve("ingest-" + n + ".log").toFile())
+        .redirectOutput(LOGS.resolve(run + "-ingest-" + n + ".log").toFile())
         .start();
+  }
+
+  /** The lines of this run's ingest logs that name {@code camera}. */
+  private String logLines(String camera) {
+    StringBuilder out = new StringBuilder();
+    try (var files = Files.list(LOGS)) {
+      for (Path log : files.filter(f -> f.getFileName().toString().startsWith(run)).toList()) {
+        for (String line : Files.readAllLines(log)) {
+          if (line.contains("camera " + camera + ":")) {
+            out.append('\n').append(log.getFileName()).append(": ").append(line);
+          }
+        }
+      }
+    } catch (java.io.IOException e) {
+      out.append(" (logs unreadable: ").append(e).append(')');
+    }
+    return out.toString();
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+    } catch (java.io.IOException e) {
+      return "(unreadable: " + e + ")";
+    }
   }
 
   /** The newest report per camera in the status topic. */
@@ -185,7 +214,8 @@ class CameraFleetIT {
         String id = "cam-" + i;
         int port = IngestItSupport.freePort();
         ports.put(id, port);
-        streams.add(FfmpegSender.udp(clip, port, dir.resolve("ffmpeg-" + i + ".log")).start());
+        streams.add(
+            FfmpegSender.udp(clip, port, LOGS.resolve(run + "-ffmpeg-" + i + ".log")).start());
       }
       List<String> ids = new ArrayList<>(ports.keySet()).subList(0, CAMERAS);
       for (String id : ids) {
@@ -281,7 +311,17 @@ class CameraFleetIT {
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(100))
           .pollInSameThread()
-          .untilAsserted(() -> assertThat(reader.frames(added)).isNotEmpty());
+          .untilAsserted(
+              () ->
+                  assertThat(reader.frames(added))
+                      .as(
+                          () ->
+                              added
+                                  + " frames; the fleet's lines about it: "
+                                  + logLines(added)
+                                  + "\nits ffmpeg sender's log ends: "
+                                  + tail(LOGS.resolve(run + "-ffmpeg-" + CAMERAS + ".log")))
+                      .isNotEmpty());
       long addMillis = reader.frames(added).get(0).getCaptureTime().toEpochMilli() - addAt;
 
       // a removed camera stops, and its report goes
