@@ -2,7 +2,7 @@
 """Prints the tests of the last build that failed, erred or passed only when run again.
 
 Reads every module's surefire and failsafe XML reports, so that a CI log whose tail is all that
-is kept still names them, with the first line of each message.
+is kept still names them, with the first lines of each message.
 Usage: python3 .ci/test-report.py [project dir]
 """
 import glob
@@ -36,7 +36,8 @@ def main(root):
                 if kind is None:
                     continue
                 message = (child.get("message") or child.get("type") or "").strip()
-                first = message.splitlines()[0] if message else ""
+                # the first few non-empty lines: an await's timeout names its cause on the second
+                first = " / ".join([l.strip() for l in message.splitlines() if l.strip()][:3])
                 lines.append(
                     f"{kind} {module} {case.get('classname')}#{case.get('name')}: {first[:400]}"
                 )
