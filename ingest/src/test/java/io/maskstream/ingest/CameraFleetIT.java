@@ -15,6 +15,7 @@ import io.maskstream.schemas.avro.CameraRunState;
 import io.maskstream.schemas.avro.CameraStatus;
 import io.maskstream.schemas.avro.Frame;
 import io.maskstream.schemas.internal.TrustedClasses;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -109,7 +110,7 @@ class CameraFleetIT {
           }
         }
       }
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       out.append(" (logs unreadable: ").append(e).append(')');
     }
     return out.toString();
@@ -119,7 +120,7 @@ class CameraFleetIT {
     try {
       List<String> lines = Files.readAllLines(log);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "(unreadable: " + e + ")";
     }
   }

@@ -153,9 +153,13 @@ public final class MultiScaleRoiAlign {
       // every level's rows in one table, so that one embedding_bag pools every box in order
       List<Tensor> tables = new ArrayList<>();
       long[] firstRow = new long[features.size()];
+      int[] heights = new int[features.size()];
+      int[] widths = new int[features.size()];
       long rows = 0;
       for (int l = 0; l < features.size(); l++) {
         firstRow[l] = rows;
+        heights[l] = (int) features.get(l).size(2);
+        widths[l] = (int) features.get(l).size(3);
         Tensor table = RoiAlign.table(features.get(l));
         rows += table.size(0);
         tables.add(table);
@@ -167,10 +171,8 @@ public final class MultiScaleRoiAlign {
       RoiAlign.Taps taps = new RoiAlign.Taps(k, outputSize, samplingRatio);
       for (int i = 0; i < k; i++) {
         int l = indexOf(levelOf, level[i]);
-        int height = (int) features.get(l).size(2);
-        int width = (int) features.get(l).size(3);
-        long base = firstRow[l] + (long) r[i * 5] * height * width;
-        taps.add(r, i, Math.scalb(1.0, -levelOf[l]), base, height, width);
+        long base = firstRow[l] + (long) r[i * 5] * heights[l] * widths[l];
+        taps.add(r, i, Math.scalb(1.0, -levelOf[l]), base, heights[l], widths[l]);
       }
       return RoiAlign.pool(table, taps, features.get(0).size(1));
     }
