@@ -299,9 +299,9 @@ class RetrainLoopEndToEndIT {
 
   /**
    * Trains briefly at a small input size (the clip's objects stay large enough at 128 px, and an
-   * iteration takes a little over half the time it takes at the preset's 256: 0.85 s against 1.5 s
-   * for batch 4 on the development machine). lr 0.02 needs a 50-iteration warm-up here: with 20, v1
-   * diverged at iteration 42 (a 60-image set at batch 4 is a noisy start).
+   * iteration at batch 4 takes a little over half the time it takes at the preset's 256). lr 0.02
+   * needs a 50-iteration warm-up here: with 20, v1 diverged at iteration 42 (a 60-image set at
+   * batch 4 is a noisy start).
    */
   private static int train(Path data, String init, Path out, String iterations, String seed) {
     List<String> args =
