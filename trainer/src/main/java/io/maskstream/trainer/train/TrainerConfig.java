@@ -67,8 +67,9 @@ public record TrainerConfig(
   /**
    * torchvision's base learning rate for a batch: 0.02 for 16 images, scaled linearly. Measured
    * against a quarter and four times it for the {@code tiny} network, from scratch and fine-tuning,
-   * under minute and iteration budgets ({@code TrainRecipeBenchmark}): ahead in five of six
-   * comparisons.
+   * under minute and iteration budgets ({@code TrainRecipeBenchmark}): ahead after 20 minutes,
+   * level under 1000 iterations, level with a quarter of it and ahead of four times it when
+   * fine-tuning.
    */
   public static double defaultLr(int batchSize) {
     return 0.02 * batchSize / 16;
